@@ -24,6 +24,8 @@ struct Cli {
 enum Command {
     /// Bayes factors, σ-equivalents, amplitudes and thresholds of the EXOD statistic (paper §2.4).
     Bayes(cmd::bayes::Args),
+    /// What event lists contain: mission, mode, events before/after screening, GTIs, WCS.
+    Info(cmd::info::Args),
 }
 
 fn main() {
@@ -42,6 +44,7 @@ fn main() {
         .init();
     let result = match cli.command {
         Command::Bayes(a) => cmd::bayes::run(a),
+        Command::Info(a) => cmd::info::run(a),
     };
     if let Err(e) = result {
         eprintln!("error: {e:#}");
