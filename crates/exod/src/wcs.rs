@@ -182,10 +182,13 @@ mod tests {
         .unwrap();
         let (ra, dec) = w.pix_to_world(25921.0, 25921.0).unwrap();
         assert!((ra - 149.6005).abs() < 1e-12 && (dec + 11.0868055555556).abs() < 1e-12);
-        // 1200 pixels = 60″ east along X-decreasing... X increases to the west (CDELT1 < 0)
+        // 1200 pixels of 0.05″; X increases to the west (CDELT1 < 0)
         let (ra2, dec2) = w.pix_to_world(25921.0 - 1200.0, 25921.0).unwrap();
         assert!(ra2 > ra, "east is towards smaller X");
-        assert!((separation_arcsec(ra, dec, ra2, dec2) - 60.0).abs() < 1e-6);
+        // gnomonic: a plane offset of 60″ is an angle of atan(60″)
+        let want = (60.0f64 / 3600.0).to_radians().atan().to_degrees() * 3600.0;
+        let sep = separation_arcsec(ra, dec, ra2, dec2);
+        assert!((sep - want).abs() < 1e-9, "{sep} vs {want}");
         let (x, y) = w.world_to_pix(ra2, dec2).unwrap();
         assert!((x - (25921.0 - 1200.0)).abs() < 1e-6 && (y - 25921.0).abs() < 1e-6);
     }
