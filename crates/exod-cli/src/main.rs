@@ -26,6 +26,8 @@ enum Command {
     Bayes(cmd::bayes::Args),
     /// What event lists contain: mission, mode, events before/after screening, GTIs, WCS.
     Info(cmd::info::Args),
+    /// Simulate an XMM-Newton EPIC observation (pn, MOS1, MOS2) in pipeline formats.
+    Simulate(cmd::simulate::Args),
 }
 
 fn main() {
@@ -45,6 +47,7 @@ fn main() {
     let result = match cli.command {
         Command::Bayes(a) => cmd::bayes::run(a),
         Command::Info(a) => cmd::info::run(a),
+        Command::Simulate(a) => cmd::simulate::run(a),
     };
     if let Err(e) = result {
         eprintln!("error: {e:#}");

@@ -11,7 +11,10 @@
 //! * [`simulate`] — realistic simulated EPIC observations in pipeline formats.
 //! * [`fits`] — the cfitsio layer shared by readers and writers.
 
+pub mod ecsv;
 pub mod events;
 pub mod fits;
+pub mod plot;
+pub mod simulate;
 pub mod stats;
 pub mod wcs;

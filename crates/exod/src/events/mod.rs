@@ -204,12 +204,14 @@ fn read_header(f: &mut Fits) -> Result<Header, EventsError> {
         (Mission::Xmm, "EPN") => Some(XmmCamera::Pn),
         (Mission::Xmm, "EMOS1") => Some(XmmCamera::Mos1),
         (Mission::Xmm, "EMOS2") => Some(XmmCamera::Mos2),
-        (Mission::Xmm, other) => return Err(EventsError::Unsupported {
-            path: f.path.clone(),
-            reason: format!(
+        (Mission::Xmm, other) => {
+            return Err(EventsError::Unsupported {
+                path: f.path.clone(),
+                reason: format!(
                 "INSTRUME = {other:?}: only EPIC imaging lists (EPN, EMOS1, EMOS2) are supported"
             ),
-        }),
+            })
+        }
         _ => None,
     };
     let num = |f: &mut Fits, k: &str| f.num(k, "a number");

@@ -1,0 +1,209 @@
+//! PNG plots with an embedded font (plotters + ab_glyph + DejaVu: no system library):
+//! sky images with marked positions, and light curves with μ and shaded BTIs.
+
+use std::path::Path;
+use std::sync::Once;
+
+use plotters::prelude::*;
+use plotters::style::FontStyle;
+
+/// A plotting error, naming the file.
+#[derive(Debug, thiserror::Error)]
+#[error("{path}: cannot draw the plot: {msg}")]
+pub struct PlotError {
+    pub path: String,
+    pub msg: String,
+}
+
+fn fonts() {
+    static ONCE: Once = Once::new();
+    ONCE.call_once(|| {
+        let _ = plotters::style::register_font(
+            "sans-serif",
+            FontStyle::Normal,
+            dejavu::sans::regular(),
+        );
+        let _ = plotters::style::register_font("sans-serif", FontStyle::Bold, dejavu::sans::bold());
+    });
+}
+
+fn err(path: &Path, e: impl std::fmt::Display) -> PlotError {
+    PlotError {
+        path: path.display().to_string(),
+        msg: e.to_string(),
+    }
+}
+
+/// Viridis-like colour map on [0, 1].
+fn cmap(v: f64) -> RGBColor {
+    let stops = [
+        (68, 1, 84),
+        (59, 82, 139),
+        (33, 145, 140),
+        (94, 201, 98),
+        (253, 231, 37),
+    ];
+    let v = v.clamp(0.0, 1.0) * (stops.len() - 1) as f64;
+    let i = (v.floor() as usize).min(stops.len() - 2);
+    let f = v - i as f64;
+    let lerp = |a: u8, b: u8| (a as f64 + f * (b as f64 - a as f64)).round() as u8;
+    RGBColor(
+        lerp(stops[i].0, stops[i + 1].0),
+        lerp(stops[i].1, stops[i + 1].1),
+        lerp(stops[i].2, stops[i + 1].2),
+    )
+}
+
+/// A marker on an image: cell coordinates, label, colour (true = red, false = cyan).
+pub struct Mark {
+    pub x: f64,
+    pub y: f64,
+    pub label: String,
+    pub red: bool,
+}
+
+/// Draw an `nx × ny` counts image (row-major, index y·nx + x; x increasing to the right, y up) on
+/// a log scale, with circles and labels at `marks`, written atomically to `path`.
+pub fn image_png(
+    path: &Path,
+    counts: &[f64],
+    nx: usize,
+    ny: usize,
+    title: &str,
+    marks: &[Mark],
+) -> Result<(), PlotError> {
+    fonts();
+    let tmp = path.with_extension("tmp.png");
+    {
+        let scale = (900 / nx.max(ny)).clamp(1, 12) as u32;
+        let (w, h) = (nx as u32 * scale + 80, ny as u32 * scale + 70);
+        let root = BitMapBackend::new(&tmp, (w, h)).into_drawing_area();
+        root.fill(&BLACK).map_err(|e| err(path, e))?;
+        root.draw(&Text::new(
+            title.to_string(),
+            (10, 8),
+            ("sans-serif", 18).into_font().color(&WHITE),
+        ))
+        .map_err(|e| err(path, e))?;
+        let vmax = counts.iter().cloned().fold(0.0, f64::max).max(1.0);
+        let (ox, oy) = (40i32, 40i32);
+        for j in 0..ny {
+            for i in 0..nx {
+                let c = counts[j * nx + i];
+                if c <= 0.0 {
+                    continue;
+                }
+                let v = (1.0 + c).ln() / (1.0 + vmax).ln();
+                let x0 = ox + (i as u32 * scale) as i32;
+                let y0 = oy + ((ny - 1 - j) as u32 * scale) as i32;
+                root.draw(&Rectangle::new(
+                    [(x0, y0), (x0 + scale as i32, y0 + scale as i32)],
+                    cmap(v).filled(),
+                ))
+                .map_err(|e| err(path, e))?;
+            }
+        }
+        for m in marks {
+            let px = ox + (m.x * scale as f64) as i32;
+            let py = oy + ((ny as f64 - m.y) * scale as f64) as i32;
+            let col = if m.red { RED } else { CYAN };
+            root.draw(&Circle::new(
+                (px, py),
+                (2 * scale as i32).max(8),
+                col.stroke_width(2),
+            ))
+            .map_err(|e| err(path, e))?;
+            root.draw(&Text::new(
+                m.label.clone(),
+                (px + 10, py - 16),
+                ("sans-serif", 13).into_font().color(&col),
+            ))
+            .map_err(|e| err(path, e))?;
+        }
+        root.present().map_err(|e| err(path, e))?;
+    }
+    std::fs::rename(&tmp, path).map_err(|e| err(path, e))
+}
+
+/// A light curve: bin left edges `t` (s from the start), observed counts `n`, expectation `mu`,
+/// BTI flags, an optional highlighted bin, written atomically to `path`.
+pub fn lightcurve_png(
+    path: &Path,
+    t: &[f64],
+    tbin: f64,
+    n: &[f64],
+    mu: &[f64],
+    bti: &[bool],
+    highlight: Option<usize>,
+    title: &str,
+) -> Result<(), PlotError> {
+    fonts();
+    let tmp = path.with_extension("tmp.png");
+    {
+        let root = BitMapBackend::new(&tmp, (1000, 420)).into_drawing_area();
+        root.fill(&WHITE).map_err(|e| err(path, e))?;
+        let t_max = t.last().map(|x| x + tbin).unwrap_or(1.0);
+        let y_max = n.iter().chain(mu.iter()).cloned().fold(1.0, f64::max) * 1.15;
+        let mut chart = ChartBuilder::on(&root)
+            .caption(title, ("sans-serif", 18))
+            .margin(10)
+            .x_label_area_size(40)
+            .y_label_area_size(55)
+            .build_cartesian_2d(0.0..t_max, 0.0..y_max)
+            .map_err(|e| err(path, e))?;
+        chart
+            .configure_mesh()
+            .x_desc("time since start (s)")
+            .y_desc(format!("counts per {tbin} s"))
+            .draw()
+            .map_err(|e| err(path, e))?;
+        let grey = RGBColor(255, 200, 200);
+        chart
+            .draw_series(
+                t.iter()
+                    .zip(bti)
+                    .filter(|(_, b)| **b)
+                    .map(|(&x, _)| Rectangle::new([(x, 0.0), (x + tbin, y_max)], grey.filled())),
+            )
+            .map_err(|e| err(path, e))?
+            .label("BTI")
+            .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 12, y + 5)], grey.filled()));
+        if let Some(h) = highlight {
+            if h < t.len() {
+                let x = t[h];
+                chart
+                    .draw_series(std::iter::once(Rectangle::new(
+                        [(x, 0.0), (x + tbin, y_max)],
+                        RGBColor(255, 230, 120).filled(),
+                    )))
+                    .map_err(|e| err(path, e))?;
+            }
+        }
+        let steps = |v: &[f64]| -> Vec<(f64, f64)> {
+            let mut pts = Vec::with_capacity(2 * v.len());
+            for (i, &y) in v.iter().enumerate() {
+                pts.push((t[i], y));
+                pts.push((t[i] + tbin, y));
+            }
+            pts
+        };
+        chart
+            .draw_series(LineSeries::new(steps(n), BLACK.stroke_width(1)))
+            .map_err(|e| err(path, e))?
+            .label("N (observed)")
+            .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 14, y)], BLACK));
+        chart
+            .draw_series(LineSeries::new(steps(mu), BLUE.stroke_width(2)))
+            .map_err(|e| err(path, e))?
+            .label("μ (expected)")
+            .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 14, y)], BLUE.stroke_width(2)));
+        chart
+            .configure_series_labels()
+            .background_style(WHITE.mix(0.8))
+            .border_style(BLACK)
+            .draw()
+            .map_err(|e| err(path, e))?;
+        root.present().map_err(|e| err(path, e))?;
+    }
+    std::fs::rename(&tmp, path).map_err(|e| err(path, e))
+}
