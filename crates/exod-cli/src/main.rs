@@ -28,6 +28,11 @@ enum Command {
     Info(cmd::info::Args),
     /// Simulate an XMM-Newton EPIC observation (pn, MOS1, MOS2) in pipeline formats.
     Simulate(cmd::simulate::Args),
+    /// Search one observation's event lists for transients (the EXOD method).
+    Detect(cmd::detect::Args),
+    /// The main job on an embedded default: simulate an observation with known transients,
+    /// search it, compare with the truth.
+    Demo(cmd::demo::Args),
 }
 
 fn main() {
@@ -48,6 +53,8 @@ fn main() {
         Command::Bayes(a) => cmd::bayes::run(a),
         Command::Info(a) => cmd::info::run(a),
         Command::Simulate(a) => cmd::simulate::run(a),
+        Command::Detect(a) => cmd::detect::run(a).map(|o| cmd::detect::print_table(&o.result)),
+        Command::Demo(a) => cmd::demo::run(a),
     };
     if let Err(e) = result {
         eprintln!("error: {e:#}");

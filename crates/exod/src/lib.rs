@@ -11,10 +11,14 @@
 //! * [`simulate`] — realistic simulated EPIC observations in pipeline formats.
 //! * [`fits`] — the cfitsio layer shared by readers and writers.
 
+pub mod cube;
+pub mod detect;
 pub mod ecsv;
 pub mod events;
+pub mod expectation;
 pub mod fits;
 pub mod plot;
+pub mod report;
 pub mod simulate;
 pub mod stats;
 pub mod wcs;

@@ -1,0 +1,499 @@
+//! Outputs of a search: `detections.fits` and `detections.ecsv` (one row per detection, unit and
+//! description on every column), `lightcurves.fits`, `regions.reg` (DS9, fk5), PNG light curves
+//! and an image with the detections marked. Every file is written atomically.
+
+use std::path::{Path, PathBuf};
+
+use fitsio::tables::{ColumnDataType, ColumnDescription};
+
+use crate::cube::{Band, EventTable};
+use crate::detect::{Detection, SearchResult};
+use crate::ecsv::{self, Column, Value};
+use crate::plot::{self, Mark};
+
+/// An output error, naming the file.
+#[derive(Debug, thiserror::Error)]
+#[error("{path}: {msg}")]
+pub struct ReportError {
+    pub path: PathBuf,
+    pub msg: String,
+}
+
+fn rerr(path: &Path, e: impl std::fmt::Display) -> ReportError {
+    ReportError {
+        path: path.into(),
+        msg: e.to_string(),
+    }
+}
+
+enum Col {
+    F(Vec<f64>),
+    I(Vec<i64>),
+    S(Vec<String>, usize),
+    B(Vec<bool>),
+}
+
+struct Field {
+    name: &'static str,
+    unit: &'static str,
+    desc: &'static str,
+    data: Col,
+}
+
+fn fields(dets: &[Detection]) -> Vec<Field> {
+    let f = |name, unit, desc, get: &dyn Fn(&Detection) -> f64| Field {
+        name,
+        unit,
+        desc,
+        data: Col::F(dets.iter().map(get).collect()),
+    };
+    let i = |name, unit, desc, get: &dyn Fn(&Detection) -> i64| Field {
+        name,
+        unit,
+        desc,
+        data: Col::I(dets.iter().map(get).collect()),
+    };
+    let b = |name, desc, get: &dyn Fn(&Detection) -> bool| Field {
+        name,
+        unit: "",
+        desc,
+        data: Col::B(dets.iter().map(get).collect()),
+    };
+    let s = |name, desc, w, get: &dyn Fn(&Detection) -> String| Field {
+        name,
+        unit: "",
+        desc,
+        data: Col::S(dets.iter().map(get).collect(), w),
+    };
+    vec![
+        s(
+            "DETID",
+            "unique detection id: obsid_band_tbin_rank",
+            48,
+            &|d| d.detid.clone(),
+        ),
+        s("NAME", "IAU-style name from the position", 24, &|d| {
+            d.name.clone()
+        }),
+        s("KIND", "peak (burst) or eclipse (dip)", 8, &|d| {
+            d.kind.as_str().into()
+        }),
+        s("BAND", "energy band (keV)", 10, &|d| d.band.clone()),
+        f("TBIN", "s", "time bin of the run", &|d| d.tbin),
+        f(
+            "RA",
+            "deg",
+            "right ascension of the photon centroid (ICRS)",
+            &|d| d.ra,
+        ),
+        f(
+            "DEC",
+            "deg",
+            "declination of the photon centroid (ICRS)",
+            &|d| d.dec,
+        ),
+        f(
+            "POS_ERR",
+            "arcsec",
+            "1-sigma radial position error of the centroid",
+            &|d| d.pos_err,
+        ),
+        f(
+            "X",
+            "pixel",
+            "sky X of the centroid (0.05 arcsec pixels for XMM)",
+            &|d| d.x,
+        ),
+        f("Y", "pixel", "sky Y of the centroid", &|d| d.y),
+        f(
+            "T_PEAK_START",
+            "s",
+            "start of the most significant frame (mission time)",
+            &|d| d.t_peak_start,
+        ),
+        f(
+            "T_PEAK_STOP",
+            "s",
+            "end of the most significant frame (mission time)",
+            &|d| d.t_peak_stop,
+        ),
+        f("T_START", "s", "start of the first flagged frame", &|d| {
+            d.t_start
+        }),
+        f("T_STOP", "s", "end of the last flagged frame", &|d| {
+            d.t_stop
+        }),
+        i(
+            "N",
+            "ct",
+            "observed counts of the region in the most significant frame",
+            &|d| d.n as i64,
+        ),
+        f(
+            "MU",
+            "ct",
+            "expected counts of the region in that frame",
+            &|d| d.mu,
+        ),
+        f(
+            "LOG10_B",
+            "",
+            "log10 Bayes factor (B_peak or B_eclipse) of N given MU",
+            &|d| d.log10_b,
+        ),
+        f(
+            "SIGMA",
+            "",
+            "sigma-equivalent of LOG10_B (paper eqs. 8-10)",
+            &|d| d.sigma,
+        ),
+        f(
+            "AMP_P16",
+            "ct",
+            "16% quantile of the transient amplitude (eqs. 11-12)",
+            &|d| d.amp_p16,
+        ),
+        f("AMP_P50", "ct", "median transient amplitude", &|d| {
+            d.amp_p50
+        }),
+        f(
+            "AMP_P84",
+            "ct",
+            "84% quantile of the transient amplitude",
+            &|d| d.amp_p84,
+        ),
+        i(
+            "CELL_N",
+            "ct",
+            "counts of the single most significant cell",
+            &|d| d.cell_n as i64,
+        ),
+        f("CELL_MU", "ct", "expected counts of that cell", &|d| {
+            d.cell_mu
+        }),
+        f(
+            "CELL_LOG10_B",
+            "",
+            "log10 Bayes factor of that cell",
+            &|d| d.cell_log10_b,
+        ),
+        i("N_CELLS", "", "sky cells in the region", &|d| {
+            d.n_cells as i64
+        }),
+        i("N_FRAMES", "", "flagged frames in the region", &|d| {
+            d.n_frames as i64
+        }),
+        i(
+            "COUNTS_CAM1",
+            "ct",
+            "events within the centroid aperture in flagged frames, first camera",
+            &|d| d.counts_cam[0] as i64,
+        ),
+        i("COUNTS_CAM2", "ct", "same, second camera", &|d| {
+            d.counts_cam[1] as i64
+        }),
+        i("COUNTS_CAM3", "ct", "same, third camera", &|d| {
+            d.counts_cam[2] as i64
+        }),
+        b(
+            "BTI",
+            "the most significant frame is in a bad (flaring) time interval",
+            &|d| d.bti,
+        ),
+        b(
+            "FLAG_ISOLATED",
+            "peak bin preceded and followed by 0-count bins",
+            &|d| d.flag_isolated,
+        ),
+        b(
+            "FLAG_LAST_BIN",
+            "peak in the last frame with live time",
+            &|d| d.flag_last_bin,
+        ),
+        b(
+            "FLAG_LT5_MAX",
+            "the light curve never reaches 5 counts in a bin",
+            &|d| d.flag_lt5_max,
+        ),
+        b(
+            "FLAG_CROWDED",
+            "the observation has more than 20 detections",
+            &|d| d.flag_crowded,
+        ),
+    ]
+}
+
+fn write_fits_table(
+    tmp: &Path,
+    extname: &str,
+    flds: &[Field],
+    keys: &[(&str, String)],
+) -> Result<(), fitsio::errors::Error> {
+    let mut f = fitsio::FitsFile::create(tmp).open()?;
+    let descs: Vec<_> = flds
+        .iter()
+        .map(|fl| {
+            let mut d = ColumnDescription::new(fl.name);
+            match &fl.data {
+                Col::F(_) => d.with_type(ColumnDataType::Double),
+                Col::I(_) => d.with_type(ColumnDataType::Long),
+                Col::S(_, w) => d.with_type(ColumnDataType::String).that_repeats(*w),
+                Col::B(_) => d.with_type(ColumnDataType::Byte),
+            };
+            d.create()
+        })
+        .collect::<Result<_, _>>()?;
+    let hdu = f.create_table(extname, &descs)?;
+    for fl in flds {
+        match &fl.data {
+            Col::F(v) => hdu.write_col(&mut f, fl.name, v)?,
+            Col::I(v) => hdu.write_col(&mut f, fl.name, v)?,
+            Col::S(v, _) => hdu.write_col(&mut f, fl.name, v)?,
+            Col::B(v) => hdu.write_col(
+                &mut f,
+                fl.name,
+                &v.iter().map(|&b| b as u8).collect::<Vec<u8>>(),
+            )?,
+        };
+    }
+    for (k, fl) in flds.iter().enumerate() {
+        if !fl.unit.is_empty() {
+            hdu.write_key(&mut f, &format!("TUNIT{}", k + 1), fl.unit)?;
+        }
+        hdu.write_key(&mut f, &format!("TCOMM{}", k + 1), fl.desc)?;
+    }
+    for (k, v) in keys {
+        hdu.write_key(&mut f, k, v.as_str())?;
+    }
+    Ok(())
+}
+
+fn atomic_fits(
+    dest: &Path,
+    fill: impl FnOnce(&Path) -> Result<(), fitsio::errors::Error>,
+) -> Result<(), ReportError> {
+    let tmp = dest.with_extension("tmp.fits");
+    let _ = std::fs::remove_file(&tmp);
+    fill(&tmp).map_err(|e| {
+        let _ = std::fs::remove_file(&tmp);
+        rerr(dest, format!("cfitsio: {e}"))
+    })?;
+    std::fs::rename(&tmp, dest).map_err(|e| rerr(dest, e))
+}
+
+/// Write every output of a search into `out`.
+pub fn write_all(
+    out: &Path,
+    ev: &EventTable,
+    res: &SearchResult,
+    meta: &[(&str, String)],
+    plots: bool,
+) -> Result<Vec<PathBuf>, ReportError> {
+    std::fs::create_dir_all(out).map_err(|e| rerr(out, e))?;
+    let mut written = Vec::new();
+    let dets = &res.detections;
+    let flds = fields(dets);
+    // FITS
+    let p = out.join("detections.fits");
+    atomic_fits(&p, |tmp| write_fits_table(tmp, "DETECTIONS", &flds, meta))?;
+    written.push(p);
+    // ECSV
+    let cols: Vec<Column> = flds
+        .iter()
+        .map(|fl| {
+            let dt = match fl.data {
+                Col::F(_) => "float64",
+                Col::I(_) => "int64",
+                Col::S(..) => "string",
+                Col::B(_) => "bool",
+            };
+            Column::new(
+                fl.name,
+                dt,
+                (!fl.unit.is_empty()).then_some(fl.unit),
+                fl.desc,
+            )
+        })
+        .collect();
+    let rows: Vec<Vec<Value>> = (0..dets.len())
+        .map(|r| {
+            flds.iter()
+                .map(|fl| match &fl.data {
+                    Col::F(v) => Value::F(v[r]),
+                    Col::I(v) => Value::I(v[r]),
+                    Col::S(v, _) => Value::S(v[r].clone()),
+                    Col::B(v) => Value::B(v[r]),
+                })
+                .collect()
+        })
+        .collect();
+    let p = out.join("detections.ecsv");
+    ecsv::write(&p, &cols, &rows, meta).map_err(|e| rerr(&p, e))?;
+    written.push(p);
+    // light curves: one table, rows of (DETID, TIME, N, MU, BTI, LIVE)
+    let p = out.join("lightcurves.fits");
+    let lcs = &res.lightcurves;
+    let total: usize = lcs.iter().map(|l| l.n.len()).sum();
+    let mut detid = Vec::with_capacity(total);
+    let mut time = Vec::with_capacity(total);
+    let mut n = Vec::with_capacity(total);
+    let mut mu = Vec::with_capacity(total);
+    let mut bti = Vec::with_capacity(total);
+    let mut live = Vec::with_capacity(total);
+    for l in lcs {
+        for k in 0..l.n.len() {
+            detid.push(l.detid.clone());
+            time.push(l.t0 + k as f64 * l.tbin);
+            n.push(l.n[k] as i64);
+            mu.push(l.mu[k]);
+            bti.push(l.bti[k]);
+            live.push(l.live[k] as f64);
+        }
+    }
+    let lc_fields = vec![
+        Field {
+            name: "DETID",
+            unit: "",
+            desc: "detection id (detections.fits DETID)",
+            data: Col::S(detid, 48),
+        },
+        Field {
+            name: "TIME",
+            unit: "s",
+            desc: "start of the frame (mission time)",
+            data: Col::F(time),
+        },
+        Field {
+            name: "N",
+            unit: "ct",
+            desc: "observed counts over the region cells",
+            data: Col::I(n),
+        },
+        Field {
+            name: "MU",
+            unit: "ct",
+            desc: "expected counts over the region cells",
+            data: Col::F(mu),
+        },
+        Field {
+            name: "BTI",
+            unit: "",
+            desc: "frame in a bad (flaring) time interval",
+            data: Col::B(bti),
+        },
+        Field {
+            name: "LIVE",
+            unit: "",
+            desc: "mean live fraction of the region cells in the frame",
+            data: Col::F(live),
+        },
+    ];
+    atomic_fits(&p, |tmp| {
+        write_fits_table(tmp, "LIGHTCURVES", &lc_fields, meta)
+    })?;
+    written.push(p);
+    // DS9 regions
+    let p = out.join("regions.reg");
+    let mut reg =
+        String::from("# Region file format: DS9 version 4.1\nglobal color=green width=2\nfk5\n");
+    for d in dets {
+        let color = if d.kind == crate::detect::Kind::Peak {
+            "red"
+        } else {
+            "cyan"
+        };
+        reg.push_str(&format!(
+            "circle({:.6},{:.6},{:.2}\") # color={color} text={{{} {}σ {}s {}}}\n",
+            d.ra,
+            d.dec,
+            d.pos_err.max(5.0),
+            d.kind.as_str(),
+            (d.sigma * 10.0).round() / 10.0,
+            d.tbin,
+            d.band
+        ));
+    }
+    crate::fits::write_atomic(&p, |tmp| std::fs::write(tmp, reg.as_bytes()))
+        .map_err(|e| rerr(&p, e))?;
+    written.push(p);
+    if plots {
+        written.extend(write_plots(out, ev, res)?);
+    }
+    Ok(written)
+}
+
+/// PNG light curves of every detection and an image with the detections marked.
+pub fn write_plots(
+    out: &Path,
+    ev: &EventTable,
+    res: &SearchResult,
+) -> Result<Vec<PathBuf>, ReportError> {
+    let mut written = Vec::new();
+    let g = &ev.grid;
+    let full = Band::parse("0.2-12").expect("valid");
+    let mut img = vec![0f64; g.n_cells()];
+    for i in 0..ev.len() {
+        if full.contains(ev.energy[i]) {
+            img[ev.cell[i] as usize] += 1.0;
+        }
+    }
+    let marks: Vec<Mark> = res
+        .detections
+        .iter()
+        .map(|d| Mark {
+            x: (d.x - g.x0) / g.cell_px,
+            y: (d.y - g.y0) / g.cell_px,
+            label: format!("{} {:.1}σ {}s", d.kind.as_str(), d.sigma, d.tbin),
+            red: d.kind == crate::detect::Kind::Peak,
+        })
+        .collect();
+    let p = out.join("image.png");
+    plot::image_png(
+        &p,
+        &img,
+        g.nx,
+        g.ny,
+        &format!(
+            "0.2–12 keV counts in {}″ cells, {} detections",
+            g.cell_arcsec,
+            res.detections.len()
+        ),
+        &marks,
+    )
+    .map_err(|e| rerr(&p, e))?;
+    written.push(p);
+    for (d, l) in res.detections.iter().zip(&res.lightcurves) {
+        let p = out.join(format!("lc_{}.png", d.detid));
+        let t: Vec<f64> = (0..l.n.len()).map(|k| k as f64 * l.tbin).collect();
+        let n: Vec<f64> = l.n.iter().map(|&v| v as f64).collect();
+        plot::lightcurve_png(
+            &p,
+            &t,
+            l.tbin,
+            &n,
+            &l.mu,
+            &l.bti,
+            Some(d.frame),
+            &format!(
+                "{} — {} {:.1}σ, {} keV, {} s bins",
+                d.name,
+                d.kind.as_str(),
+                d.sigma,
+                d.band,
+                d.tbin
+            ),
+        )
+        .map_err(|e| rerr(&p, e))?;
+        written.push(p);
+    }
+    Ok(written)
+}
+
+/// `ECSV`-style cell for summaries.
+pub fn fmt_f(x: f64, prec: usize) -> String {
+    if x.is_finite() {
+        format!("{x:.prec$}")
+    } else {
+        "-".into()
+    }
+}
