@@ -5,7 +5,9 @@
 //! * `S(t)` ∈ {GTI, BTI}: a frame is a BTI when the 10–12 keV rate summed over cameras exceeds
 //!   `0.5 ct/s ×` the number of live cameras, measured over the frame itself (t_bin ≥ 100 s) or
 //!   over the ⌈100/t_bin⌉·t_bin window containing it (shorter bins; windows nest exactly, so a
-//!   frame is classified with the frames around it — no one-bin shift as in EXOD2 §4).
+//!   frame is classified with the frames around it — no one-bin shift as in EXOD2 §4). Each
+//!   camera's rate is its counts over its live time, but over at least half the window, so that a
+//!   window at a GTI edge with a few live seconds is not called a flare on one photon.
 //! * `L(x, t)` ∈ [0, 1]: the live fraction of the cell in the frame, from the per-CCD GTIs of every
 //!   camera covering the cell, weighted by the camera's share of the counts. A CCD or camera that
 //!   is off, or a frame cut by a GTI edge, lowers μ instead of creating false eclipses
@@ -229,6 +231,8 @@ pub fn build(
     }
     for w in 0..nwin {
         let (a, b) = (w * per, ((w + 1) * per).min(nf));
+        // rate: Σ over live cameras of (10–12 keV counts / live time); threshold: 0.5 ct/s per
+        // live camera (a camera counts as live in a window if it has any live time there)
         let mut rate = 0.0;
         let mut n_live = 0.0;
         for c in 0..ncam {
@@ -238,8 +242,9 @@ pub fn build(
                 .sum::<f64>()
                 * frames.tbin;
             if lt > 0.0 {
-                rate += he[c][w] / lt;
-                n_live += lt / ((b - a) as f64 * frames.tbin);
+                // a rate over a few live seconds is noise: divide by at least half the window
+                rate += he[c][w] / lt.max(0.5 * (b - a) as f64 * frames.tbin);
+                n_live += 1.0;
             }
         }
         let thr = p.bti_rate_per_camera * n_live;

@@ -16,7 +16,7 @@
 //!   (the BTIs) with a flatter spatial profile 1 − θ/60′ and a hard spectrum;
 //! * hot pixels (from the shipped 4XMM-DR14 tables, valid at the revolution, which screening must
 //!   remove), events with rejecting FLAG bits and high PATTERNs, energies outside 0.2–12 keV;
-//! * a MOS1 CCD switched off for part of the exposure (a hole in its STDGTI), and cameras with
+//! * a CCD switched off for part of the exposure (a hole in its STDGTI), and cameras with
 //!   different start/stop times (pn starts 500 s after MOS and stops 200 s earlier);
 //! * transients: bursts (expected detected counts over all cameras, duration, box or
 //!   fast-rise exponential-decay profile) and eclipses of constant sources (depth, duration).
@@ -148,8 +148,11 @@ pub struct SimConfig {
     pub cluster: bool,
     /// pn count rate of the on-axis target (ct/s; 0 for none).
     pub target_rate: f64,
-    /// Switch off one MOS1 CCD for part of the exposure.
-    pub ccd_off: bool,
+    /// Switch one CCD off for part of the exposure: (camera, CCD, start, stop) with start/stop as
+    /// fractions of the exposure. Default: MOS1 CCD 4 from 55 % to 62 %.
+    pub ccd_off: Option<(XmmCamera, u8, f64, f64)>,
+    /// Offset of the target from the pointing (ξ east, η north, arcsec).
+    pub target_offset: [f64; 2],
     pub bursts: Vec<Burst>,
     pub eclipses: Vec<Eclipse>,
 }
@@ -169,7 +172,8 @@ impl Default for SimConfig {
             flares: Flares::Mild,
             cluster: false,
             target_rate: 0.25,
-            ccd_off: true,
+            ccd_off: Some((XmmCamera::Mos1, 4, 0.55, 0.62)),
+            target_offset: [20.0, -15.0],
             bursts: vec![],
             eclipses: vec![],
         }
@@ -591,7 +595,7 @@ pub fn draw_sources(cfg: &SimConfig, wcs: &SkyWcs) -> Vec<SimSource> {
         .expect("inside the projection")
     };
     if cfg.target_rate > 0.0 {
-        let (ra, dec) = to_radec(20.0, -15.0);
+        let (ra, dec) = to_radec(cfg.target_offset[0], cfg.target_offset[1]);
         out.push(SimSource {
             ra,
             dec,
@@ -713,12 +717,8 @@ pub fn simulate(cfg: &SimConfig, out_dir: &Path) -> Result<SimOutput, SimError> 
             } else {
                 (t_start, t_stop)
             };
-            let off = (cfg.ccd_off && cam == XmmCamera::Mos1).then(|| {
-                (
-                    4u8,
-                    t_start + 0.55 * cfg.exposure,
-                    t_start + 0.62 * cfg.exposure,
-                )
+            let off = cfg.ccd_off.filter(|o| o.0 == cam).map(|(_, ccd, a, b)| {
+                (ccd, t_start + a * cfg.exposure, t_start + b * cfg.exposure)
             });
             Camera {
                 cam,

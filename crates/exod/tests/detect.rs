@@ -1,0 +1,311 @@
+//! The transient search against simulation truth (issue #4's acceptance properties).
+
+use std::path::Path;
+
+use exod::cube::{Band, EventTable, Frames, LiveTime};
+use exod::detect::{search, DetectParams, Kind, SearchResult};
+use exod::events::{read, srclist, ReadOptions, XmmCamera};
+use exod::expectation::{self, ExpectationParams};
+use exod::simulate::{simulate, Burst, Flares, Profile, SimConfig, SimOutput};
+use exod::wcs::separation_arcsec;
+
+fn load(out: &SimOutput) -> EventTable {
+    let lists: Vec<_> = out
+        .event_files
+        .iter()
+        .map(|p| read(p, &ReadOptions::default()).unwrap())
+        .collect();
+    EventTable::build(&lists, 20.0).unwrap()
+}
+
+fn run(out: &SimOutput, with_srclist: bool, params: &DetectParams) -> (EventTable, SearchResult) {
+    let ev = load(out);
+    let src = with_srclist.then(|| srclist::read_sources(&out.srclist).unwrap());
+    let res = search(&ev, src.as_deref(), params, "test").unwrap();
+    (ev, res)
+}
+
+/// Bursts of 30 expected counts lasting 5 s, placed inside one frame of every t_bin (frames start
+/// at the MOS start; 1000 s and 5000 s are multiples of 5, 50 and 200).
+fn burst_obs(seed: u64, dir: &Path) -> SimOutput {
+    let cfg = SimConfig {
+        seed,
+        exposure: 40_000.0,
+        bursts: (0..6)
+            .map(|j| Burst {
+                counts: 30.0,
+                duration: 5.0,
+                profile: Profile::Box,
+                position: None,
+                t_start: Some(7.0e8 + 1000.0 + 6000.0 * j as f64),
+            })
+            .collect(),
+        ..SimConfig::default()
+    };
+    simulate(&cfg, dir).unwrap()
+}
+
+#[test]
+fn every_burst_of_30_counts_in_one_bin_is_found_at_5_sigma_with_median_error_under_5_arcsec() {
+    let params = DetectParams::default();
+    let mut offsets = Vec::new();
+    let mut n_bursts = 0;
+    for seed in [101, 102, 103, 104] {
+        let dir = tempfile::tempdir().unwrap();
+        let out = burst_obs(seed, dir.path());
+        let (_, res) = run(&out, true, &params);
+        for t in out.truth.iter().filter(|t| t.kind == "burst") {
+            let realised: u64 = t.counts.iter().sum();
+            let best = res
+                .detections
+                .iter()
+                .filter(|d| d.kind == Kind::Peak && d.t_start < t.t_stop && d.t_stop > t.t_start)
+                .filter(|d| separation_arcsec(d.ra, d.dec, t.ra, t.dec) < 20.0)
+                .max_by(|a, b| a.sigma.total_cmp(&b.sigma));
+            if realised >= 30 {
+                n_bursts += 1;
+                let d = best.unwrap_or_else(|| {
+                    panic!(
+                        "seed {seed}: burst of {realised} counts at {} not found",
+                        t.t_start
+                    )
+                });
+                assert!(
+                    d.sigma >= 5.0,
+                    "seed {seed}: burst of {realised} counts found only at {:.2}σ",
+                    d.sigma
+                );
+                offsets.push(separation_arcsec(d.ra, d.dec, t.ra, t.dec));
+            }
+        }
+    }
+    assert!(
+        n_bursts >= 8,
+        "too few bursts reached 30 realised counts: {n_bursts}"
+    );
+    offsets.sort_by(f64::total_cmp);
+    let median = offsets[offsets.len() / 2];
+    assert!(
+        median <= 5.0,
+        "median position error {median:.2}″ over {} bursts: {offsets:?}",
+        offsets.len()
+    );
+}
+
+#[test]
+fn observations_without_transients_give_no_5_sigma_detection() {
+    let params = DetectParams::default();
+    for (seed, flares, cluster, with_src) in [
+        (201, Flares::Strong, true, true),
+        (202, Flares::Mild, true, false),
+        (203, Flares::Strong, false, false),
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        let cfg = SimConfig {
+            seed,
+            exposure: 40_000.0,
+            flares,
+            cluster,
+            ..SimConfig::default()
+        };
+        let out = simulate(&cfg, dir.path()).unwrap();
+        let (_, res) = run(&out, with_src, &params);
+        let five: Vec<_> = res
+            .detections
+            .iter()
+            .filter(|d| d.sigma >= 5.0)
+            .map(|d| (&d.name, d.kind, d.tbin, d.sigma))
+            .collect();
+        assert!(
+            five.is_empty(),
+            "seed {seed} ({flares:?}, cluster {cluster}, srclist {with_src}): {five:?}"
+        );
+        // the BTIs were found: the strong flares are really in the data
+        if flares == Flares::Strong {
+            assert!(
+                res.runs.iter().all(|r| r.n_bti_frames > 0),
+                "no BTI frame found"
+            );
+        }
+    }
+}
+
+#[test]
+fn a_ccd_switching_off_lowers_mu_instead_of_making_an_eclipse() {
+    // a bright on-axis source on pn CCD 4, which is off from 30 % to 40 % of the exposure
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = SimConfig {
+        seed: 301,
+        exposure: 30_000.0,
+        target_rate: 1.0,
+        target_offset: [0.0, 0.0],
+        ccd_off: Some((XmmCamera::Pn, 4, 0.3, 0.4)),
+        flares: Flares::None,
+        ..SimConfig::default()
+    };
+    let out = simulate(&cfg, dir.path()).unwrap();
+    let ev = load(&out);
+    let target = out.truth.iter().find(|t| t.kind == "target").unwrap();
+    let (px, py) = ev.grid.wcs.world_to_pix(target.ra, target.dec).unwrap();
+    let (ix, iy) = ev.grid.cell_of(px, py).unwrap();
+    let cell = iy * ev.grid.nx + ix;
+    let frames = Frames::new(ev.span(), 200.0);
+    let live = LiveTime::new(&ev, &frames);
+    let band = Band::parse("0.2-12").unwrap();
+    let ex = expectation::build(
+        &ev,
+        band,
+        frames,
+        &live,
+        None,
+        &ExpectationParams::default(),
+    );
+    let k_on = frames.of(7.0e8 + 5_000.0).unwrap();
+    let k_off = frames.of(7.0e8 + 10_500.0).unwrap();
+    // the data do dip: counts of the cell in the off window fall to the MOS share
+    let count = |k: usize| {
+        (0..ev.len())
+            .filter(|&i| {
+                ev.cell[i] as usize == cell
+                    && frames.of(ev.time[i]) == Some(k)
+                    && band.contains(ev.energy[i])
+            })
+            .count()
+    };
+    let (n_on, n_off): (usize, usize) = (
+        (k_on - 3..k_on + 3).map(count).sum(),
+        (k_off - 3..k_off + 3).map(count).sum(),
+    );
+    assert!(
+        (n_off as f64) < 0.6 * n_on as f64,
+        "no dip in the data: {n_on} → {n_off}"
+    );
+    // and μ follows it (pn share ≈ 1/1.7 of the counts)
+    let ratio = ex.mu(cell, k_off) / ex.mu(cell, k_on);
+    assert!(
+        (ratio - 0.7 / 1.7).abs() < 0.08,
+        "μ ratio off/on = {ratio:.3}"
+    );
+    // so the search finds no eclipse
+    let res = search(&ev, None, &DetectParams::default(), "t").unwrap();
+    let ecl: Vec<_> = res
+        .detections
+        .iter()
+        .filter(|d| d.kind == Kind::Eclipse)
+        .map(|d| (d.tbin, d.sigma, d.t_start))
+        .collect();
+    assert!(ecl.is_empty(), "false eclipses: {ecl:?}");
+}
+
+#[test]
+fn an_eclipse_of_a_bright_source_is_found_where_and_when_it_happened() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = SimConfig {
+        seed: 401,
+        exposure: 30_000.0,
+        target_rate: 0.5,
+        eclipses: vec![exod::simulate::Eclipse {
+            depth: 1.0,
+            duration: 1500.0,
+            source: Some(0),
+            t_start: Some(7.0e8 + 12_000.0),
+        }],
+        ..SimConfig::default()
+    };
+    let out = simulate(&cfg, dir.path()).unwrap();
+    let (_, res) = run(&out, true, &DetectParams::default());
+    let t = out.truth.iter().find(|t| t.kind == "eclipse").unwrap();
+    let hit = res
+        .detections
+        .iter()
+        .filter(|d| d.kind == Kind::Eclipse && separation_arcsec(d.ra, d.dec, t.ra, t.dec) < 10.0)
+        .max_by(|a, b| a.sigma.total_cmp(&b.sigma))
+        .expect("eclipse not found");
+    assert!(hit.sigma >= 5.0, "{:.2}σ", hit.sigma);
+    assert!(
+        hit.t_start >= t.t_start - hit.tbin && hit.t_stop <= t.t_stop + hit.tbin,
+        "{} – {} vs {} – {}",
+        hit.t_start,
+        hit.t_stop,
+        t.t_start,
+        t.t_stop
+    );
+    assert!(
+        hit.amp_p50 > 0.5 * hit.mu,
+        "amplitude {} of μ {}",
+        hit.amp_p50,
+        hit.mu
+    );
+    // light curve: observed counts vanish in the eclipse while μ does not
+    let lc = res
+        .lightcurves
+        .iter()
+        .find(|l| l.detid == hit.detid)
+        .unwrap();
+    assert_eq!(lc.n[hit.frame], 0);
+    assert!(lc.mu[hit.frame] > 20.0);
+}
+
+#[test]
+fn outputs_are_complete_self_describing_and_deterministic() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = burst_obs(501, &dir.path().join("sim"));
+    let params = DetectParams {
+        tbins: vec![50.0],
+        ..DetectParams::default()
+    };
+    let mut texts = Vec::new();
+    for k in 0..2 {
+        let (ev, res) = run(&out, true, &params);
+        assert!(!res.detections.is_empty());
+        let od = dir.path().join(format!("det{k}"));
+        let written =
+            exod::report::write_all(&od, &ev, &res, &[("software", "test".into())], k == 0)
+                .unwrap();
+        assert!(written.iter().all(|p| p.exists()));
+        texts.push(std::fs::read(od.join("detections.ecsv")).unwrap());
+        texts.push(std::fs::read(od.join("detections.fits")).unwrap());
+        texts.push(std::fs::read(od.join("lightcurves.fits")).unwrap());
+        // FITS through cfitsio: rows, units and descriptions
+        let mut f = exod::fits::Fits::open(&od.join("detections.fits")).unwrap();
+        f.select("DETECTIONS", "the detections").unwrap();
+        let (rows, cols) = f.table_info().unwrap();
+        assert_eq!(rows, res.detections.len());
+        for (i, c) in cols.iter().enumerate() {
+            assert!(
+                f.string(&format!("TCOMM{}", i + 1)).unwrap().is_some(),
+                "{c} has no description"
+            );
+        }
+        assert_eq!(f.string("TUNIT6").unwrap().as_deref(), Some("deg"));
+        let mut l = exod::fits::Fits::open(&od.join("lightcurves.fits")).unwrap();
+        l.select("LIGHTCURVES", "light curves").unwrap();
+        assert_eq!(
+            l.table_info().unwrap().0,
+            res.lightcurves.iter().map(|l| l.n.len()).sum::<usize>()
+        );
+        let reg = std::fs::read_to_string(od.join("regions.reg")).unwrap();
+        assert_eq!(
+            reg.lines().filter(|l| l.starts_with("circle(")).count(),
+            res.detections.len()
+        );
+        if k == 0 {
+            assert!(od.join("image.png").exists());
+            assert!(od
+                .join(format!("lc_{}.png", res.detections[0].detid))
+                .exists());
+        }
+    }
+    assert_eq!(
+        texts[0], texts[3],
+        "detections.ecsv differs between two identical runs"
+    );
+    assert_eq!(
+        texts[1], texts[4],
+        "detections.fits differs between two identical runs"
+    );
+    assert_eq!(
+        texts[2], texts[5],
+        "lightcurves.fits differs between two identical runs"
+    );
+}
