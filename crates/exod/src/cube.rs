@@ -97,6 +97,74 @@ impl Grid {
     }
 }
 
+/// Which camera CCDs see each cell, and with what weight: for every cell, per camera, the CCD
+/// most of that camera's events in the cell come from, weighted by the camera's share of the
+/// count rate (events per second of GTI). Weights of a cell sum to 1; `L(x, t) = Σ w · live`.
+#[derive(Debug, Clone, Default)]
+pub struct Coverage {
+    pub covered: Vec<bool>,
+    pub term_start: Vec<u32>,
+    /// (camera index, CCD, weight)
+    pub terms: Vec<(u8, u8, f32)>,
+}
+
+impl Coverage {
+    fn build(cell: &[u32], cam: &[u8], ccd: &[u8], n_cells: usize, share: &[f64]) -> Coverage {
+        let mut keys: Vec<u64> = (0..cell.len())
+            .map(|i| ((cell[i] as u64) << 16) | ((cam[i] as u64) << 8) | ccd[i] as u64)
+            .collect();
+        keys.sort_unstable();
+        // per (cell, cam): the CCD with most events (ties: the lower CCD number)
+        let mut best: Vec<(u32, u8, u8, u32)> = Vec::new(); // (cell, cam, ccd, n)
+        let mut i = 0;
+        while i < keys.len() {
+            let k = keys[i];
+            let mut n = 0u32;
+            while i < keys.len() && keys[i] == k {
+                n += 1;
+                i += 1;
+            }
+            let (c, cm, cd) = ((k >> 16) as u32, ((k >> 8) & 0xff) as u8, (k & 0xff) as u8);
+            match best.last_mut() {
+                Some(b) if b.0 == c && b.1 == cm => {
+                    if n > b.3 {
+                        *b = (c, cm, cd, n);
+                    }
+                }
+                _ => best.push((c, cm, cd, n)),
+            }
+        }
+        let mut cov = Coverage {
+            covered: vec![false; n_cells],
+            term_start: Vec::with_capacity(n_cells + 1),
+            terms: Vec::new(),
+        };
+        let mut j = 0;
+        for c in 0..n_cells as u32 {
+            cov.term_start.push(cov.terms.len() as u32);
+            let a = j;
+            while j < best.len() && best[j].0 == c {
+                j += 1;
+            }
+            let wsum: f64 = best[a..j].iter().map(|b| share[b.1 as usize]).sum();
+            if wsum > 0.0 {
+                for b in &best[a..j] {
+                    cov.terms
+                        .push((b.1, b.2, (share[b.1 as usize] / wsum) as f32));
+                }
+                cov.covered[c as usize] = true;
+            }
+        }
+        cov.term_start.push(cov.terms.len() as u32);
+        cov
+    }
+
+    /// Terms of a cell.
+    pub fn terms(&self, cell: usize) -> &[(u8, u8, f32)] {
+        &self.terms[self.term_start[cell] as usize..self.term_start[cell + 1] as usize]
+    }
+}
+
 /// All events of one observation, merged over cameras and sorted by time, with their cell.
 #[derive(Debug, Clone)]
 pub struct EventTable {
@@ -110,6 +178,9 @@ pub struct EventTable {
     pub ccd: Vec<u8>,
     pub cameras: Vec<CameraInfo>,
     pub grid: Grid,
+    pub coverage: Coverage,
+    /// Indices of the events with 10 ≤ E ≤ 12 keV (for the BTI rate).
+    pub high_energy: Vec<u32>,
 }
 
 /// Per-camera facts the pipeline needs.
@@ -243,6 +314,8 @@ impl EventTable {
                 })
                 .collect(),
             grid,
+            coverage: Coverage::default(),
+            high_energy: Vec::new(),
         };
         for (tm, c, i) in order {
             let l = &lists[c as usize];
@@ -259,6 +332,24 @@ impl EventTable {
             t.cam.push(c as u8);
             t.ccd.push(l.ccd[i]);
         }
+        // camera share: events per second of (mean CCD) GTI
+        let share: Vec<f64> = t
+            .cameras
+            .iter()
+            .map(|c| {
+                let exp = c.gti.iter().map(|(_, g)| g.exposure()).sum::<f64>()
+                    / c.gti.len().max(1) as f64;
+                if exp > 0.0 {
+                    c.n_events as f64 / exp
+                } else {
+                    0.0
+                }
+            })
+            .collect();
+        t.coverage = Coverage::build(&t.cell, &t.cam, &t.ccd, t.grid.n_cells(), &share);
+        t.high_energy = (0..t.len() as u32)
+            .filter(|&i| (10_000.0..=12_000.0).contains(&t.energy[i as usize]))
+            .collect();
         Ok(t)
     }
 

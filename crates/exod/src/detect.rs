@@ -207,7 +207,8 @@ fn run_one(
     ev: &EventTable,
     band: Band,
     tbin: f64,
-    sources: Option<&[Source]>,
+    in_band: &[u32],
+    mask: &[bool],
     params: &DetectParams,
     bounds: &Boundaries,
     obs_label: &str,
@@ -215,11 +216,25 @@ fn run_one(
     let t_run = std::time::Instant::now();
     let frames = Frames::new(ev.span(), tbin);
     let live = LiveTime::new(ev, &frames);
-    let ex = expectation::build(ev, band, frames, &live, sources, &params.expectation);
     let nx = ev.grid.nx;
-    let in_band: Vec<u32> = (0..ev.len() as u32)
-        .filter(|&i| band.contains(ev.energy[i as usize]))
+    let band_frames: Vec<u32> = in_band
+        .iter()
+        .map(|&i| {
+            frames
+                .of(ev.time[i as usize])
+                .map(|k| k as u32)
+                .unwrap_or(u32::MAX)
+        })
         .collect();
+    let ex = expectation::build(
+        ev,
+        &in_band,
+        &band_frames,
+        frames,
+        &live,
+        mask,
+        &params.expectation,
+    );
 
     // --- peaks: only (cell, frame) pairs holding events -------------------------------------------
     let mut flags: Vec<Flag> = Vec::new();
@@ -227,17 +242,18 @@ fn run_one(
     let mut i = 0;
     let mut cells_in_frame: Vec<u32> = Vec::new();
     while i < in_band.len() {
-        let Some(k) = frames.of(ev.time[in_band[i] as usize]) else {
+        let k = band_frames[i];
+        if k == u32::MAX {
             i += 1;
             continue;
-        };
-        let frame_end = frames.start(k + 1);
+        }
         cells_in_frame.clear();
-        while i < in_band.len() && ev.time[in_band[i] as usize] < frame_end {
+        while i < in_band.len() && band_frames[i] == k {
             cells_in_frame.push(ev.cell[in_band[i] as usize]);
             i += 1;
         }
         cells_in_frame.sort_unstable();
+        let k = k as usize;
         let mut j = 0;
         while j < cells_in_frame.len() {
             let c = cells_in_frame[j];
@@ -280,7 +296,7 @@ fn run_one(
             .map(|(j, &c)| (c, j))
             .collect();
         let mut counts: HashMap<(u32, u32), u32> = HashMap::new();
-        for &e in &in_band {
+        for &e in in_band {
             let e = e as usize;
             if cand_set.contains_key(&ev.cell[e]) {
                 if let Some(k) = frames.of(ev.time[e]) {
@@ -354,7 +370,7 @@ fn run_one(
     region_cells.dedup();
     let mut cell_events: HashMap<u32, Vec<u32>> =
         region_cells.iter().map(|&c| (c, Vec::new())).collect();
-    for &e in &in_band {
+    for &e in in_band {
         if let Some(v) = cell_events.get_mut(&ev.cell[e as usize]) {
             v.push(e);
         }
@@ -630,15 +646,29 @@ pub fn search(
     obs_label: &str,
 ) -> Result<SearchResult, stats::StatsError> {
     let thresholds = Thresholds::for_sigma(params.sigma)?;
-    let bounds = Boundaries::new(thresholds, params.rule, 4096);
-    let combos: Vec<(Band, f64)> = params
+    // counts beyond the table are decided by direct evaluation (rare: bright cells at long t_bin)
+    let bounds = Boundaries::new(thresholds, params.rule, 512);
+    // per band: its events and its source mask, shared by the band's t_bin runs
+    let per_band: Vec<(Band, Vec<u32>, Vec<bool>)> = params
         .bands
-        .iter()
-        .flat_map(|&b| params.tbins.iter().map(move |&t| (b, t)))
+        .par_iter()
+        .map(|&band| {
+            let in_band: Vec<u32> = (0..ev.len() as u32)
+                .filter(|&i| band.contains(ev.energy[i as usize]))
+                .collect();
+            let mask = expectation::source_mask(ev, &in_band, sources, &params.expectation);
+            (band, in_band, mask)
+        })
+        .collect();
+    let combos: Vec<(usize, f64)> = (0..per_band.len())
+        .flat_map(|b| params.tbins.iter().map(move |&t| (b, t)))
         .collect();
     let results: Vec<_> = combos
         .par_iter()
-        .map(|&(band, tbin)| run_one(ev, band, tbin, sources, params, &bounds, obs_label))
+        .map(|&(b, tbin)| {
+            let (band, in_band, mask) = &per_band[b];
+            run_one(ev, *band, tbin, in_band, mask, params, &bounds, obs_label)
+        })
         .collect();
     let mut detections = Vec::new();
     let mut lightcurves = Vec::new();

@@ -24,7 +24,7 @@
 //!   the extent for extended sources) OR cells whose counts are a > 5σ-equivalent Poisson excess
 //!   over the median of their 7×7 neighbourhood (sources found in the data), dilated by one cell.
 
-use crate::cube::{Band, EventTable, Frames, LiveTime};
+use crate::cube::{EventTable, Frames, LiveTime};
 use crate::events::srclist::Source;
 use crate::stats;
 
@@ -73,8 +73,9 @@ pub struct Expectation {
     pub covered: Vec<bool>,
     /// Frames in which everything is live.
     pub nominal: Vec<bool>,
-    /// Live fraction rows (per camera CCD) and the terms (row, weight) of each cell.
-    live_rows: Vec<Vec<f32>>,
+    /// Dead fraction (1 − live) per camera CCD row and frame, and the terms (row, weight) of
+    /// each cell: `L(x, t) = 1 − Σ w · dead[row][t]`.
+    dead: Vec<Vec<f32>>,
     term_start: Vec<u32>,
     terms: Vec<(u16, f32)>,
     /// Whether the BTI template fell back to the GTI one.
@@ -98,10 +99,11 @@ impl Expectation {
             self.term_start[cell] as usize,
             self.term_start[cell + 1] as usize,
         );
-        self.terms[a..b]
+        let d: f64 = self.terms[a..b]
             .iter()
-            .map(|&(r, w)| w as f64 * self.live_rows[r as usize][t] as f64)
-            .sum()
+            .map(|&(r, w)| w as f64 * self.dead[r as usize][t] as f64)
+            .sum();
+        (1.0 - d).max(0.0)
     }
 
     /// μ of a (cell, frame).
@@ -119,6 +121,19 @@ impl Expectation {
     pub fn mu_bound(&self, cell: usize, s: usize, beta_max: f64) -> f64 {
         self.template[s][cell] * beta_max + self.src[cell]
     }
+
+    /// Σ over a cell's terms of w · per_row[row].
+    #[inline]
+    fn row_sum(&self, cell: usize, per_row: &[f64]) -> f64 {
+        let (a, b) = (
+            self.term_start[cell] as usize,
+            self.term_start[cell + 1] as usize,
+        );
+        self.terms[a..b]
+            .iter()
+            .map(|&(r, w)| w as f64 * per_row[r as usize])
+            .sum()
+    }
 }
 
 fn neighbours8(nx: usize, ny: usize, c: usize) -> impl Iterator<Item = usize> {
@@ -132,67 +147,54 @@ fn neighbours8(nx: usize, ny: usize, c: usize) -> impl Iterator<Item = usize> {
         })
 }
 
-/// Build the expectation of one band and t_bin.
+/// Build the expectation of one band and t_bin. `band_events` are the indices of the events in
+/// the band and `band_frames` their frame (`u32::MAX` outside the frames); `mask` is the band's
+/// [`source_mask`].
 pub fn build(
     ev: &EventTable,
-    band: Band,
+    band_events: &[u32],
+    band_frames: &[u32],
     frames: Frames,
     live: &LiveTime,
-    sources: Option<&[Source]>,
+    mask: &[bool],
     p: &ExpectationParams,
 ) -> Expectation {
     let (nx, ny) = (ev.grid.nx, ev.grid.ny);
     let nc = nx * ny;
     let nf = frames.n;
     let ncam = ev.cameras.len();
+    let cov = &ev.coverage;
 
-    // --- coverage: per camera, the CCD most of its events in a cell come from ---------------
-    let mut ccd_hist: Vec<std::collections::HashMap<(u8, u8), u32>> = vec![Default::default(); nc];
-    let mut cam_counts = vec![0f64; ncam];
-    for i in 0..ev.len() {
-        *ccd_hist[ev.cell[i] as usize]
-            .entry((ev.cam[i], ev.ccd[i]))
-            .or_insert(0) += 1;
-        cam_counts[ev.cam[i] as usize] += 1.0;
-    }
-    let cam_live_total: Vec<f64> = (0..ncam)
-        .map(|c| {
-            live.camera_live[c]
-                .iter()
-                .map(|&v| v as f64)
-                .sum::<f64>()
-                .max(1e-9)
-        })
+    // --- live-time rows and cell terms ------------------------------------------------------------
+    let dead: Vec<Vec<f32>> = live
+        .ccd_live
+        .iter()
+        .map(|(_, v)| v.iter().map(|&l| 1.0 - l).collect())
         .collect();
-    let share: Vec<f64> = (0..ncam)
-        .map(|c| cam_counts[c] / cam_live_total[c])
-        .collect();
-    let live_rows: Vec<Vec<f32>> = live.ccd_live.iter().map(|(_, v)| v.clone()).collect();
     let row_of = |cam: u8, ccd: u8| live.ccd_live.iter().position(|(k, _)| *k == (cam, ccd));
     let mut term_start = Vec::with_capacity(nc + 1);
-    let mut terms: Vec<(u16, f32)> = Vec::new();
+    let mut terms: Vec<(u16, f32)> = Vec::with_capacity(cov.terms.len());
     let mut covered = vec![false; nc];
-    for (cell, h) in ccd_hist.iter().enumerate() {
+    for c in 0..nc {
         term_start.push(terms.len() as u32);
-        let mut best: Vec<(u8, u8, u32)> = Vec::new(); // per camera, the dominant CCD
-        for (&(cam, ccd), &n) in h {
-            match best.iter_mut().find(|b| b.0 == cam) {
-                Some(b) if n > b.2 || (n == b.2 && ccd < b.1) => *b = (cam, ccd, n),
-                Some(_) => {}
-                None => best.push((cam, ccd, n)),
-            }
-        }
-        best.sort();
-        let wsum: f64 = best.iter().map(|b| share[b.0 as usize]).sum();
-        for (cam, ccd, _) in best {
+        for &(cam, ccd, w) in cov.terms(c) {
             if let Some(r) = row_of(cam, ccd) {
-                terms.push((r as u16, (share[cam as usize] / wsum) as f32));
-                covered[cell] = true;
+                terms.push((r as u16, w));
+                covered[c] = true;
             }
         }
     }
     term_start.push(terms.len() as u32);
-    drop(ccd_hist);
+    let nrow = dead.len();
+    // frames in which some row is (partly) dead, and which rows
+    let dead_rows: Vec<Vec<u16>> = (0..nf)
+        .map(|k| {
+            (0..nrow)
+                .filter(|&r| dead[r][k] > 0.0)
+                .map(|r| r as u16)
+                .collect()
+        })
+        .collect();
     let mut ex = Expectation {
         frames,
         nx,
@@ -205,12 +207,29 @@ pub fn build(
         mask: vec![false; nc],
         covered,
         nominal: live.nominal.clone(),
-        live_rows,
+        dead,
         term_start,
         terms,
         bti_template_from_gti: false,
         he_rate: vec![0.0; nf],
         he_threshold: vec![0.0; nf],
+    };
+    // Σ_t dead_r(t) · f(t) over frames of class s, per row
+    let row_acc = |ex: &Expectation, f: &dyn Fn(usize) -> f64, s: Option<usize>| -> Vec<f64> {
+        let mut acc = vec![0f64; nrow];
+        for (k, rows) in dead_rows.iter().enumerate() {
+            if s.map(|s| ex.bti[k] as usize != s).unwrap_or(false) {
+                continue;
+            }
+            let fk = f(k);
+            if fk == 0.0 {
+                continue;
+            }
+            for &r in rows {
+                acc[r as usize] += ex.dead[r as usize][k] as f64 * fk;
+            }
+        }
+        acc
     };
 
     // --- GTI / BTI from the 10–12 keV rate ---------------------------------------------------
@@ -221,12 +240,9 @@ pub fn build(
     };
     let nwin = nf.div_ceil(per);
     let mut he = vec![vec![0f64; nwin]; ncam];
-    for i in 0..ev.len() {
-        let e = ev.energy[i];
-        if (10_000.0..=12_000.0).contains(&e) {
-            if let Some(k) = frames.of(ev.time[i]) {
-                he[ev.cam[i] as usize][k / per] += 1.0;
-            }
+    for &i in &ev.high_energy {
+        if let Some(k) = frames.of(ev.time[i as usize]) {
+            he[ev.cam[i as usize] as usize][k / per] += 1.0;
         }
     }
     for w in 0..nwin {
@@ -256,28 +272,153 @@ pub fn build(
     }
 
     // --- images ------------------------------------------------------------------------------
-    let in_band = |i: usize| band.contains(ev.energy[i]);
     let mut img = [vec![0f64; nc], vec![0f64; nc]];
-    for i in 0..ev.len() {
-        if !in_band(i) {
-            continue;
-        }
-        if let Some(k) = frames.of(ev.time[i]) {
-            img[ex.bti[k] as usize][ev.cell[i] as usize] += 1.0;
+    for (j, &i) in band_events.iter().enumerate() {
+        let k = band_frames[j];
+        if k != u32::MAX {
+            img[ex.bti[k as usize] as usize][ev.cell[i as usize] as usize] += 1.0;
         }
     }
     let total: Vec<f64> = (0..nc).map(|c| img[0][c] + img[1][c]).collect();
 
-    // --- mask ----------------------------------------------------------------------------------
-    // live time of each cell over all frames (for exposure-normalised images)
-    let mut cell_live = vec![0f64; nc];
-    let nominal_frames = ex.nominal.iter().filter(|&&b| b).count() as f64;
-    let non_nominal: Vec<usize> = (0..nf).filter(|&k| !ex.nominal[k]).collect();
-    for c in 0..nc {
-        if ex.covered[c] {
-            cell_live[c] = nominal_frames + non_nominal.iter().map(|&k| ex.live(c, k)).sum::<f64>();
+    // live frames of each cell: nf − Σ_r w Σ_t dead_r(t)
+    let dead_total = row_acc(&ex, &|_| 1.0, None);
+    let cell_live: Vec<f64> = (0..nc)
+        .map(|c| {
+            if ex.covered[c] {
+                (nf as f64 - ex.row_sum(c, &dead_total)).max(0.0)
+            } else {
+                0.0
+            }
+        })
+        .collect();
+    ex.mask = mask
+        .iter()
+        .zip(&ex.covered)
+        .map(|(&m, &c)| m && c)
+        .collect();
+
+    // --- background counts per frame --------------------------------------------------------------
+    for (j, &i) in band_events.iter().enumerate() {
+        let k = band_frames[j];
+        if k != u32::MAX && !ex.mask[ev.cell[i as usize] as usize] {
+            ex.b[k as usize] += 1.0;
         }
     }
+
+    // --- templates: B_S(x) = I_S(x) / D_S(x), D_S(x) = Σ_{t∈S} L(x,t) b_t --------------------------
+    let mut bsum = [0f64; 2];
+    for k in 0..nf {
+        bsum[ex.bti[k] as usize] += ex.b[k];
+    }
+    ex.bti_template_from_gti = bsum[1] < p.min_bti_counts;
+    for s in 0..2 {
+        if s == 1 && ex.bti_template_from_gti {
+            ex.template[1] = ex.template[0].clone();
+            continue;
+        }
+        let bk = ex.b.clone();
+        let acc = row_acc(&ex, &|k| bk[k], Some(s));
+        let mut tpl = vec![0f64; nc];
+        for c in 0..nc {
+            if !ex.covered[c] || ex.mask[c] {
+                continue;
+            }
+            let d = bsum[s] - ex.row_sum(c, &acc);
+            if d > 0.0 {
+                tpl[c] = img[s][c] / d;
+            }
+        }
+        inpaint(&mut tpl, &ex.mask, &ex.covered, nx, ny);
+        let mut tpl = smooth(&tpl, &ex.covered, nx, ny);
+        let norm: f64 = (0..nc).filter(|&c| !ex.mask[c]).map(|c| tpl[c]).sum();
+        if norm > 0.0 {
+            tpl.iter_mut().for_each(|v| *v /= norm);
+        }
+        ex.template[s] = tpl;
+    }
+
+    // --- β(t) = b_t / Σ_{x∉M} L(x,t) B_S(x) ---------------------------------------------------------
+    let unmasked: Vec<usize> = (0..nc).filter(|&c| ex.covered[c] && !ex.mask[c]).collect();
+    let norm: [f64; 2] = [0, 1].map(|s| unmasked.iter().map(|&c| ex.template[s][c]).sum());
+    // per row: Σ_{x∉M} w B_S(x)
+    let mut g = [vec![0f64; nrow], vec![0f64; nrow]];
+    for &c in &unmasked {
+        let (a, b) = (ex.term_start[c] as usize, ex.term_start[c + 1] as usize);
+        for &(r, w) in &ex.terms[a..b] {
+            for s in 0..2 {
+                g[s][r as usize] += w as f64 * ex.template[s][c];
+            }
+        }
+    }
+    for k in 0..nf {
+        let s = ex.bti[k] as usize;
+        let den = norm[s]
+            - dead_rows[k]
+                .iter()
+                .map(|&r| ex.dead[r as usize][k] as f64 * g[s][r as usize])
+                .sum::<f64>();
+        ex.beta[k] = if den > 1e-12 { ex.b[k] / den } else { 0.0 };
+    }
+
+    // --- R(x) inside the mask: (I − Σ_t L B β) / Σ_t L -------------------------------------------
+    let beta = ex.beta.clone();
+    let beta_sum: [f64; 2] = [0, 1].map(|s| {
+        (0..nf)
+            .filter(|&k| ex.bti[k] as usize == s)
+            .map(|k| beta[k])
+            .sum()
+    });
+    let beta_acc = [0, 1].map(|s| row_acc(&ex, &|k| beta[k], Some(s)));
+    for c in 0..nc {
+        if !ex.mask[c] || cell_live[c] <= 0.0 {
+            continue;
+        }
+        let bkg: f64 = (0..2)
+            .map(|s| ex.template[s][c] * (beta_sum[s] - ex.row_sum(c, &beta_acc[s])))
+            .sum();
+        ex.src[c] = ((total[c] - bkg) / cell_live[c]).max(0.0);
+    }
+    ex
+}
+
+/// The source mask of one band (it does not depend on t_bin): catalogue sources, OR cells whose
+/// counts are a Poisson excess (p < `mask_ln_p`) over the median rate of their 7×7
+/// neighbourhood, dilated by one cell. Rates use each cell's GTI exposure in seconds.
+pub fn source_mask(
+    ev: &EventTable,
+    band_events: &[u32],
+    sources: Option<&[Source]>,
+    p: &ExpectationParams,
+) -> Vec<bool> {
+    let (nx, ny) = (ev.grid.nx, ev.grid.ny);
+    let nc = nx * ny;
+    let cov = &ev.coverage;
+    let exposure: Vec<Vec<(u8, f64)>> = ev
+        .cameras
+        .iter()
+        .map(|c| c.gti.iter().map(|(k, g)| (*k, g.exposure())).collect())
+        .collect();
+    let cell_live: Vec<f64> = (0..nc)
+        .map(|c| {
+            cov.terms(c)
+                .iter()
+                .map(|&(cam, ccd, w)| {
+                    w as f64
+                        * exposure[cam as usize]
+                            .iter()
+                            .find(|e| e.0 == ccd)
+                            .map(|e| e.1)
+                            .unwrap_or(0.0)
+                })
+                .sum()
+        })
+        .collect();
+    let mut total = vec![0f64; nc];
+    for &i in band_events {
+        total[ev.cell[i as usize] as usize] += 1.0;
+    }
+    let covered = &cov.covered;
     let mut mask = vec![false; nc];
     if let Some(src) = sources {
         let r_cell = ev.grid.cell_arcsec;
@@ -324,7 +465,7 @@ pub fn build(
     let mut found = vec![false; nc];
     let mut window = Vec::with_capacity(49);
     for c in 0..nc {
-        if !ex.covered[c] || total[c] < 3.0 {
+        if !covered[c] || total[c] < 3.0 {
             continue;
         }
         let (x, y) = ((c % nx) as isize, (c / nx) as isize);
@@ -334,7 +475,7 @@ pub fn build(
                 let (a, b) = (x + dx, y + dy);
                 if a >= 0 && b >= 0 && (a as usize) < nx && (b as usize) < ny {
                     let k = b as usize * nx + a as usize;
-                    if ex.covered[k] && cell_live[k] > 0.0 {
+                    if covered[k] && cell_live[k] > 0.0 {
                         window.push(rate[k]);
                     }
                 }
@@ -361,104 +502,9 @@ pub fn build(
         }
     }
     for c in 0..nc {
-        mask[c] &= ex.covered[c];
+        mask[c] &= covered[c];
     }
-    ex.mask = mask;
-
-    // --- background counts per frame --------------------------------------------------------------
-    for i in 0..ev.len() {
-        if !in_band(i) || ex.mask[ev.cell[i] as usize] {
-            continue;
-        }
-        if let Some(k) = frames.of(ev.time[i]) {
-            ex.b[k] += 1.0;
-        }
-    }
-
-    // --- templates --------------------------------------------------------------------------------
-    let mut bsum = [0f64; 2];
-    for k in 0..nf {
-        if ex.nominal[k] {
-            bsum[ex.bti[k] as usize] += ex.b[k];
-        }
-    }
-    ex.bti_template_from_gti =
-        ex.b.iter()
-            .zip(&ex.bti)
-            .filter(|(_, &s)| s)
-            .map(|(b, _)| b)
-            .sum::<f64>()
-            < p.min_bti_counts;
-    for s in 0..2 {
-        if s == 1 && ex.bti_template_from_gti {
-            ex.template[1] = ex.template[0].clone();
-            continue;
-        }
-        // D_S(x) = Σ_{t∈S} L(x,t) b_t
-        let mut tpl = vec![0f64; nc];
-        for c in 0..nc {
-            if !ex.covered[c] || ex.mask[c] {
-                continue;
-            }
-            let mut d = bsum[s];
-            for &k in &non_nominal {
-                if ex.bti[k] as usize == s && ex.b[k] > 0.0 {
-                    d += ex.live(c, k) * ex.b[k];
-                }
-            }
-            if d > 0.0 {
-                tpl[c] = img[s][c] / d;
-            }
-        }
-        inpaint(&mut tpl, &ex.mask, &ex.covered, nx, ny);
-        let mut tpl = smooth(&tpl, &ex.covered, nx, ny);
-        let norm: f64 = (0..nc).filter(|&c| !ex.mask[c]).map(|c| tpl[c]).sum();
-        if norm > 0.0 {
-            tpl.iter_mut().for_each(|v| *v /= norm);
-        }
-        ex.template[s] = tpl;
-    }
-
-    // --- β(t) ------------------------------------------------------------------------------------
-    let unmasked: Vec<usize> = (0..nc).filter(|&c| ex.covered[c] && !ex.mask[c]).collect();
-    let norm_nominal: [f64; 2] = [0, 1].map(|s| unmasked.iter().map(|&c| ex.template[s][c]).sum());
-    for k in 0..nf {
-        let s = ex.bti[k] as usize;
-        let den = if ex.nominal[k] {
-            norm_nominal[s]
-        } else {
-            unmasked
-                .iter()
-                .map(|&c| ex.live(c, k) * ex.template[s][c])
-                .sum()
-        };
-        ex.beta[k] = if den > 0.0 { ex.b[k] / den } else { 0.0 };
-    }
-
-    // --- R(x) inside the mask ----------------------------------------------------------------------
-    let nominal_beta: [f64; 2] = [0, 1].map(|s| {
-        (0..nf)
-            .filter(|&k| ex.nominal[k] && ex.bti[k] as usize == s)
-            .map(|k| ex.beta[k])
-            .sum()
-    });
-    for c in 0..nc {
-        if !ex.mask[c] {
-            continue;
-        }
-        let mut lb = nominal_beta;
-        let mut l_total = nominal_frames;
-        for &k in &non_nominal {
-            let l = ex.live(c, k);
-            lb[ex.bti[k] as usize] += l * ex.beta[k];
-            l_total += l;
-        }
-        if l_total > 0.0 {
-            let bkg = ex.template[0][c] * lb[0] + ex.template[1][c] * lb[1];
-            ex.src[c] = ((total[c] - bkg) / l_total).max(0.0);
-        }
-    }
-    ex
+    mask
 }
 
 /// Harmonic inpainting: masked covered cells take the mean of their covered neighbours,

@@ -330,19 +330,20 @@ pub fn write_all(
     let p = out.join("detections.ecsv");
     ecsv::write(&p, &cols, &rows, meta).map_err(|e| rerr(&p, e))?;
     written.push(p);
-    // light curves: one table, rows of (DETID, TIME, N, MU, BTI, LIVE)
+    // light curves: one table, rows of (DET, TIME, N, MU, BTI, LIVE); DET is the 1-based row of
+    // the detection in detections.fits, whose DETID names it
     let p = out.join("lightcurves.fits");
     let lcs = &res.lightcurves;
     let total: usize = lcs.iter().map(|l| l.n.len()).sum();
-    let mut detid = Vec::with_capacity(total);
+    let mut det = Vec::with_capacity(total);
     let mut time = Vec::with_capacity(total);
     let mut n = Vec::with_capacity(total);
     let mut mu = Vec::with_capacity(total);
     let mut bti = Vec::with_capacity(total);
     let mut live = Vec::with_capacity(total);
-    for l in lcs {
+    for (row, l) in lcs.iter().enumerate() {
         for k in 0..l.n.len() {
-            detid.push(l.detid.clone());
+            det.push(row as i64 + 1);
             time.push(l.t0 + k as f64 * l.tbin);
             n.push(l.n[k] as i64);
             mu.push(l.mu[k]);
@@ -352,10 +353,10 @@ pub fn write_all(
     }
     let lc_fields = vec![
         Field {
-            name: "DETID",
+            name: "DET",
             unit: "",
-            desc: "detection id (detections.fits DETID)",
-            data: Col::S(detid, 48),
+            desc: "1-based row of the detection in detections.fits",
+            data: Col::I(det),
         },
         Field {
             name: "TIME",

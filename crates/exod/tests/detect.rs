@@ -152,14 +152,21 @@ fn a_ccd_switching_off_lowers_mu_instead_of_making_an_eclipse() {
     let frames = Frames::new(ev.span(), 200.0);
     let live = LiveTime::new(&ev, &frames);
     let band = Band::parse("0.2-12").unwrap();
-    let ex = expectation::build(
-        &ev,
-        band,
-        frames,
-        &live,
-        None,
-        &ExpectationParams::default(),
-    );
+    let in_band: Vec<u32> = (0..ev.len() as u32)
+        .filter(|&i| band.contains(ev.energy[i as usize]))
+        .collect();
+    let band_frames: Vec<u32> = in_band
+        .iter()
+        .map(|&i| {
+            frames
+                .of(ev.time[i as usize])
+                .map(|k| k as u32)
+                .unwrap_or(u32::MAX)
+        })
+        .collect();
+    let p = ExpectationParams::default();
+    let mask = expectation::source_mask(&ev, &in_band, None, &p);
+    let ex = expectation::build(&ev, &in_band, &band_frames, frames, &live, &mask, &p);
     let k_on = frames.of(7.0e8 + 5_000.0).unwrap();
     let k_off = frames.of(7.0e8 + 10_500.0).unwrap();
     // the data do dip: counts of the cell in the off window fall to the MOS share
