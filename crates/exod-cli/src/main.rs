@@ -33,6 +33,9 @@ enum Command {
     /// The main job on an embedded default: simulate an observation with known transients,
     /// search it, compare with the truth.
     Demo(cmd::demo::Args),
+    /// Benchmarks: completeness, false positives, positions, speed (paper §2.6).
+    #[command(subcommand)]
+    Bench(cmd::bench::Bench),
 }
 
 fn main() {
@@ -55,6 +58,7 @@ fn main() {
         Command::Simulate(a) => cmd::simulate::run(a),
         Command::Detect(a) => cmd::detect::run(a).map(|o| cmd::detect::print_table(&o.result)),
         Command::Demo(a) => cmd::demo::run(a),
+        Command::Bench(b) => cmd::bench::run(b),
     };
     if let Err(e) = result {
         eprintln!("error: {e:#}");

@@ -283,15 +283,25 @@ impl EventTable {
             ny,
             wcs,
         };
-        // merge by time (k-way via one sort of indices)
+        // merge the time-sorted lists (k-way; ties by camera order)
         let total: usize = lists.iter().map(|l| l.len()).sum();
-        let mut order: Vec<(f64, u32, u32)> = Vec::with_capacity(total);
-        for (c, l) in lists.iter().enumerate() {
-            for (i, &t) in l.time.iter().enumerate() {
-                order.push((t, c as u32, i as u32));
+        let mut order: Vec<(u32, u32)> = Vec::with_capacity(total);
+        let mut pos = vec![0usize; lists.len()];
+        for _ in 0..total {
+            let mut best: Option<usize> = None;
+            for (c, l) in lists.iter().enumerate() {
+                if pos[c] < l.len()
+                    && best
+                        .map(|b| l.time[pos[c]] < lists[b].time[pos[b]])
+                        .unwrap_or(true)
+                {
+                    best = Some(c);
+                }
             }
+            let c = best.expect("events remain");
+            order.push((c as u32, pos[c] as u32));
+            pos[c] += 1;
         }
-        order.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)).then(a.2.cmp(&b.2)));
         let mut t = EventTable {
             time: Vec::with_capacity(total),
             x: Vec::with_capacity(total),
@@ -317,9 +327,10 @@ impl EventTable {
             coverage: Coverage::default(),
             high_energy: Vec::new(),
         };
-        for (tm, c, i) in order {
+        for (c, i) in order {
             let l = &lists[c as usize];
             let i = i as usize;
+            let tm = l.time[i];
             let (ix, iy) = t
                 .grid
                 .cell_of(l.x[i] as f64, l.y[i] as f64)

@@ -209,13 +209,13 @@ fn run_one(
     tbin: f64,
     in_band: &[u32],
     mask: &[bool],
+    live: &LiveTime,
     params: &DetectParams,
     bounds: &Boundaries,
     obs_label: &str,
 ) -> (Vec<Detection>, Vec<LightCurve>, RunStats, Expectation) {
     let t_run = std::time::Instant::now();
     let frames = Frames::new(ev.span(), tbin);
-    let live = LiveTime::new(ev, &frames);
     let nx = ev.grid.nx;
     let band_frames: Vec<u32> = in_band
         .iter()
@@ -290,15 +290,14 @@ fn run_one(
         .collect();
     let mut visited_ecl = 0usize;
     if !candidates.is_empty() {
-        let cand_set: HashMap<u32, usize> = candidates
-            .iter()
-            .enumerate()
-            .map(|(j, &c)| (c, j))
-            .collect();
+        let mut is_cand = vec![false; ex.covered.len()];
+        for &c in &candidates {
+            is_cand[c as usize] = true;
+        }
         let mut counts: HashMap<(u32, u32), u32> = HashMap::new();
         for &e in in_band {
             let e = e as usize;
-            if cand_set.contains_key(&ev.cell[e]) {
+            if is_cand[ev.cell[e] as usize] {
                 if let Some(k) = frames.of(ev.time[e]) {
                     *counts.entry((ev.cell[e], k as u32)).or_insert(0) += 1;
                 }
@@ -370,9 +369,16 @@ fn run_one(
     region_cells.dedup();
     let mut cell_events: HashMap<u32, Vec<u32>> =
         region_cells.iter().map(|&c| (c, Vec::new())).collect();
-    for &e in in_band {
-        if let Some(v) = cell_events.get_mut(&ev.cell[e as usize]) {
-            v.push(e);
+    if !region_cells.is_empty() {
+        let mut in_region = vec![false; ex.covered.len()];
+        for &c in &region_cells {
+            in_region[c as usize] = true;
+        }
+        for &e in in_band {
+            let c = ev.cell[e as usize];
+            if in_region[c as usize] {
+                cell_events.get_mut(&c).expect("region cell").push(e);
+            }
         }
     }
 
@@ -660,14 +666,30 @@ pub fn search(
             (band, in_band, mask)
         })
         .collect();
-    let combos: Vec<(usize, f64)> = (0..per_band.len())
-        .flat_map(|b| params.tbins.iter().map(move |&t| (b, t)))
+    // per t_bin: the live fraction of every CCD in every frame, shared by the bands
+    let lives: Vec<LiveTime> = params
+        .tbins
+        .par_iter()
+        .map(|&t| LiveTime::new(ev, &Frames::new(ev.span(), t)))
+        .collect();
+    let combos: Vec<(usize, usize)> = (0..per_band.len())
+        .flat_map(|b| (0..params.tbins.len()).map(move |t| (b, t)))
         .collect();
     let results: Vec<_> = combos
         .par_iter()
-        .map(|&(b, tbin)| {
+        .map(|&(b, t)| {
             let (band, in_band, mask) = &per_band[b];
-            run_one(ev, *band, tbin, in_band, mask, params, &bounds, obs_label)
+            run_one(
+                ev,
+                *band,
+                params.tbins[t],
+                in_band,
+                mask,
+                &lives[t],
+                params,
+                &bounds,
+                obs_label,
+            )
         })
         .collect();
     let mut detections = Vec::new();

@@ -527,7 +527,10 @@ fn inpaint(v: &mut [f64], mask: &[bool], covered: &[bool], nx: usize, ny: usize)
     for &c in &holes {
         v[c] = mean;
     }
-    for _ in 0..500 {
+    // successive over-relaxation (Gauss–Seidel, ω = 1.6) to 1e-4 of the field's mean: far below
+    // the Poisson noise of a template
+    let omega = 1.6;
+    for _ in 0..2000 {
         let mut change = 0f64;
         for &c in &holes {
             let (mut s, mut n) = (0.0, 0.0);
@@ -538,12 +541,12 @@ fn inpaint(v: &mut [f64], mask: &[bool], covered: &[bool], nx: usize, ny: usize)
                 }
             }
             if n > 0.0 {
-                let new = s / n;
-                change = change.max((new - v[c]).abs());
-                v[c] = new;
+                let step = omega * (s / n - v[c]);
+                change = change.max(step.abs());
+                v[c] += step;
             }
         }
-        if change <= 1e-6 * mean.abs().max(1e-300) {
+        if change <= 1e-4 * mean.abs().max(1e-300) {
             break;
         }
     }

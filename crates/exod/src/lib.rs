@@ -11,6 +11,7 @@
 //! * [`simulate`] — realistic simulated EPIC observations in pipeline formats.
 //! * [`fits`] — the cfitsio layer shared by readers and writers.
 
+pub mod bench;
 pub mod cube;
 pub mod detect;
 pub mod ecsv;

@@ -207,3 +207,87 @@ pub fn lightcurve_png(
     }
     std::fs::rename(&tmp, path).map_err(|e| err(path, e))
 }
+
+/// Several (x, y) curves with markers on one chart (log x when `log_x`), y in [0, 1.05].
+pub fn curves_png(
+    path: &Path,
+    series: &[(String, Vec<(f64, f64)>)],
+    x_desc: &str,
+    y_desc: &str,
+    title: &str,
+    log_x: bool,
+) -> Result<(), PlotError> {
+    fonts();
+    let tmp = path.with_extension("tmp.png");
+    {
+        let root = BitMapBackend::new(&tmp, (900, 560)).into_drawing_area();
+        root.fill(&WHITE).map_err(|e| err(path, e))?;
+        let xs: Vec<f64> = series
+            .iter()
+            .flat_map(|s| s.1.iter().map(|p| p.0))
+            .filter(|x| *x > 0.0)
+            .collect();
+        let (xmin, xmax) = (
+            xs.iter().cloned().fold(f64::INFINITY, f64::min),
+            xs.iter().cloned().fold(0.0, f64::max),
+        );
+        let (xmin, xmax) = if xmin.is_finite() && xmax > xmin {
+            (xmin * 0.8, xmax * 1.25)
+        } else {
+            (0.1, 100.0)
+        };
+        let colours = [
+            RGBColor(31, 119, 180),
+            RGBColor(255, 127, 14),
+            RGBColor(44, 160, 44),
+            RGBColor(214, 39, 40),
+        ];
+        let mut cb = ChartBuilder::on(&root);
+        cb.caption(title, ("sans-serif", 20))
+            .margin(12)
+            .x_label_area_size(45)
+            .y_label_area_size(55);
+        macro_rules! draw {
+            ($chart:expr) => {{
+                let mut chart = $chart;
+                chart
+                    .configure_mesh()
+                    .x_desc(x_desc)
+                    .y_desc(y_desc)
+                    .draw()
+                    .map_err(|e| err(path, e))?;
+                for (k, (label, pts)) in series.iter().enumerate() {
+                    let col = colours[k % colours.len()];
+                    chart
+                        .draw_series(LineSeries::new(pts.iter().cloned(), col.stroke_width(2)))
+                        .map_err(|e| err(path, e))?
+                        .label(label.clone())
+                        .legend(move |(x, y)| {
+                            PathElement::new(vec![(x, y), (x + 16, y)], col.stroke_width(2))
+                        });
+                    chart
+                        .draw_series(pts.iter().map(|&p| Circle::new(p, 4, col.filled())))
+                        .map_err(|e| err(path, e))?;
+                }
+                chart
+                    .configure_series_labels()
+                    .position(SeriesLabelPosition::LowerRight)
+                    .background_style(WHITE.mix(0.8))
+                    .border_style(BLACK)
+                    .draw()
+                    .map_err(|e| err(path, e))?;
+            }};
+        }
+        if log_x {
+            draw!(cb
+                .build_cartesian_2d((xmin..xmax).log_scale(), 0.0..1.05)
+                .map_err(|e| err(path, e))?);
+        } else {
+            draw!(cb
+                .build_cartesian_2d(xmin..xmax, 0.0..1.05)
+                .map_err(|e| err(path, e))?);
+        }
+        root.present().map_err(|e| err(path, e))?;
+    }
+    std::fs::rename(&tmp, path).map_err(|e| err(path, e))
+}

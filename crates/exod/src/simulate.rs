@@ -532,7 +532,8 @@ impl Camera {
     }
 }
 
-fn king_offset(rng: &mut ChaCha8Rng) -> (f64, f64) {
+/// An offset (arcsec) drawn from the EPIC-like King PSF (r_c = 3.9″, index 1.5), truncated at 5′.
+pub fn king_offset(rng: &mut ChaCha8Rng) -> (f64, f64) {
     // King profile (1 + r²/rc²)^-1.5: P(<r) = 1 − (1 + r²/rc²)^-0.5
     let rc = 3.9;
     loop {
@@ -555,7 +556,8 @@ fn sp_vignetting(theta_arcsec: f64) -> f64 {
     (1.0 - theta_arcsec / 3600.0).max(0.0)
 }
 
-fn photon_energy(rng: &mut ChaCha8Rng) -> f64 {
+/// A photon energy (keV) from the simulator's log-normal spectrum around 1.2 keV.
+pub fn photon_energy(rng: &mut ChaCha8Rng) -> f64 {
     // log-normal around 1.2 keV: ~20 % above 2 keV, a few % below 0.2 keV
     let z: f64 = Normal::new(0.0, 1.0).expect("unit normal").sample(rng);
     (1.2f64.ln() + 0.75 * z).exp().clamp(0.1, 15.0)

@@ -1,5 +1,6 @@
 //! One module per subcommand.
 pub mod bayes;
+pub mod bench;
 pub mod demo;
 pub mod detect;
 pub mod info;

@@ -1,0 +1,528 @@
+//! Benchmarks of the method (paper §2.6): completeness from injected bursts, false positives from
+//! Poisson realisations of the expectation, position errors, speed.
+//!
+//! * **Injection** adds synthetic bursts to the merged event table of an observation (simulated
+//!   or real): `Poisson(amplitude)` photons with the King PSF of the simulator around a random
+//!   position inside a random cell (not the cell centre, which EXOD2 used and which is optimistic),
+//!   split over the cameras by their share at that position, dropped where that camera's CCD is
+//!   not live, with energies in 0.2–12 keV. The amplitude is the expected number of photons
+//!   before the Poisson draw, as in the paper's Fig. 3.
+//! * **Completeness**: a burst counts as detected when a peak at the chosen σ lies within 20″
+//!   and overlaps it in time. Several bursts are injected per search, far apart in space and
+//!   time, so that they are independent.
+//! * **False positives**: for each observation and t_bin, the expectation μ is computed once, and
+//!   each realisation draws every (cell, frame) count from Poisson(μ) — sparsely: per frame a
+//!   Poisson total placed over the cells by alias tables of the background template and of the
+//!   source map, thinned by the live fraction — then applies the same decisions. A realisation
+//!   "has a spurious detection" when any cell is flagged.
+
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use rand_distr::{Distribution, Poisson};
+
+use crate::cube::{Band, EventTable, Frames, LiveTime};
+use crate::detect::{search, DetectParams, Kind};
+use crate::expectation::{self, Expectation};
+use crate::simulate::king_offset;
+use crate::stats::{Boundaries, Thresholds};
+use crate::wcs::separation_arcsec;
+
+/// How a burst sits in time relative to the frames of its t_bin.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
+pub enum Timing {
+    /// Uniform inside one frame (the paper's benchmark).
+    OneBin,
+    /// One t_bin long, starting in the middle of a frame (half in each of two frames).
+    Straddle,
+    /// A fixed duration in seconds starting at a random time inside a frame.
+    Duration(u32),
+}
+
+impl Timing {
+    pub fn label(&self) -> String {
+        match self {
+            Timing::OneBin => "one-bin".into(),
+            Timing::Straddle => "straddle".into(),
+            Timing::Duration(d) => format!("{d}s"),
+        }
+    }
+}
+
+/// One injected burst.
+#[derive(Debug, Clone)]
+pub struct Injection {
+    pub ra: f64,
+    pub dec: f64,
+    pub t_start: f64,
+    pub t_stop: f64,
+    pub amplitude: f64,
+    /// Photons actually added.
+    pub realised: u64,
+}
+
+/// Add bursts to a copy of an event table (events stay time-sorted; grid and coverage unchanged).
+pub fn inject(base: &EventTable, bursts: &mut [Injection], rng: &mut ChaCha8Rng) -> EventTable {
+    let g = &base.grid;
+    let px_arcsec = g.wcs.pixel_arcsec();
+    let mut add: Vec<(f64, f32, f32, f32, u32, u8, u8)> = Vec::new();
+    for b in bursts.iter_mut() {
+        b.realised = 0;
+        let Some((px, py)) = g.wcs.world_to_pix(b.ra, b.dec) else {
+            continue;
+        };
+        let n = if b.amplitude > 0.0 {
+            Poisson::new(b.amplitude)
+                .map(|p| p.sample(rng) as u64)
+                .unwrap_or(0)
+        } else {
+            0
+        };
+        for _ in 0..n {
+            let (dx, dy) = king_offset(rng);
+            // sky X increases to the west (east = −X)
+            let (x, y) = (px - dx / px_arcsec, py + dy / px_arcsec);
+            let Some((ix, iy)) = g.cell_of(x, y) else {
+                continue;
+            };
+            let cell = iy * g.nx + ix;
+            let terms = base.coverage.terms(cell);
+            if terms.is_empty() {
+                continue;
+            }
+            // camera by weight
+            let u: f32 = rng.gen();
+            let mut acc = 0.0;
+            let mut pick = terms[terms.len() - 1];
+            for &t in terms {
+                acc += t.2;
+                if u < acc {
+                    pick = t;
+                    break;
+                }
+            }
+            let t = b.t_start + rng.gen::<f64>() * (b.t_stop - b.t_start);
+            let live = base.cameras[pick.0 as usize]
+                .gti
+                .iter()
+                .find(|(c, _)| *c == pick.1)
+                .map(|(_, gt)| gt.contains(t))
+                .unwrap_or(false);
+            if !live {
+                continue;
+            }
+            let e = loop {
+                let e = crate::simulate::photon_energy(rng) * 1000.0;
+                if (200.0..=12_000.0).contains(&e) {
+                    break e as f32;
+                }
+            };
+            add.push((t, x as f32, y as f32, e, cell as u32, pick.0, pick.1));
+            b.realised += 1;
+        }
+    }
+    add.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let n = base.len() + add.len();
+    let mut out = EventTable {
+        time: Vec::with_capacity(n),
+        x: Vec::with_capacity(n),
+        y: Vec::with_capacity(n),
+        energy: Vec::with_capacity(n),
+        cell: Vec::with_capacity(n),
+        cam: Vec::with_capacity(n),
+        ccd: Vec::with_capacity(n),
+        cameras: base.cameras.clone(),
+        grid: base.grid.clone(),
+        coverage: base.coverage.clone(),
+        high_energy: Vec::new(),
+    };
+    let (mut i, mut j) = (0, 0);
+    while i < base.len() || j < add.len() {
+        let take_base = j >= add.len() || (i < base.len() && base.time[i] <= add[j].0);
+        if take_base {
+            out.time.push(base.time[i]);
+            out.x.push(base.x[i]);
+            out.y.push(base.y[i]);
+            out.energy.push(base.energy[i]);
+            out.cell.push(base.cell[i]);
+            out.cam.push(base.cam[i]);
+            out.ccd.push(base.ccd[i]);
+            i += 1;
+        } else {
+            let a = add[j];
+            out.time.push(a.0);
+            out.x.push(a.1);
+            out.y.push(a.2);
+            out.energy.push(a.3);
+            out.cell.push(a.4);
+            out.cam.push(a.5);
+            out.ccd.push(a.6);
+            j += 1;
+        }
+    }
+    out.high_energy = (0..out.len() as u32)
+        .filter(|&k| (10_000.0..=12_000.0).contains(&out.energy[k as usize]))
+        .collect();
+    out
+}
+
+/// One completeness trial: where a burst went and whether it was found.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Trial {
+    pub obs: usize,
+    pub tbin: f64,
+    pub sigma: f64,
+    pub timing: String,
+    pub amplitude: f64,
+    pub realised: u64,
+    pub bti: bool,
+    pub detected: bool,
+    /// Offset of the best matching detection (arcsec), NaN if none.
+    pub offset: f64,
+}
+
+/// Choose `k` burst positions and frames in an observation: covered cells outside the source
+/// mask, ≥ 90″ apart, at a random point inside the cell, in frames where the cell is fully live,
+/// far apart in time.
+#[allow(clippy::too_many_arguments)]
+pub fn draw_bursts(
+    base: &EventTable,
+    ex: &Expectation,
+    frames: &Frames,
+    timing: Timing,
+    amplitudes: &[f64],
+    rng: &mut ChaCha8Rng,
+) -> Vec<Injection> {
+    let g = &base.grid;
+    let nc = g.n_cells();
+    let ok_cells: Vec<usize> = (0..nc).filter(|&c| ex.covered[c] && !ex.mask[c]).collect();
+    let mut out: Vec<Injection> = Vec::new();
+    let mut used_frames: Vec<usize> = Vec::new();
+    let gap = (frames.n / (amplitudes.len() * 2 + 1)).max(3);
+    for &amp in amplitudes {
+        for _attempt in 0..500 {
+            let c = ok_cells[rng.gen_range(0..ok_cells.len())];
+            let k = rng.gen_range(1..frames.n.saturating_sub(2).max(2));
+            if used_frames
+                .iter()
+                .any(|&u| (u as i64 - k as i64).unsigned_abs() < gap as u64)
+            {
+                continue;
+            }
+            if ex.live(c, k) < 1.0 || ex.live(c, k + 1) < 1.0 || ex.live(c, k - 1) < 1.0 {
+                continue;
+            }
+            let (ix, iy) = (
+                (c % g.nx) as f64 + rng.gen::<f64>(),
+                (c / g.nx) as f64 + rng.gen::<f64>(),
+            );
+            let (px, py) = (g.x0 + ix * g.cell_px, g.y0 + iy * g.cell_px);
+            let Some((ra, dec)) = g.wcs.pix_to_world(px, py) else {
+                continue;
+            };
+            if out
+                .iter()
+                .any(|b| separation_arcsec(b.ra, b.dec, ra, dec) < 90.0)
+            {
+                continue;
+            }
+            let f0 = frames.start(k);
+            let (t0, t1) = match timing {
+                Timing::OneBin => (f0, f0 + frames.tbin),
+                Timing::Straddle => (f0 + 0.5 * frames.tbin, f0 + 1.5 * frames.tbin),
+                Timing::Duration(d) => {
+                    let s = f0 + rng.gen::<f64>() * frames.tbin;
+                    (s, s + d as f64)
+                }
+            };
+            used_frames.push(k);
+            out.push(Injection {
+                ra,
+                dec,
+                t_start: t0,
+                t_stop: t1,
+                amplitude: amp,
+                realised: 0,
+            });
+            break;
+        }
+    }
+    out
+}
+
+/// Run completeness trials on one observation for one t_bin and timing: `batches` searches, each
+/// with one burst per amplitude, at 3σ and 5σ. Returns one trial per burst and σ.
+#[allow(clippy::too_many_arguments)]
+pub fn completeness_trials(
+    obs: usize,
+    base: &EventTable,
+    sources: Option<&[crate::events::srclist::Source]>,
+    tbin: f64,
+    timing: Timing,
+    amplitudes: &[f64],
+    batches: usize,
+    sigmas: &[f64],
+    seed: u64,
+) -> Vec<Trial> {
+    let band = Band::parse("0.2-12").expect("valid");
+    let frames = Frames::new(base.span(), tbin);
+    let live = LiveTime::new(base, &frames);
+    let p = DetectParams::default();
+    let in_band: Vec<u32> = (0..base.len() as u32)
+        .filter(|&i| band.contains(base.energy[i as usize]))
+        .collect();
+    let bf: Vec<u32> = in_band
+        .iter()
+        .map(|&i| {
+            frames
+                .of(base.time[i as usize])
+                .map(|k| k as u32)
+                .unwrap_or(u32::MAX)
+        })
+        .collect();
+    let mask = expectation::source_mask(base, &in_band, sources, &p.expectation);
+    let ex = expectation::build(base, &in_band, &bf, frames, &live, &mask, &p.expectation);
+    let mut trials = Vec::new();
+    for batch in 0..batches {
+        let mut rng = ChaCha8Rng::seed_from_u64(
+            seed ^ ((obs as u64) << 40) ^ ((tbin as u64) << 20) ^ batch as u64,
+        );
+        let mut bursts = draw_bursts(base, &ex, &frames, timing, amplitudes, &mut rng);
+        let ev = inject(base, &mut bursts, &mut rng);
+        for &sigma in sigmas {
+            let params = DetectParams {
+                tbins: vec![tbin],
+                bands: vec![band],
+                sigma,
+                ..DetectParams::default()
+            };
+            let Ok(res) = search(&ev, sources, &params, "bench") else {
+                continue;
+            };
+            let bti = &res.expectations[0].bti;
+            for b in &bursts {
+                let best = res
+                    .detections
+                    .iter()
+                    .filter(|d| {
+                        d.kind == Kind::Peak && d.t_start < b.t_stop && d.t_stop > b.t_start
+                    })
+                    .map(|d| separation_arcsec(d.ra, d.dec, b.ra, b.dec))
+                    .filter(|&s| s < 20.0)
+                    .fold(
+                        f64::NAN,
+                        |a: f64, s| if a.is_nan() || s < a { s } else { a },
+                    );
+                let k = frames.of(0.5 * (b.t_start + b.t_stop)).unwrap_or(0);
+                trials.push(Trial {
+                    obs,
+                    tbin,
+                    sigma,
+                    timing: timing.label(),
+                    amplitude: b.amplitude,
+                    realised: b.realised,
+                    bti: bti[k],
+                    detected: !best.is_nan(),
+                    offset: best,
+                });
+            }
+        }
+    }
+    trials
+}
+
+/// Walker alias table for sampling cells by weight.
+struct Alias {
+    prob: Vec<f64>,
+    alias: Vec<u32>,
+    items: Vec<u32>,
+    total: f64,
+}
+
+impl Alias {
+    fn new(weights: &[(u32, f64)]) -> Alias {
+        let n = weights.len();
+        let total: f64 = weights.iter().map(|w| w.1).sum();
+        let mut prob: Vec<f64> = weights
+            .iter()
+            .map(|w| w.1 * n as f64 / total.max(1e-300))
+            .collect();
+        let mut alias = vec![0u32; n];
+        let (mut small, mut large): (Vec<usize>, Vec<usize>) = (0..n).partition(|&i| prob[i] < 1.0);
+        while let (Some(s), Some(&l)) = (small.pop(), large.last()) {
+            alias[s] = l as u32;
+            prob[l] -= 1.0 - prob[s];
+            if prob[l] < 1.0 {
+                large.pop();
+                small.push(l);
+            }
+        }
+        for i in large.into_iter().chain(small) {
+            prob[i] = 1.0;
+        }
+        Alias {
+            prob,
+            alias,
+            items: weights.iter().map(|w| w.0).collect(),
+            total,
+        }
+    }
+
+    fn sample(&self, rng: &mut ChaCha8Rng) -> u32 {
+        let i = rng.gen_range(0..self.prob.len());
+        if rng.gen::<f64>() < self.prob[i] {
+            self.items[i]
+        } else {
+            self.items[self.alias[i] as usize]
+        }
+    }
+}
+
+/// For each realisation of Poisson(μ) of one expectation, whether any cell is flagged under each
+/// of `bounds`. Returns, per bound, the number of realisations with ≥ 1 flagged cell.
+pub fn false_positive_realisations(
+    ex: &Expectation,
+    bounds: &[&Boundaries],
+    n_real: usize,
+    seed: u64,
+) -> Vec<usize> {
+    let nc = ex.covered.len();
+    let nf = ex.frames.n;
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    let tpl: [Alias; 2] = [0, 1].map(|s| {
+        Alias::new(
+            &(0..nc)
+                .filter(|&c| ex.covered[c] && ex.template[s][c] > 0.0)
+                .map(|c| (c as u32, ex.template[s][c]))
+                .collect::<Vec<_>>(),
+        )
+    });
+    let src = Alias::new(
+        &(0..nc)
+            .filter(|&c| ex.src[c] > 0.0)
+            .map(|c| (c as u32, ex.src[c]))
+            .collect::<Vec<_>>(),
+    );
+    // eclipse candidates: cells whose μ can reach the N = 0 eclipse bound of the loosest bound
+    let mu_min = bounds
+        .iter()
+        .map(|b| b.min_eclipse_mu())
+        .fold(f64::INFINITY, f64::min);
+    let beta_max = ex.beta.iter().cloned().fold(0.0, f64::max);
+    let cand: Vec<usize> = (0..nc)
+        .filter(|&c| (0..2).any(|s| ex.mu_bound(c, s, beta_max) >= mu_min))
+        .collect();
+    let mut hits = vec![0usize; bounds.len()];
+    let mut cells: Vec<u32> = Vec::new();
+    for _ in 0..n_real {
+        let mut flagged = vec![false; bounds.len()];
+        for k in 0..nf {
+            if flagged.iter().all(|&f| f) {
+                break;
+            }
+            let s = ex.bti[k] as usize;
+            cells.clear();
+            // background part: β(t) Σ B_S, source part: Σ R, both thinned by the live fraction
+            for (alias, scale) in [(&tpl[s], ex.beta[k]), (&src, 1.0)] {
+                let m = alias.total * scale;
+                if m <= 0.0 || alias.prob.is_empty() {
+                    continue;
+                }
+                let n = Poisson::new(m)
+                    .map(|p| p.sample(&mut rng) as u64)
+                    .unwrap_or(0);
+                for _ in 0..n {
+                    let c = alias.sample(&mut rng);
+                    if ex.nominal[k] || rng.gen::<f64>() < ex.live(c as usize, k) {
+                        cells.push(c);
+                    }
+                }
+            }
+            cells.sort_unstable();
+            let mut j = 0;
+            while j < cells.len() {
+                let c = cells[j];
+                let mut n = 0u64;
+                while j < cells.len() && cells[j] == c {
+                    n += 1;
+                    j += 1;
+                }
+                let mu = ex.mu(c as usize, k);
+                for (b, f) in bounds.iter().zip(flagged.iter_mut()) {
+                    if !*f && (b.is_peak(n, mu) || b.is_eclipse(n, mu)) {
+                        *f = true;
+                    }
+                }
+            }
+            for &c in &cand {
+                let mu = ex.mu(c, k);
+                if mu < mu_min {
+                    continue;
+                }
+                let n = cells.partition_point(|&x| x < c as u32);
+                let n = cells[n..].iter().take_while(|&&x| x == c as u32).count() as u64;
+                for (b, f) in bounds.iter().zip(flagged.iter_mut()) {
+                    if !*f && b.is_eclipse(n, mu) {
+                        *f = true;
+                    }
+                }
+            }
+        }
+        for (h, f) in hits.iter_mut().zip(&flagged) {
+            *h += *f as usize;
+        }
+    }
+    hits
+}
+
+/// The expectation of the full band for a t_bin (the false-positive experiment's μ).
+pub fn expectation_for(
+    base: &EventTable,
+    sources: Option<&[crate::events::srclist::Source]>,
+    tbin: f64,
+) -> Expectation {
+    let band = Band::parse("0.2-12").expect("valid");
+    let frames = Frames::new(base.span(), tbin);
+    let live = LiveTime::new(base, &frames);
+    let p = DetectParams::default();
+    let in_band: Vec<u32> = (0..base.len() as u32)
+        .filter(|&i| band.contains(base.energy[i as usize]))
+        .collect();
+    let bf: Vec<u32> = in_band
+        .iter()
+        .map(|&i| {
+            frames
+                .of(base.time[i as usize])
+                .map(|k| k as u32)
+                .unwrap_or(u32::MAX)
+        })
+        .collect();
+    let mask = expectation::source_mask(base, &in_band, sources, &p.expectation);
+    expectation::build(base, &in_band, &bf, frames, &live, &mask, &p.expectation)
+}
+
+/// Thresholds helper: boundaries for a σ and rule.
+pub fn boundaries(sigma: f64, rule: crate::stats::Rule) -> Boundaries {
+    Boundaries::new(
+        Thresholds::for_sigma(sigma).expect("valid sigma"),
+        rule,
+        512,
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn alias_sampling_follows_the_weights() {
+        let a = Alias::new(&[(7, 1.0), (8, 3.0), (9, 6.0)]);
+        let mut rng = ChaCha8Rng::seed_from_u64(1);
+        let mut n = [0usize; 3];
+        for _ in 0..100_000 {
+            n[(a.sample(&mut rng) - 7) as usize] += 1;
+        }
+        for (k, w) in [0.1, 0.3, 0.6].iter().enumerate() {
+            assert!((n[k] as f64 / 1e5 - w).abs() < 0.01, "{n:?}");
+        }
+    }
+}
