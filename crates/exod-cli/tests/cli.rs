@@ -1,0 +1,195 @@
+//! The `exod` binary as a user runs it.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn exod(args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_exod"))
+        .args(args)
+        .output()
+        .expect("runs")
+}
+
+fn real(rel: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../../shared/data/real")
+        .join(rel)
+}
+
+#[test]
+fn bayes_json_has_the_documented_keys_and_values() {
+    let o = exod(&["bayes", "--mu", "1000", "--n", "1139", "--json"]);
+    assert!(o.status.success());
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert!((v["log10_b_peak"].as_f64().unwrap() - 5.940969).abs() < 1e-6);
+    assert!(v["log10_b_eclipse"].as_f64().unwrap() < 1.0);
+    assert!((v["sigma"].as_f64().unwrap() - 139.0 / 2139f64.sqrt()).abs() < 1e-9);
+    let a = &v["amplitude"];
+    let (p16, p50, p84) = (
+        a["p16"].as_f64().unwrap(),
+        a["p50"].as_f64().unwrap(),
+        a["p84"].as_f64().unwrap(),
+    );
+    assert!(p16 < p50 && p50 < p84 && (p50 - 139.0).abs() < 5.0, "{a}");
+    let o = exod(&["bayes", "--thresholds", "--sigma", "3", "--json"]);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(
+        format!(
+            "{:.4} {:.4}",
+            v["peak"].as_f64().unwrap(),
+            v["eclipse"].as_f64().unwrap()
+        ),
+        "5.9410 5.7089"
+    );
+    // parity changes the decision for the first significant count
+    let exact: serde_json::Value =
+        serde_json::from_slice(&exod(&["bayes", "--mu", "1", "--n", "9", "--json"]).stdout)
+            .unwrap();
+    let parity: serde_json::Value = serde_json::from_slice(
+        &exod(&["bayes", "--mu", "1", "--n", "9", "--json", "--parity-exod2"]).stdout,
+    )
+    .unwrap();
+    assert_eq!(
+        (exact["is_peak"].as_bool(), parity["is_peak"].as_bool()),
+        (Some(true), Some(false))
+    );
+    let bad = exod(&["bayes", "--mu=-1", "--n", "3"]);
+    assert!(!bad.status.success());
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("--mu"));
+}
+
+#[test]
+fn info_reports_real_files_and_rejects_bad_ones_with_the_file_name() {
+    let f = real("xga_0201903501/mos2_exp1_clean_evts.fits");
+    let o = exod(&["info", "--json", f.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["instrument"], "EMOS2");
+    assert_eq!(v["events_read"], 32339);
+    assert_eq!(v["events_kept"], 30208); // independent astropy count, tests/data/real_facts.json
+    assert_eq!(v["wcs"]["valid"], true);
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("broken.fits");
+    std::fs::write(&bad, b"SIMPLE  = garbage").unwrap();
+    let o = exod(&["info", f.to_str().unwrap(), bad.to_str().unwrap()]);
+    assert!(!o.status.success());
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("broken.fits"), "{err}");
+    assert!(
+        String::from_utf8_lossy(&o.stdout).contains("EMOS2"),
+        "the good file is still reported"
+    );
+}
+
+fn read_all(dir: &Path) -> Vec<(String, Vec<u8>)> {
+    let mut v: Vec<_> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.is_file())
+        .map(|p| {
+            (
+                p.file_name().unwrap().to_string_lossy().to_string(),
+                std::fs::read(&p).unwrap(),
+            )
+        })
+        .collect();
+    v.sort();
+    v
+}
+
+#[test]
+fn simulate_is_byte_identical_for_a_seed_and_info_reads_it_back() {
+    let (a, b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    for d in [&a, &b] {
+        let o = exod(&[
+            "simulate",
+            "--out",
+            d.path().to_str().unwrap(),
+            "--seed",
+            "1",
+            "--exposure",
+            "10000",
+            "--bursts",
+            "2",
+        ]);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    }
+    let (fa, fb) = (read_all(a.path()), read_all(b.path()));
+    assert_eq!(fa.len(), 5);
+    assert_eq!(fa, fb);
+    let pn = a.path().join("P0999990101PNS003PIEVLI0000.FTZ");
+    let o = exod(&["info", "--json", pn.to_str().unwrap()]);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["instrument"], "EPN");
+    assert_eq!(v["gti"].as_object().unwrap().len(), 12);
+}
+
+#[test]
+fn bench_quick_writes_self_describing_ecsv() {
+    let d = tempfile::tempdir().unwrap();
+    let out = d.path().to_str().unwrap();
+    for (b, file, cols) in [
+        (
+            "completeness",
+            "completeness.ecsv",
+            vec![
+                "t_bin",
+                "sigma",
+                "interval",
+                "counts",
+                "n_injected",
+                "n_detected",
+                "fraction",
+            ],
+        ),
+        (
+            "false-positives",
+            "false_positives.ecsv",
+            vec![
+                "t_bin",
+                "sigma",
+                "n_obs",
+                "n_obs_with_detection",
+                "fraction",
+            ],
+        ),
+        (
+            "positions",
+            "positions.ecsv",
+            vec!["counts", "n", "median_offset_arcsec"],
+        ),
+    ] {
+        let o = exod(&["bench", b, "--quick", "--out", out, "--seed", "5"]);
+        assert!(
+            o.status.success(),
+            "{b}: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        let text = std::fs::read_to_string(d.path().join(file)).unwrap();
+        assert!(text.starts_with("# %ECSV 1.0"));
+        for m in ["command:", "software:", "seed: '5'"] {
+            assert!(text.contains(m), "{file} header lacks {m}");
+        }
+        let (names, rows) = exod::ecsv::read_rows(&d.path().join(file)).unwrap();
+        for c in cols {
+            assert!(names.iter().any(|n| n == c), "{file} has no column {c}");
+        }
+        assert!(!rows.is_empty());
+        // fractions are fractions, counts add up
+        if let (Some(i), Some(j), Some(k)) = (
+            names.iter().position(|n| n == "fraction"),
+            names
+                .iter()
+                .position(|n| n.starts_with("n_") && n != "n_injected" && n != "n_obs"),
+            names.iter().position(|n| n == "n_injected" || n == "n_obs"),
+        ) {
+            for r in &rows {
+                let (num, den): (f64, f64) = (r[j].parse().unwrap(), r[k].parse().unwrap());
+                if den > 0.0 {
+                    assert!((r[i].parse::<f64>().unwrap() - num / den).abs() < 1e-12);
+                }
+            }
+        }
+    }
+    assert!(d.path().join("completeness_5sigma.png").exists());
+}
