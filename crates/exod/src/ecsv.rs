@@ -62,7 +62,7 @@ fn yaml_str(s: &str) -> String {
 
 /// Render a table as ECSV text.
 pub fn render(columns: &[Column], rows: &[Vec<Value>], meta: &[(&str, String)]) -> String {
-    let mut s = String::from("# %ECSV 1.0\n# ---\n# datatype:\n");
+    let mut s = String::from("# %ECSV 1.0\n# ---\n# delimiter: ','\n# datatype:\n");
     for c in columns {
         let _ = write!(s, "# - {{name: {}, datatype: {}", c.name, c.datatype);
         if let Some(u) = &c.unit {
@@ -156,7 +156,10 @@ mod tests {
         let p = dir.path().join("t.ecsv");
         write(&p, &cols, &rows, &[("command", "exod test".into())]).unwrap();
         let text = std::fs::read_to_string(&p).unwrap();
-        assert!(text.starts_with("# %ECSV 1.0\n"));
+        assert!(
+            text.starts_with("# %ECSV 1.0\n# ---\n# delimiter: ','\n"),
+            "astropy needs the delimiter for CSV bodies"
+        );
         assert!(text.contains("description: 'it''s a value'"));
         let (names, got) = read_rows(&p).unwrap();
         assert_eq!(names, vec!["name", "x"]);
