@@ -110,49 +110,40 @@ pub struct Coverage {
 
 impl Coverage {
     fn build(cell: &[u32], cam: &[u8], ccd: &[u8], n_cells: usize, share: &[f64]) -> Coverage {
-        let mut keys: Vec<u64> = (0..cell.len())
-            .map(|i| ((cell[i] as u64) << 16) | ((cam[i] as u64) << 8) | ccd[i] as u64)
-            .collect();
-        keys.sort_unstable();
-        // per (cell, cam): the CCD with most events (ties: the lower CCD number)
-        let mut best: Vec<(u32, u8, u8, u32)> = Vec::new(); // (cell, cam, ccd, n)
-        let mut i = 0;
-        while i < keys.len() {
-            let k = keys[i];
-            let mut n = 0u32;
-            while i < keys.len() && keys[i] == k {
-                n += 1;
-                i += 1;
-            }
-            let (c, cm, cd) = ((k >> 16) as u32, ((k >> 8) & 0xff) as u8, (k & 0xff) as u8);
-            match best.last_mut() {
-                Some(b) if b.0 == c && b.1 == cm => {
-                    if n > b.3 {
-                        *b = (c, cm, cd, n);
-                    }
-                }
-                _ => best.push((c, cm, cd, n)),
-            }
+        // dense histogram cell × camera × CCD, O(events)
+        let ncam = share.len().max(1);
+        let nccd = ccd.iter().copied().max().unwrap_or(0) as usize + 1;
+        let mut hist = vec![0u32; n_cells * ncam * nccd];
+        for i in 0..cell.len() {
+            hist[(cell[i] as usize * ncam + cam[i] as usize) * nccd + ccd[i] as usize] += 1;
         }
         let mut cov = Coverage {
             covered: vec![false; n_cells],
             term_start: Vec::with_capacity(n_cells + 1),
             terms: Vec::new(),
         };
-        let mut j = 0;
-        for c in 0..n_cells as u32 {
+        let mut best: Vec<(u8, u8)> = Vec::with_capacity(ncam);
+        for c in 0..n_cells {
             cov.term_start.push(cov.terms.len() as u32);
-            let a = j;
-            while j < best.len() && best[j].0 == c {
-                j += 1;
-            }
-            let wsum: f64 = best[a..j].iter().map(|b| share[b.1 as usize]).sum();
-            if wsum > 0.0 {
-                for b in &best[a..j] {
-                    cov.terms
-                        .push((b.1, b.2, (share[b.1 as usize] / wsum) as f32));
+            best.clear();
+            for cm in 0..ncam {
+                let row = &hist[(c * ncam + cm) * nccd..(c * ncam + cm + 1) * nccd];
+                // the CCD with most events (ties: the lower CCD number)
+                let (k, &n) =
+                    row.iter().enumerate().fold(
+                        (0, &0u32),
+                        |acc, (k, n)| if *n > *acc.1 { (k, n) } else { acc },
+                    );
+                if n > 0 {
+                    best.push((cm as u8, k as u8));
                 }
-                cov.covered[c as usize] = true;
+            }
+            let wsum: f64 = best.iter().map(|b| share[b.0 as usize]).sum();
+            if wsum > 0.0 {
+                for &(cm, cd) in &best {
+                    cov.terms.push((cm, cd, (share[cm as usize] / wsum) as f32));
+                }
+                cov.covered[c] = true;
             }
         }
         cov.term_start.push(cov.terms.len() as u32);
@@ -440,12 +431,18 @@ impl LiveTime {
         for (ci, cam) in ev.cameras.iter().enumerate() {
             let nccd = cam.gti.len().max(1) as f32;
             for (ccd, g) in &cam.gti {
-                let v: Vec<f32> = (0..frames.n)
-                    .map(|k| {
-                        let a = frames.start(k);
-                        (g.overlap(a, a + frames.tbin) / frames.tbin).clamp(0.0, 1.0) as f32
-                    })
-                    .collect();
+                // sweep the intervals over the frames: O(frames + intervals)
+                let mut v = vec![0f32; frames.n];
+                for &(a, b) in g.intervals() {
+                    let k0 = (((a - frames.t0) / frames.tbin).floor().max(0.0)) as usize;
+                    let mut k = k0;
+                    while k < frames.n && frames.start(k) < b {
+                        let (fa, fb) = (frames.start(k), frames.start(k + 1));
+                        let o = (b.min(fb) - a.max(fa)).max(0.0);
+                        v[k] = (v[k] as f64 + o / frames.tbin).clamp(0.0, 1.0) as f32;
+                        k += 1;
+                    }
+                }
                 for (k, &f) in v.iter().enumerate() {
                     if f < 0.999_999 {
                         nominal[k] = false;

@@ -240,28 +240,27 @@ fn run_one(
     let mut flags: Vec<Flag> = Vec::new();
     let mut visited_peak = 0usize;
     let mut i = 0;
-    let mut cells_in_frame: Vec<u32> = Vec::new();
+    // dense per-cell counters, reset through the list of cells touched in the frame
+    let mut count = vec![0u32; ev.grid.n_cells()];
+    let mut touched: Vec<u32> = Vec::new();
     while i < in_band.len() {
         let k = band_frames[i];
         if k == u32::MAX {
             i += 1;
             continue;
         }
-        cells_in_frame.clear();
+        touched.clear();
         while i < in_band.len() && band_frames[i] == k {
-            cells_in_frame.push(ev.cell[in_band[i] as usize]);
+            let c = ev.cell[in_band[i] as usize];
+            if count[c as usize] == 0 {
+                touched.push(c);
+            }
+            count[c as usize] += 1;
             i += 1;
         }
-        cells_in_frame.sort_unstable();
         let k = k as usize;
-        let mut j = 0;
-        while j < cells_in_frame.len() {
-            let c = cells_in_frame[j];
-            let mut n = 0u32;
-            while j < cells_in_frame.len() && cells_in_frame[j] == c {
-                n += 1;
-                j += 1;
-            }
+        for &c in &touched {
+            let n = std::mem::take(&mut count[c as usize]);
             visited_peak += 1;
             let mu = ex.mu(c as usize, k);
             if bounds.is_peak(n as u64, mu) {
@@ -653,7 +652,7 @@ pub fn search(
 ) -> Result<SearchResult, stats::StatsError> {
     let thresholds = Thresholds::for_sigma(params.sigma)?;
     // counts beyond the table are decided by direct evaluation (rare: bright cells at long t_bin)
-    let bounds = Boundaries::new(thresholds, params.rule, 512);
+    let bounds = Boundaries::new(thresholds, params.rule, 128);
     // per band: its events and its source mask, shared by the band's t_bin runs
     let per_band: Vec<(Band, Vec<u32>, Vec<bool>)> = params
         .bands

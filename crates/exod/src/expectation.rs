@@ -484,9 +484,15 @@ pub fn source_mask(
         if window.len() < 5 {
             continue;
         }
-        window.sort_by(f64::total_cmp);
-        let med = window[window.len() / 2].max(0.5 / cell_live[c].max(1.0));
+        let mid = window.len() / 2;
+        let med = (*window.select_nth_unstable_by(mid, f64::total_cmp).1)
+            .max(0.5 / cell_live[c].max(1.0));
         let lam = med * cell_live[c];
+        // Chernoff bound ln P(X ≥ N) ≤ −λ + N (1 + ln λ − ln N) for N > λ: most cells cannot pass
+        let n_obs = total[c];
+        if n_obs <= lam || -lam + n_obs * (1.0 + lam.ln() - n_obs.ln()) >= p.mask_ln_p {
+            continue;
+        }
         // ln P(X ≥ N | λ) = ln P(N, λ) (regularised lower incomplete gamma with a = N)
         let ln_p = stats::ln_gamma_pq(total[c] - 1.0, lam).0;
         if ln_p < p.mask_ln_p {
