@@ -137,6 +137,33 @@ pub fn lightcurve_png(
     highlight: Option<usize>,
     title: &str,
 ) -> Result<(), PlotError> {
+    series_png(
+        path,
+        t,
+        tbin,
+        (n, "N (observed)"),
+        (mu, "μ (expected)"),
+        bti,
+        highlight,
+        title,
+    )
+}
+
+/// Two step series over the same bins (black, and blue), BTIs shaded, one bin highlighted.
+#[allow(clippy::too_many_arguments)]
+pub fn series_png(
+    path: &Path,
+    t: &[f64],
+    tbin: f64,
+    a: (&[f64], &str),
+    b: (&[f64], &str),
+    bti: &[bool],
+    highlight: Option<usize>,
+    title: &str,
+) -> Result<(), PlotError> {
+    let (n, la) = a;
+    let (mu, lb) = b;
+    let (la, lb) = (la.to_string(), lb.to_string());
     fonts();
     let tmp = path.with_extension("tmp.png");
     {
@@ -190,12 +217,12 @@ pub fn lightcurve_png(
         chart
             .draw_series(LineSeries::new(steps(n), BLACK.stroke_width(1)))
             .map_err(|e| err(path, e))?
-            .label("N (observed)")
+            .label(la)
             .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 14, y)], BLACK));
         chart
             .draw_series(LineSeries::new(steps(mu), BLUE.stroke_width(2)))
             .map_err(|e| err(path, e))?
-            .label("μ (expected)")
+            .label(lb)
             .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 14, y)], BLUE.stroke_width(2)));
         chart
             .configure_series_labels()

@@ -659,8 +659,8 @@ fn flare_components(cfg: &SimConfig, rng: &mut ChaCha8Rng) -> Vec<(f64, f64, f64
     let t = cfg.exposure;
     let (n, peak, width) = match cfg.flares {
         Flares::None => return vec![],
-        Flares::Mild => (2, 15.0, 600.0),
-        Flares::Strong => (5, 40.0, 1500.0),
+        Flares::Mild => (2, 30.0, 600.0),
+        Flares::Strong => (5, 60.0, 1500.0),
     };
     (0..n)
         .map(|k| {

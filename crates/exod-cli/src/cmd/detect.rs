@@ -82,11 +82,21 @@ pub fn run(a: Args) -> Result<Outcome> {
     let t_all = Instant::now();
     let pb = progress("reading event lists");
     let t0 = Instant::now();
-    let lists: Vec<_> = a
-        .files
-        .iter()
-        .map(|f| events::read(f, &ReadOptions::default()))
-        .collect::<Result<_, _>>()?;
+    // an unsupported exposure (timing, burst, small window) is skipped with its reason; the
+    // other exposures of the observation are still searched
+    let mut lists = Vec::new();
+    for f in &a.files {
+        match events::read(f, &ReadOptions::default()) {
+            Ok(l) => lists.push(l),
+            Err(e @ events::EventsError::Unsupported { .. }) => {
+                tracing::warn!("skipping {e}");
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
+    if lists.is_empty() {
+        bail!("no supported event list among {} file(s)", a.files.len());
+    }
     let t_read = t0.elapsed().as_secs_f64();
     let sources = match &a.srclist {
         Some(s) => Some(srclist::read_sources(s)?),

@@ -50,6 +50,10 @@ pub struct Args {
     /// Cameras to simulate (comma-separated: pn,m1,m2).
     #[arg(long, default_value = "pn,m1,m2", value_delimiter = ',')]
     pub cameras: Vec<String>,
+    /// Also draw `image.png` (0.2–12 keV counts of all cameras) and `lightcurve.png` (field rate
+    /// in 100 s bins, total and 10–12 keV) from the files written, read back through the reader.
+    #[arg(long)]
+    pub plots: bool,
     /// Observation identifier written in the files.
     #[arg(long, default_value = "0999990101")]
     pub obsid: String,
@@ -119,6 +123,80 @@ pub fn run(a: Args) -> Result<()> {
         kinds("burst"),
         kinds("eclipse"),
         t.elapsed().as_secs_f64()
+    );
+    if a.plots {
+        plot_simulation(&out, &a.out)?;
+    }
+    Ok(())
+}
+
+fn plot_simulation(out: &exod::simulate::SimOutput, dir: &std::path::Path) -> Result<()> {
+    use exod::cube::EventTable;
+    use exod::events::{read, ReadOptions};
+    let lists: Vec<_> = out
+        .event_files
+        .iter()
+        .map(|p| read(p, &ReadOptions::default()))
+        .collect::<Result<_, _>>()?;
+    let ev = EventTable::build(&lists, 10.0)?;
+    let g = &ev.grid;
+    let mut img = vec![0f64; g.n_cells()];
+    for &c in &ev.cell {
+        img[c as usize] += 1.0;
+    }
+    let marks: Vec<exod::plot::Mark> = out
+        .truth
+        .iter()
+        .filter(|t| t.kind == "burst" || t.kind == "eclipse")
+        .filter_map(|t| {
+            let (x, y) = g.wcs.world_to_pix(t.ra, t.dec)?;
+            Some(exod::plot::Mark {
+                x: (x - g.x0) / g.cell_px,
+                y: (y - g.y0) / g.cell_px,
+                label: t.kind.clone(),
+                red: t.kind == "burst",
+            })
+        })
+        .collect();
+    exod::plot::image_png(
+        &dir.join("image.png"),
+        &img,
+        g.nx,
+        g.ny,
+        "simulated EPIC pn+MOS1+MOS2, 0.2–12 keV, 10″ cells (screened events)",
+        &marks,
+    )?;
+    let (t0, t1) = ev.span();
+    let nb = ((t1 - t0) / 100.0).ceil() as usize;
+    let mut all = vec![0f64; nb];
+    let mut he = vec![0f64; nb];
+    for (t, e) in ev.time.iter().zip(&ev.energy) {
+        let k = (((t - t0) / 100.0) as usize).min(nb - 1);
+        all[k] += 1.0;
+        if *e >= 10_000.0 {
+            he[k] += 10.0;
+        }
+    }
+    // 10–12 keV rate above 0.5 ct/s per camera (the detector's BTI rule, without live-time care)
+    let bti: Vec<bool> = he
+        .iter()
+        .map(|c| c / 10.0 / 100.0 > 0.5 * lists.len() as f64)
+        .collect();
+    let tt: Vec<f64> = (0..nb).map(|k| k as f64 * 100.0).collect();
+    exod::plot::series_png(
+        &dir.join("lightcurve.png"),
+        &tt,
+        100.0,
+        (&all, "all screened events"),
+        (&he, "10 × events at 10–12 keV"),
+        &bti,
+        None,
+        "simulated field light curve (all cameras, 100 s bins); BTIs shaded",
+    )?;
+    println!(
+        "{}  {}",
+        dir.join("image.png").display(),
+        dir.join("lightcurve.png").display()
     );
     Ok(())
 }
