@@ -326,7 +326,7 @@ fn bti_frames_are_where_the_high_energy_rate_is_above_threshold() {
     let cfg = SimConfig {
         seed: 601,
         exposure: 30_000.0,
-        flares: Flares::Strong,
+        flares: Flares::Mild,
         ccd_off: None,
         ..SimConfig::default()
     };

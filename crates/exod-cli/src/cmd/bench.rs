@@ -113,7 +113,7 @@ fn observations(
     exposure: f64,
 ) -> Result<Vec<(String, EventTable, Option<Vec<srclist::Source>>)>> {
     let n = c.obs.unwrap_or(if c.quick { 2 } else { default_n });
-    let tmp = c.out.join(".sim");
+    let tmp = scratch("sim");
     let mut v: Vec<_> = (0..n)
         .into_par_iter()
         .map(|i| {
@@ -612,7 +612,7 @@ fn peak_rss_mb() -> f64 {
 
 fn speed(c: &Common) -> Result<()> {
     let exposure = if c.quick { 30_000.0 } else { 130_000.0 };
-    let dir = c.out.join("sim130ks");
+    let dir = scratch("sim130ks");
     let cfg = SimConfig {
         seed: c.seed,
         exposure,
@@ -719,7 +719,13 @@ fn speed(c: &Common) -> Result<()> {
     }
     println!("  read+bin+search = {:.2}× read; peak memory {rss:.0} MB (after simulation {rss0:.0} MB, after read {rss_read:.0} MB)", (t_read + t_bin + t_search) / t_read);
     let _ = std::fs::remove_dir_all(&dir);
+    let _ = std::fs::remove_dir_all(&det_dir);
     Ok(())
+}
+
+/// A scratch directory for simulated inputs, outside the output directory.
+fn scratch(what: &str) -> PathBuf {
+    std::env::temp_dir().join(format!("exod-bench-{}-{what}", std::process::id()))
 }
 
 pub fn run(b: Bench) -> Result<()> {
