@@ -652,9 +652,10 @@ fn speed(c: &Common) -> Result<()> {
         t_search = t_search.min(t.elapsed().as_secs_f64());
     }
     let res = res.expect("ran");
+    let det_dir = scratch("detect");
     let t = Instant::now();
     exod::report::write_all(
-        &c.out.join("detect"),
+        &det_dir,
         &ev,
         &res,
         &[("software", "bench".into())],
