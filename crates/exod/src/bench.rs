@@ -20,7 +20,7 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use rand_distr::{Distribution, Poisson};
 
-use crate::cube::{Band, EventTable, Frames, LiveTime};
+use crate::cube::{Band, EventTable, Frames};
 use crate::detect::{search, DetectParams, Kind};
 use crate::expectation::{self, Expectation};
 use crate::simulate::king_offset;
@@ -265,22 +265,13 @@ pub fn completeness_trials(
 ) -> Vec<Trial> {
     let band = Band::parse("0.2-12").expect("valid");
     let frames = Frames::new(base.span(), tbin);
-    let live = LiveTime::new(base, &frames);
-    let p = DetectParams::default();
-    let in_band: Vec<u32> = (0..base.len() as u32)
-        .filter(|&i| band.contains(base.energy[i as usize]))
-        .collect();
-    let bf: Vec<u32> = in_band
-        .iter()
-        .map(|&i| {
-            frames
-                .of(base.time[i as usize])
-                .map(|k| k as u32)
-                .unwrap_or(u32::MAX)
-        })
-        .collect();
-    let mask = expectation::source_mask(base, &in_band, sources, &p.expectation);
-    let ex = expectation::build(base, &in_band, &bf, frames, &live, &mask, &p.expectation);
+    let ex = expectation::for_run(
+        base,
+        band,
+        tbin,
+        sources,
+        &DetectParams::default().expectation,
+    );
     let mut trials = Vec::new();
     for batch in 0..batches {
         let mut rng = ChaCha8Rng::seed_from_u64(
@@ -481,23 +472,13 @@ pub fn expectation_for(
     tbin: f64,
 ) -> Expectation {
     let band = Band::parse("0.2-12").expect("valid");
-    let frames = Frames::new(base.span(), tbin);
-    let live = LiveTime::new(base, &frames);
-    let p = DetectParams::default();
-    let in_band: Vec<u32> = (0..base.len() as u32)
-        .filter(|&i| band.contains(base.energy[i as usize]))
-        .collect();
-    let bf: Vec<u32> = in_band
-        .iter()
-        .map(|&i| {
-            frames
-                .of(base.time[i as usize])
-                .map(|k| k as u32)
-                .unwrap_or(u32::MAX)
-        })
-        .collect();
-    let mask = expectation::source_mask(base, &in_band, sources, &p.expectation);
-    expectation::build(base, &in_band, &bf, frames, &live, &mask, &p.expectation)
+    expectation::for_run(
+        base,
+        band,
+        tbin,
+        sources,
+        &DetectParams::default().expectation,
+    )
 }
 
 /// Thresholds helper: boundaries for a σ and rule.

@@ -217,15 +217,7 @@ fn run_one(
     let t_run = std::time::Instant::now();
     let frames = Frames::new(ev.span(), tbin);
     let nx = ev.grid.nx;
-    let band_frames: Vec<u32> = in_band
-        .iter()
-        .map(|&i| {
-            frames
-                .of(ev.time[i as usize])
-                .map(|k| k as u32)
-                .unwrap_or(u32::MAX)
-        })
-        .collect();
+    let band_frames = expectation::frames_of(ev, in_band, &frames);
     let ex = expectation::build(
         ev,
         &in_band,
@@ -658,9 +650,7 @@ pub fn search(
         .bands
         .par_iter()
         .map(|&band| {
-            let in_band: Vec<u32> = (0..ev.len() as u32)
-                .filter(|&i| band.contains(ev.energy[i as usize]))
-                .collect();
+            let in_band = expectation::band_events(ev, band);
             let mask = expectation::source_mask(ev, &in_band, sources, &params.expectation);
             (band, in_band, mask)
         })

@@ -24,7 +24,7 @@
 //!   the extent for extended sources) OR cells whose counts are a > 5σ-equivalent Poisson excess
 //!   over the median of their 7×7 neighbourhood (sources found in the data), dilated by one cell.
 
-use crate::cube::{EventTable, Frames, LiveTime};
+use crate::cube::{Band, EventTable, Frames, LiveTime};
 use crate::events::srclist::Source;
 use crate::stats;
 
@@ -380,6 +380,43 @@ pub fn build(
         ex.src[c] = ((total[c] - bkg) / cell_live[c]).max(0.0);
     }
     ex
+}
+
+/// Indices of the events in a band (time order kept).
+pub fn band_events(ev: &EventTable, band: Band) -> Vec<u32> {
+    (0..ev.len() as u32)
+        .filter(|&i| band.contains(ev.energy[i as usize]))
+        .collect()
+}
+
+/// The frame of each of `events` (`u32::MAX` outside the frames).
+pub fn frames_of(ev: &EventTable, events: &[u32], frames: &Frames) -> Vec<u32> {
+    events
+        .iter()
+        .map(|&i| {
+            frames
+                .of(ev.time[i as usize])
+                .map(|k| k as u32)
+                .unwrap_or(u32::MAX)
+        })
+        .collect()
+}
+
+/// Everything one run needs, from the events: the expectation of `band` at `tbin`, with the
+/// band's source mask (the detector shares the mask and the live time between runs instead).
+pub fn for_run(
+    ev: &EventTable,
+    band: Band,
+    tbin: f64,
+    sources: Option<&[Source]>,
+    p: &ExpectationParams,
+) -> Expectation {
+    let frames = Frames::new(ev.span(), tbin);
+    let live = LiveTime::new(ev, &frames);
+    let events = band_events(ev, band);
+    let ef = frames_of(ev, &events, &frames);
+    let mask = source_mask(ev, &events, sources, p);
+    build(ev, &events, &ef, frames, &live, &mask, p)
 }
 
 /// The source mask of one band (it does not depend on t_bin): catalogue sources, OR cells whose

@@ -2,7 +2,7 @@
 
 use std::path::Path;
 
-use exod::cube::{Band, EventTable, Frames, LiveTime};
+use exod::cube::{Band, EventTable, Frames};
 use exod::detect::{search, DetectParams, Kind, SearchResult};
 use exod::events::{read, srclist, ReadOptions, XmmCamera};
 use exod::expectation::{self, ExpectationParams};
@@ -150,23 +150,8 @@ fn a_ccd_switching_off_lowers_mu_instead_of_making_an_eclipse() {
     let (ix, iy) = ev.grid.cell_of(px, py).unwrap();
     let cell = iy * ev.grid.nx + ix;
     let frames = Frames::new(ev.span(), 200.0);
-    let live = LiveTime::new(&ev, &frames);
     let band = Band::parse("0.2-12").unwrap();
-    let in_band: Vec<u32> = (0..ev.len() as u32)
-        .filter(|&i| band.contains(ev.energy[i as usize]))
-        .collect();
-    let band_frames: Vec<u32> = in_band
-        .iter()
-        .map(|&i| {
-            frames
-                .of(ev.time[i as usize])
-                .map(|k| k as u32)
-                .unwrap_or(u32::MAX)
-        })
-        .collect();
-    let p = ExpectationParams::default();
-    let mask = expectation::source_mask(&ev, &in_band, None, &p);
-    let ex = expectation::build(&ev, &in_band, &band_frames, frames, &live, &mask, &p);
+    let ex = expectation::for_run(&ev, band, frames.tbin, None, &ExpectationParams::default());
     let k_on = frames.of(7.0e8 + 5_000.0).unwrap();
     let k_off = frames.of(7.0e8 + 10_500.0).unwrap();
     // the data do dip: counts of the cell in the off window fall to the MOS share
@@ -334,22 +319,7 @@ fn bti_frames_are_where_the_high_energy_rate_is_above_threshold() {
     let ev = load(&out);
     let band = Band::parse("0.2-12").unwrap();
     let frames = Frames::new(ev.span(), 50.0);
-    let live = LiveTime::new(&ev, &frames);
-    let in_band: Vec<u32> = (0..ev.len() as u32)
-        .filter(|&i| band.contains(ev.energy[i as usize]))
-        .collect();
-    let bf: Vec<u32> = in_band
-        .iter()
-        .map(|&i| {
-            frames
-                .of(ev.time[i as usize])
-                .map(|k| k as u32)
-                .unwrap_or(u32::MAX)
-        })
-        .collect();
-    let p = ExpectationParams::default();
-    let mask = expectation::source_mask(&ev, &in_band, None, &p);
-    let ex = expectation::build(&ev, &in_band, &bf, frames, &live, &mask, &p);
+    let ex = expectation::for_run(&ev, band, frames.tbin, None, &ExpectationParams::default());
     // pn starts 500 s late and stops 200 s early: check windows where all 3 cameras are live
     let (pn0, pn1) = (7.0e8 + 500.0, 7.0e8 + 30_000.0 - 200.0);
     let mut checked = (0, 0);

@@ -654,13 +654,7 @@ fn speed(c: &Common) -> Result<()> {
     let res = res.expect("ran");
     let det_dir = scratch("detect");
     let t = Instant::now();
-    exod::report::write_all(
-        &det_dir,
-        &ev,
-        &res,
-        &[("software", "bench".into())],
-        false,
-    )?;
+    exod::report::write_all(&det_dir, &ev, &res, &[("software", "bench".into())], false)?;
     let t_write = t.elapsed().as_secs_f64();
     let rss = peak_rss_mb();
     let stages = [
