@@ -697,6 +697,7 @@ fn speed(c: &Common) -> Result<()> {
             "seconds / read seconds",
         ),
     ];
+    std::fs::create_dir_all(&c.out)?;
     let mut m = meta(c, "speed");
     m.push(("exposure_s", exposure.to_string()));
     m.push(("peak_rss_mb_after_simulation", format!("{rss0:.1}")));
