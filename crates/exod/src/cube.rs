@@ -274,25 +274,7 @@ impl EventTable {
             ny,
             wcs,
         };
-        // merge the time-sorted lists (k-way; ties by camera order)
         let total: usize = lists.iter().map(|l| l.len()).sum();
-        let mut order: Vec<(u32, u32)> = Vec::with_capacity(total);
-        let mut pos = vec![0usize; lists.len()];
-        for _ in 0..total {
-            let mut best: Option<usize> = None;
-            for (c, l) in lists.iter().enumerate() {
-                if pos[c] < l.len()
-                    && best
-                        .map(|b| l.time[pos[c]] < lists[b].time[pos[b]])
-                        .unwrap_or(true)
-                {
-                    best = Some(c);
-                }
-            }
-            let c = best.expect("events remain");
-            order.push((c as u32, pos[c] as u32));
-            pos[c] += 1;
-        }
         let mut t = EventTable {
             time: Vec::with_capacity(total),
             x: Vec::with_capacity(total),
@@ -318,21 +300,31 @@ impl EventTable {
             coverage: Coverage::default(),
             high_energy: Vec::new(),
         };
-        for (c, i) in order {
-            let l = &lists[c as usize];
-            let i = i as usize;
-            let tm = l.time[i];
+        // merge the time-sorted lists (k-way over the list heads; ties by camera order)
+        let mut pos = vec![0usize; lists.len()];
+        let head = |c: usize, p: usize| lists[c].time.get(p).copied().unwrap_or(f64::INFINITY);
+        let mut heads: Vec<f64> = (0..lists.len()).map(|c| head(c, 0)).collect();
+        for _ in 0..total {
+            let mut c = 0;
+            for k in 1..heads.len() {
+                if heads[k] < heads[c] {
+                    c = k;
+                }
+            }
+            let (l, i) = (&lists[c], pos[c]);
             let (ix, iy) = t
                 .grid
                 .cell_of(l.x[i] as f64, l.y[i] as f64)
                 .expect("grid covers every event");
-            t.time.push(tm);
+            t.time.push(l.time[i]);
             t.x.push(l.x[i]);
             t.y.push(l.y[i]);
             t.energy.push(l.energy[i]);
             t.cell.push((iy * t.grid.nx + ix) as u32);
             t.cam.push(c as u8);
             t.ccd.push(l.ccd[i]);
+            pos[c] += 1;
+            heads[c] = head(c, pos[c]);
         }
         // camera share: events per second of (mean CCD) GTI
         let share: Vec<f64> = t
@@ -421,6 +413,10 @@ pub struct LiveTime {
     pub nominal: Vec<bool>,
     /// Mean live fraction per camera and frame (for HE rates).
     pub camera_live: Vec<Vec<f32>>,
+    /// Dead fraction (1 − live) of every row of `ccd_live`, and per frame the rows that are
+    /// partly dead (empty in nominal frames).
+    pub dead: std::sync::Arc<Vec<Vec<f32>>>,
+    pub dead_rows: std::sync::Arc<Vec<Vec<u16>>>,
 }
 
 impl LiveTime {
@@ -452,10 +448,28 @@ impl LiveTime {
                 ccd_live.push(((ci as u8, *ccd), v));
             }
         }
+        let dead: Vec<Vec<f32>> = ccd_live
+            .iter()
+            .map(|(_, v)| v.iter().map(|&l| 1.0 - l).collect())
+            .collect();
+        let dead_rows: Vec<Vec<u16>> = (0..frames.n)
+            .map(|k| {
+                if nominal[k] {
+                    Vec::new()
+                } else {
+                    (0..dead.len())
+                        .filter(|&r| dead[r][k] > 0.0)
+                        .map(|r| r as u16)
+                        .collect()
+                }
+            })
+            .collect();
         LiveTime {
             ccd_live,
             nominal,
             camera_live,
+            dead: std::sync::Arc::new(dead),
+            dead_rows: std::sync::Arc::new(dead_rows),
         }
     }
 

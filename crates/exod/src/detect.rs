@@ -228,6 +228,24 @@ fn run_one(
         &params.expectation,
     );
 
+    // --- eclipse candidates: only cells whose μ can reach the N = 0 eclipse bound --------------------
+    let mu_min = bounds.min_eclipse_mu();
+    let beta_max = [0, 1].map(|s| {
+        (0..frames.n)
+            .filter(|&k| ex.bti[k] as usize == s)
+            .map(|k| ex.beta[k])
+            .fold(0.0, f64::max)
+    });
+    let candidates: Vec<u32> = (0..ex.covered.len() as u32)
+        .filter(|&c| (0..2).any(|s| ex.mu_bound(c as usize, s, beta_max[s]) >= mu_min))
+        .collect();
+    let mut is_cand = vec![false; ex.covered.len()];
+    for &c in &candidates {
+        is_cand[c as usize] = true;
+    }
+    // counts of the candidate cells per frame, collected during the peak pass
+    let mut cand_counts: HashMap<(u32, u32), u32> = HashMap::new();
+
     // --- peaks: only (cell, frame) pairs holding events -------------------------------------------
     let mut flags: Vec<Flag> = Vec::new();
     let mut visited_peak = 0usize;
@@ -253,6 +271,9 @@ fn run_one(
         let k = k as usize;
         for &c in &touched {
             let n = std::mem::take(&mut count[c as usize]);
+            if is_cand[c as usize] {
+                cand_counts.insert((c, k as u32), n);
+            }
             visited_peak += 1;
             let mu = ex.mu(c as usize, k);
             if bounds.is_peak(n as u64, mu) {
@@ -268,32 +289,9 @@ fn run_one(
         }
     }
 
-    // --- eclipses: only cells whose μ can reach the N = 0 eclipse bound --------------------------
-    let mu_min = bounds.min_eclipse_mu();
-    let beta_max = [0, 1].map(|s| {
-        (0..frames.n)
-            .filter(|&k| ex.bti[k] as usize == s)
-            .map(|k| ex.beta[k])
-            .fold(0.0, f64::max)
-    });
-    let candidates: Vec<u32> = (0..ex.covered.len() as u32)
-        .filter(|&c| (0..2).any(|s| ex.mu_bound(c as usize, s, beta_max[s]) >= mu_min))
-        .collect();
+    // --- eclipses ------------------------------------------------------------------------------------
     let mut visited_ecl = 0usize;
     if !candidates.is_empty() {
-        let mut is_cand = vec![false; ex.covered.len()];
-        for &c in &candidates {
-            is_cand[c as usize] = true;
-        }
-        let mut counts: HashMap<(u32, u32), u32> = HashMap::new();
-        for &e in in_band {
-            let e = e as usize;
-            if is_cand[ev.cell[e] as usize] {
-                if let Some(k) = frames.of(ev.time[e]) {
-                    *counts.entry((ev.cell[e], k as u32)).or_insert(0) += 1;
-                }
-            }
-        }
         for k in 0..frames.n {
             for &c in &candidates {
                 let mu = ex.mu(c as usize, k);
@@ -301,7 +299,7 @@ fn run_one(
                     continue;
                 }
                 visited_ecl += 1;
-                let n = counts.get(&(c, k as u32)).copied().unwrap_or(0);
+                let n = cand_counts.get(&(c, k as u32)).copied().unwrap_or(0);
                 if bounds.is_eclipse(n as u64, mu) {
                     flags.push(Flag {
                         cell: c,
@@ -402,13 +400,31 @@ fn run_one(
                 }
             }
         }
+        // in nominal frames μ summed over the cells factorises: β(t) Σ B_S + Σ R (covered cells)
+        let cov_cells: Vec<usize> = cells
+            .iter()
+            .map(|&c| c as usize)
+            .filter(|&c| ex.covered[c])
+            .collect();
+        let sum_t = [0, 1].map(|s| cov_cells.iter().map(|&c| ex.template[s][c]).sum::<f64>());
+        let sum_r: f64 = cov_cells.iter().map(|&c| ex.src[c]).sum();
+        let cov_frac = cov_cells.len() as f64 / cells.len() as f64;
         let lc_mu: Vec<f64> = (0..frames.n)
-            .map(|k| cells.iter().map(|&c| ex.mu(c as usize, k)).sum())
+            .map(|k| {
+                if ex.nominal[k] {
+                    sum_t[ex.bti[k] as usize] * ex.beta[k] + sum_r
+                } else {
+                    cells.iter().map(|&c| ex.mu(c as usize, k)).sum()
+                }
+            })
             .collect();
         let lc_live: Vec<f32> = (0..frames.n)
             .map(|k| {
-                let l: f64 =
-                    cells.iter().map(|&c| ex.live(c as usize, k)).sum::<f64>() / cells.len() as f64;
+                let l: f64 = if ex.nominal[k] {
+                    cov_frac
+                } else {
+                    cells.iter().map(|&c| ex.live(c as usize, k)).sum::<f64>() / cells.len() as f64
+                };
                 l as f32
             })
             .collect();

@@ -22,7 +22,8 @@
 //!   frames with their live time (clipped at 0; 0 outside the mask).
 //! * Mask M: catalogue sources (radius 20/40/80″ for EPIC rates < 0.1 / 0.1–1 / > 1 ct/s; 3×
 //!   the extent for extended sources) OR cells whose counts are a > 5σ-equivalent Poisson excess
-//!   over the median of their 7×7 neighbourhood (sources found in the data), dilated by one cell.
+//!   over the median rate of the 7×7 cells around their 3×3 block (sources found in the data),
+//!   dilated by one cell.
 
 use crate::cube::{Band, EventTable, Frames, LiveTime};
 use crate::events::srclist::Source;
@@ -75,7 +76,7 @@ pub struct Expectation {
     pub nominal: Vec<bool>,
     /// Dead fraction (1 − live) per camera CCD row and frame, and the terms (row, weight) of
     /// each cell: `L(x, t) = 1 − Σ w · dead[row][t]`.
-    dead: Vec<Vec<f32>>,
+    dead: std::sync::Arc<Vec<Vec<f32>>>,
     term_start: Vec<u32>,
     terms: Vec<(u16, f32)>,
     /// Whether the BTI template fell back to the GTI one.
@@ -165,36 +166,27 @@ pub fn build(
     let ncam = ev.cameras.len();
     let cov = &ev.coverage;
 
-    // --- live-time rows and cell terms ------------------------------------------------------------
-    let dead: Vec<Vec<f32>> = live
-        .ccd_live
-        .iter()
-        .map(|(_, v)| v.iter().map(|&l| 1.0 - l).collect())
-        .collect();
-    let row_of = |cam: u8, ccd: u8| live.ccd_live.iter().position(|(k, _)| *k == (cam, ccd));
+    // --- live-time rows (shared by the bands through `LiveTime`) and cell terms ------------------
+    let mut row_index = vec![[u16::MAX; 256]; ncam];
+    for (r, ((cam, ccd), _)) in live.ccd_live.iter().enumerate() {
+        row_index[*cam as usize][*ccd as usize] = r as u16;
+    }
     let mut term_start = Vec::with_capacity(nc + 1);
     let mut terms: Vec<(u16, f32)> = Vec::with_capacity(cov.terms.len());
     let mut covered = vec![false; nc];
     for c in 0..nc {
         term_start.push(terms.len() as u32);
         for &(cam, ccd, w) in cov.terms(c) {
-            if let Some(r) = row_of(cam, ccd) {
-                terms.push((r as u16, w));
+            let r = row_index[cam as usize][ccd as usize];
+            if r != u16::MAX {
+                terms.push((r, w));
                 covered[c] = true;
             }
         }
     }
     term_start.push(terms.len() as u32);
-    let nrow = dead.len();
-    // frames in which some row is (partly) dead, and which rows
-    let dead_rows: Vec<Vec<u16>> = (0..nf)
-        .map(|k| {
-            (0..nrow)
-                .filter(|&r| dead[r][k] > 0.0)
-                .map(|r| r as u16)
-                .collect()
-        })
-        .collect();
+    let nrow = live.ccd_live.len();
+    let dead_rows = live.dead_rows.clone();
     let mut ex = Expectation {
         frames,
         nx,
@@ -207,7 +199,7 @@ pub fn build(
         mask: vec![false; nc],
         covered,
         nominal: live.nominal.clone(),
-        dead,
+        dead: live.dead.clone(),
         term_start,
         terms,
         bti_template_from_gti: false,
@@ -271,12 +263,21 @@ pub fn build(
         }
     }
 
-    // --- images ------------------------------------------------------------------------------
+    // --- images and background counts per frame, in one pass ---------------------------------------
+    ex.mask = mask
+        .iter()
+        .zip(&ex.covered)
+        .map(|(&m, &c)| m && c)
+        .collect();
     let mut img = [vec![0f64; nc], vec![0f64; nc]];
     for (j, &i) in band_events.iter().enumerate() {
         let k = band_frames[j];
         if k != u32::MAX {
-            img[ex.bti[k as usize] as usize][ev.cell[i as usize] as usize] += 1.0;
+            let c = ev.cell[i as usize] as usize;
+            img[ex.bti[k as usize] as usize][c] += 1.0;
+            if !ex.mask[c] {
+                ex.b[k as usize] += 1.0;
+            }
         }
     }
     let total: Vec<f64> = (0..nc).map(|c| img[0][c] + img[1][c]).collect();
@@ -292,19 +293,6 @@ pub fn build(
             }
         })
         .collect();
-    ex.mask = mask
-        .iter()
-        .zip(&ex.covered)
-        .map(|(&m, &c)| m && c)
-        .collect();
-
-    // --- background counts per frame --------------------------------------------------------------
-    for (j, &i) in band_events.iter().enumerate() {
-        let k = band_frames[j];
-        if k != u32::MAX && !ex.mask[ev.cell[i as usize] as usize] {
-            ex.b[k as usize] += 1.0;
-        }
-    }
 
     // --- templates: B_S(x) = I_S(x) / D_S(x), D_S(x) = Σ_{t∈S} L(x,t) b_t --------------------------
     let mut bsum = [0f64; 2];
@@ -499,31 +487,42 @@ pub fn source_mask(
             }
         })
         .collect();
-    let mut found = vec![false; nc];
+    // local background: the median rate of the 7×7 cells around each 3×3 block (computed once
+    // per block: the background varies over arcminutes, not over one cell)
+    let (bx, by) = (nx.div_ceil(3), ny.div_ceil(3));
+    let mut block_median = vec![f64::NAN; bx * by];
     let mut window = Vec::with_capacity(49);
+    for j in 0..by {
+        for i in 0..bx {
+            let (x, y) = ((3 * i + 1) as isize, (3 * j + 1) as isize);
+            window.clear();
+            for dy in -3isize..=3 {
+                for dx in -3isize..=3 {
+                    let (a, b) = (x + dx, y + dy);
+                    if a >= 0 && b >= 0 && (a as usize) < nx && (b as usize) < ny {
+                        let k = b as usize * nx + a as usize;
+                        if covered[k] && cell_live[k] > 0.0 {
+                            window.push(rate[k]);
+                        }
+                    }
+                }
+            }
+            if window.len() >= 5 {
+                let mid = window.len() / 2;
+                block_median[j * bx + i] = *window.select_nth_unstable_by(mid, f64::total_cmp).1;
+            }
+        }
+    }
+    let mut found = vec![false; nc];
     for c in 0..nc {
         if !covered[c] || total[c] < 3.0 {
             continue;
         }
-        let (x, y) = ((c % nx) as isize, (c / nx) as isize);
-        window.clear();
-        for dy in -3isize..=3 {
-            for dx in -3isize..=3 {
-                let (a, b) = (x + dx, y + dy);
-                if a >= 0 && b >= 0 && (a as usize) < nx && (b as usize) < ny {
-                    let k = b as usize * nx + a as usize;
-                    if covered[k] && cell_live[k] > 0.0 {
-                        window.push(rate[k]);
-                    }
-                }
-            }
-        }
-        if window.len() < 5 {
+        let bm = block_median[(c / nx / 3) * bx + (c % nx) / 3];
+        if bm.is_nan() {
             continue;
         }
-        let mid = window.len() / 2;
-        let med = (*window.select_nth_unstable_by(mid, f64::total_cmp).1)
-            .max(0.5 / cell_live[c].max(1.0));
+        let med = bm.max(0.5 / cell_live[c].max(1.0));
         let lam = med * cell_live[c];
         // Chernoff bound ln P(X ≥ N) ≤ −λ + N (1 + ln λ − ln N) for N > λ: most cells cannot pass
         let n_obs = total[c];
@@ -558,36 +557,41 @@ fn inpaint(v: &mut [f64], mask: &[bool], covered: &[bool], nx: usize, ny: usize)
         return;
     }
     // start from the mean of the unmasked field
-    let known: Vec<f64> = (0..v.len())
-        .filter(|&c| covered[c] && !mask[c])
-        .map(|c| v[c])
-        .collect();
-    let mean = if known.is_empty() {
-        0.0
-    } else {
-        known.iter().sum::<f64>() / known.len() as f64
-    };
+    let (mut sum, mut n) = (0.0, 0usize);
+    for c in 0..v.len() {
+        if covered[c] && !mask[c] {
+            sum += v[c];
+            n += 1;
+        }
+    }
+    let mean = if n == 0 { 0.0 } else { sum / n as f64 };
+    // covered neighbours of every hole, once
+    let mut start = Vec::with_capacity(holes.len() + 1);
+    let mut nb: Vec<u32> = Vec::with_capacity(holes.len() * 8);
     for &c in &holes {
+        start.push(nb.len());
+        nb.extend(
+            neighbours8(nx, ny, c)
+                .filter(|&k| covered[k])
+                .map(|k| k as u32),
+        );
         v[c] = mean;
     }
+    start.push(nb.len());
     // successive over-relaxation (Gauss–Seidel, ω = 1.6) to 1e-4 of the field's mean: far below
     // the Poisson noise of a template
     let omega = 1.6;
     for _ in 0..2000 {
         let mut change = 0f64;
-        for &c in &holes {
-            let (mut s, mut n) = (0.0, 0.0);
-            for k in neighbours8(nx, ny, c) {
-                if covered[k] {
-                    s += v[k];
-                    n += 1.0;
-                }
+        for (h, &c) in holes.iter().enumerate() {
+            let ns = &nb[start[h]..start[h + 1]];
+            if ns.is_empty() {
+                continue;
             }
-            if n > 0.0 {
-                let step = omega * (s / n - v[c]);
-                change = change.max(step.abs());
-                v[c] += step;
-            }
+            let s: f64 = ns.iter().map(|&k| v[k as usize]).sum();
+            let step = omega * (s / ns.len() as f64 - v[c]);
+            change = change.max(step.abs());
+            v[c] += step;
         }
         if change <= 1e-4 * mean.abs().max(1e-300) {
             break;
