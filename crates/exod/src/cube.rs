@@ -472,13 +472,6 @@ impl LiveTime {
             dead_rows: std::sync::Arc::new(dead_rows),
         }
     }
-
-    pub fn live(&self, cam: u8, ccd: u8) -> Option<&[f32]> {
-        self.ccd_live
-            .iter()
-            .find(|(k, _)| *k == (cam, ccd))
-            .map(|(_, v)| v.as_slice())
-    }
 }
 
 #[cfg(test)]

@@ -489,12 +489,3 @@ pub fn write_plots(
     }
     Ok(written)
 }
-
-/// `ECSV`-style cell for summaries.
-pub fn fmt_f(x: f64, prec: usize) -> String {
-    if x.is_finite() {
-        format!("{x:.prec$}")
-    } else {
-        "-".into()
-    }
-}
