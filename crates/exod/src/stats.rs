@@ -44,7 +44,6 @@
 //! [`Rule::Exod2Parity`] reproduces that; [`Rule::Exact`] is the rule the paper states.
 
 use std::f64::consts::{LN_10, PI};
-use std::sync::OnceLock;
 
 use statrs::function::gamma::ln_gamma;
 
@@ -613,21 +612,6 @@ impl Boundaries {
             .copied()
             .unwrap_or(f64::INFINITY)
     }
-}
-
-/// A process-wide cache of the 3σ and 5σ exact boundaries (the detector's defaults), built on
-/// first use with 4096 tabulated counts.
-pub fn default_boundaries(sigma5: bool) -> &'static Boundaries {
-    static B3: OnceLock<Boundaries> = OnceLock::new();
-    static B5: OnceLock<Boundaries> = OnceLock::new();
-    let (cell, s) = if sigma5 { (&B5, 5.0) } else { (&B3, 3.0) };
-    cell.get_or_init(|| {
-        Boundaries::new(
-            Thresholds::for_sigma(s).expect("3 and 5 are valid sigmas"),
-            Rule::Exact,
-            4096,
-        )
-    })
 }
 
 // ---------------------------------------------------------------------------------------------

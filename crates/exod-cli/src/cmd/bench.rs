@@ -175,6 +175,19 @@ fn trials(c: &Common, timings: &[Timing], batches: usize) -> Result<Vec<Trial>> 
     Ok(res.into_iter().flatten().collect())
 }
 
+/// The `t_bin` and `sigma` columns every benchmark table starts with.
+fn tbin_sigma_columns() -> [Column; 2] {
+    [
+        Column::new("t_bin", "float64", Some("s"), "time bin of the search"),
+        Column::new(
+            "sigma",
+            "float64",
+            None,
+            "detection threshold (sigma-equivalent)",
+        ),
+    ]
+}
+
 fn write(path: &Path, cols: &[Column], rows: &[Vec<Value>], meta: &[(&str, String)]) -> Result<()> {
     ecsv::write(path, cols, rows, meta).with_context(|| format!("writing {}", path.display()))
 }
@@ -276,14 +289,10 @@ fn completeness(c: &Common) -> Result<()> {
         }
     }
     std::fs::create_dir_all(&c.out)?;
+    let [c_tbin, c_sigma] = tbin_sigma_columns();
     let cols = [
-        Column::new("t_bin", "float64", Some("s"), "time bin of the search"),
-        Column::new(
-            "sigma",
-            "float64",
-            None,
-            "detection threshold (sigma-equivalent)",
-        ),
+        c_tbin,
+        c_sigma,
         Column::new(
             "interval",
             "string",
@@ -544,14 +553,10 @@ fn false_positives(c: &Common) -> Result<()> {
         }
     }
     std::fs::create_dir_all(&c.out)?;
+    let [c_tbin, c_sigma] = tbin_sigma_columns();
     let cols = [
-        Column::new("t_bin", "float64", Some("s"), "time bin"),
-        Column::new(
-            "sigma",
-            "float64",
-            None,
-            "detection threshold (sigma-equivalent)",
-        ),
+        c_tbin,
+        c_sigma,
         Column::new(
             "rule",
             "string",
