@@ -1,7 +1,7 @@
 //! `exod bayes`: the EXOD statistic for one cell, or the thresholds for a σ.
 
 use anyhow::{bail, Result};
-use exod::stats;
+use exod_core::stats;
 
 #[derive(clap::Args)]
 pub struct Args {

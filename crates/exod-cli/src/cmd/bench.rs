@@ -5,12 +5,13 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use anyhow::{Context, Result};
-use exod::bench::{self, Timing, Trial};
-use exod::cube::EventTable;
-use exod::ecsv::{self, Column, Value};
-use exod::events::{self, srclist, ReadOptions};
-use exod::simulate::{simulate, Flares, SimConfig};
-use exod::stats::Rule;
+use exod_core::observation::Observation as EventTable;
+use exod_core::stats::Rule;
+use exod_io::ecsv::{self, Column, Value};
+use exod_io::events::{self, ReadOptions};
+use exod_io::srclist;
+use exod_sim::bench::{self, Timing, Trial};
+use exod_sim::simulate::{simulate, Flares, SimConfig};
 use rayon::prelude::*;
 
 #[derive(clap::Subcommand)]
@@ -92,7 +93,7 @@ fn sim_obs(
         .iter()
         .map(|p| events::read(p, &ReadOptions::default()))
         .collect::<Result<_, _>>()?;
-    let ev = EventTable::build(&lists, 20.0)?;
+    let ev = EventTable::new(&lists, 20.0)?;
     let src = srclist::read_sources(&out.srclist)?;
     let _ = std::fs::remove_dir_all(&d);
     Ok((ev, src))
@@ -104,7 +105,7 @@ fn real_obs(spec: &str) -> Result<EventTable> {
         .filter(|s| !s.is_empty())
         .map(|p| events::read(Path::new(p), &ReadOptions::default()))
         .collect::<Result<_, _>>()?;
-    Ok(EventTable::build(&lists, 20.0)?)
+    Ok(EventTable::new(&lists, 20.0)?)
 }
 
 fn observations(
@@ -400,7 +401,7 @@ fn plot_completeness(c: &Common, tr: &[Trial], amps: &[f64]) -> Result<()> {
         let p = c
             .out
             .join(format!("completeness_{}sigma.png", sigma as u32));
-        exod::plot::curves_png(
+        exod_plot::plot::curves_png(
             &p,
             &series,
             "burst amplitude (counts)",
@@ -416,7 +417,7 @@ fn plot_completeness(c: &Common, tr: &[Trial], amps: &[f64]) -> Result<()> {
         let p = c
             .out
             .join(format!("completeness_rate_{}sigma.png", sigma as u32));
-        exod::plot::curves_png(
+        exod_plot::plot::curves_png(
             &p,
             &rate_series,
             "burst count rate (counts / t_bin, ct/s)",
@@ -523,7 +524,7 @@ fn false_positives(c: &Common) -> Result<()> {
         .iter()
         .map(|&(s, r, _)| bench::boundaries(s, r))
         .collect();
-    let brefs: Vec<&exod::stats::Boundaries> = bounds.iter().collect();
+    let brefs: Vec<&exod_core::stats::Boundaries> = bounds.iter().collect();
     let mut rows = Vec::new();
     for &tbin in &[5.0, 50.0, 200.0] {
         let per_obs: Vec<Vec<usize>> = obs
@@ -641,25 +642,25 @@ fn speed(c: &Common) -> Result<()> {
         t_read = t_read.min(t.elapsed().as_secs_f64());
     }
     let n_events: usize = lists.iter().map(|l| l.len()).sum();
-    let n_rows: usize = lists.iter().map(|l| l.screening.n_read).sum();
+    let n_rows: usize = lists.iter().map(|l| l.screening().n_read).sum();
     let rss_read = peak_rss_mb();
     let t = Instant::now();
-    let ev = EventTable::build(&lists, 20.0)?;
+    let ev = EventTable::new(&lists, 20.0)?;
     let t_bin = t.elapsed().as_secs_f64();
     drop(lists);
     let src = srclist::read_sources(&sim.srclist)?;
-    let params = exod::detect::DetectParams::default();
+    let params = exod_core::search::DetectParams::default();
     let mut t_search = f64::INFINITY;
     let mut res = None;
     for _ in 0..3 {
         let t = Instant::now();
-        res = Some(exod::detect::search(&ev, Some(&src), &params, "bench")?);
+        res = Some(exod_core::search::search(&ev, Some(&src), &params, "bench")?);
         t_search = t_search.min(t.elapsed().as_secs_f64());
     }
     let res = res.expect("ran");
     let det_dir = scratch("detect");
     let t = Instant::now();
-    exod::report::write_all(&det_dir, &ev, &res, &[("software", "bench".into())], false)?;
+    exod_io::output::write_all(&det_dir, &res, &[("software", "bench".into())])?;
     let t_write = t.elapsed().as_secs_f64();
     let rss = peak_rss_mb();
     let stages = [

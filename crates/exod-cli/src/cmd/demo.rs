@@ -5,8 +5,8 @@
 use std::path::PathBuf;
 
 use anyhow::Result;
-use exod::simulate::{simulate, Burst, Eclipse, Flares, Profile, SimConfig};
-use exod::wcs::separation_arcsec;
+use exod_sim::simulate::{simulate, Burst, Eclipse, Flares, Profile, SimConfig};
+use exod_core::wcs::separation_arcsec;
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -81,9 +81,9 @@ pub fn run(a: Args) -> Result<()> {
         .filter(|t| t.kind == "burst" || t.kind == "eclipse")
     {
         let want = if t.kind == "burst" {
-            exod::detect::Kind::Peak
+            exod_core::search::Kind::Peak
         } else {
-            exod::detect::Kind::Eclipse
+            exod_core::search::Kind::Eclipse
         };
         let hits: Vec<usize> = (0..dets.len())
             .filter(|&j| {
@@ -139,7 +139,7 @@ pub fn run(a: Args) -> Result<()> {
     );
     if !unmatched.is_empty() {
         println!("Detections without an injected counterpart:");
-        let sub = exod::detect::SearchResult {
+        let sub = exod_core::search::SearchResult {
             detections: unmatched.iter().map(|&j| dets[j].clone()).collect(),
             lightcurves: vec![],
             runs: vec![],

@@ -4,10 +4,12 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use anyhow::{bail, Context, Result};
-use exod::cube::{Band, EventTable};
-use exod::detect::{self, DetectParams, SearchResult};
-use exod::events::{self, srclist, ReadOptions};
-use exod::stats::Rule;
+use exod_core::band::Band;
+use exod_core::observation::Observation;
+use exod_core::search::{self as detect, DetectParams, SearchResult};
+use exod_core::stats::Rule;
+use exod_io::events::{self, ReadOptions};
+use exod_io::srclist;
 
 #[derive(clap::Args, Clone)]
 pub struct Args {
@@ -55,7 +57,7 @@ pub fn params(a: &Args) -> Result<DetectParams> {
     let bands = a
         .band
         .iter()
-        .map(|b| Band::parse(b).map_err(anyhow::Error::msg))
+        .map(|b| Band::parse(b).map_err(anyhow::Error::from))
         .collect::<Result<Vec<_>>>()?;
     for &t in &a.tbin {
         if !(t > 0.0 && t.is_finite()) {
@@ -88,7 +90,7 @@ pub fn run(a: Args) -> Result<Outcome> {
     for f in &a.files {
         match events::read(f, &ReadOptions::default()) {
             Ok(l) => lists.push(l),
-            Err(e @ events::EventsError::Unsupported { .. }) => {
+            Err(e @ exod_io::IoError::Unsupported { .. }) => {
                 tracing::warn!("skipping {e}");
             }
             Err(e) => return Err(e.into()),
@@ -97,6 +99,10 @@ pub fn run(a: Args) -> Result<Outcome> {
     if lists.is_empty() {
         bail!("no supported event list among {} file(s)", a.files.len());
     }
+    // a mission without an instrument description is refused, not searched with EPIC's rules
+    for l in &lists {
+        l.instrument()?;
+    }
     let t_read = t0.elapsed().as_secs_f64();
     let sources = match &a.srclist {
         Some(s) => Some(srclist::read_sources(s)?),
@@ -104,9 +110,9 @@ pub fn run(a: Args) -> Result<Outcome> {
     };
     pb.set_message("binning");
     let t0 = Instant::now();
-    let ev = EventTable::build(&lists, p.cell_arcsec)?;
+    let ev = Observation::new(&lists, p.cell_arcsec)?;
     let obs = lists[0]
-        .header
+        .header()
         .obs_id
         .clone()
         .unwrap_or_else(|| "obs".into());
@@ -128,7 +134,10 @@ pub fn run(a: Args) -> Result<Outcome> {
         ("sigma", p.sigma.to_string()),
         ("rule", a.rule.clone()),
     ];
-    let written = exod::report::write_all(&a.out, &ev, &res, &meta, !a.no_plots)?;
+    let mut written = exod_io::output::write_all(&a.out, &res, &meta)?;
+    if !a.no_plots {
+        written.extend(exod_plot::figures::write_plots(&a.out, &ev, &res)?);
+    }
     let t_write = t0.elapsed().as_secs_f64();
     pb.finish_and_clear();
     let run_json = serde_json::json!({
@@ -136,8 +145,8 @@ pub fn run(a: Args) -> Result<Outcome> {
         "command": std::env::args().collect::<Vec<_>>(),
         "inputs": {"event_files": a.files, "srclist": a.srclist},
         "parameters": p,
-        "events_per_camera": ev.cameras.iter().map(|c| serde_json::json!({"camera": c.label, "events": c.n_events})).collect::<Vec<_>>(),
-        "grid": {"nx": ev.grid.nx, "ny": ev.grid.ny, "cell_arcsec": ev.grid.cell_arcsec},
+        "events_per_camera": ev.cameras().iter().map(|c| serde_json::json!({"camera": c.label, "events": c.n_events})).collect::<Vec<_>>(),
+        "grid": {"nx": ev.grid().nx, "ny": ev.grid().ny, "cell_arcsec": ev.grid().cell_arcsec},
         "runs": res.runs,
         "n_detections": res.detections.len(),
         "timings_s": {"read": t_read, "bin": t_bin, "search": t_search, "write": t_write, "total": t_all.elapsed().as_secs_f64()},
@@ -158,7 +167,7 @@ pub fn run(a: Args) -> Result<Outcome> {
 }
 
 fn write_text(path: &Path, text: &str) -> Result<()> {
-    exod::fits::write_atomic(path, |tmp| std::fs::write(tmp, text))
+    exod_io::fits::write_atomic(path, |tmp| std::fs::write(tmp, text))
         .with_context(|| format!("writing {}", path.display()))
 }
 

@@ -3,7 +3,8 @@
 use std::path::PathBuf;
 
 use anyhow::Result;
-use exod::events::{self, EventList, ReadOptions};
+use exod_core::exposure::Exposure as EventList;
+use exod_io::events::{self, ReadOptions};
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -17,8 +18,8 @@ pub struct Args {
 
 /// The facts printed for one file, as JSON.
 pub fn to_json(ev: &EventList) -> serde_json::Value {
-    let h = &ev.header;
-    let wcs = match &ev.wcs {
+    let h = ev.header();
+    let wcs = match ev.wcs() {
         Ok(w) => {
             let p = w.params();
             serde_json::json!({"valid": true, "projection": format!("{:?}", p.projection),
@@ -27,7 +28,7 @@ pub fn to_json(ev: &EventList) -> serde_json::Value {
         Err(e) => serde_json::json!({"valid": false, "reason": e.0}),
     };
     let gti: serde_json::Map<String, serde_json::Value> = ev
-        .gti
+        .gti()
         .iter()
         .map(|(c, g)| {
             (
@@ -37,7 +38,7 @@ pub fn to_json(ev: &EventList) -> serde_json::Value {
         })
         .collect();
     serde_json::json!({
-        "file": ev.path,
+        "file": ev.path(),
         "mission": format!("{:?}", h.mission),
         "telescope": h.telescope,
         "instrument": h.instrument,
@@ -49,15 +50,15 @@ pub fn to_json(ev: &EventList) -> serde_json::Value {
         "object": h.object,
         "date_obs": h.date_obs,
         "tstart": h.tstart, "tstop": h.tstop, "mjdref": h.mjdref,
-        "events_read": ev.screening.n_read,
-        "events_kept": ev.screening.n_kept,
-        "removed": ev.screening.removed.iter().map(|(k, v)| serde_json::json!({"criterion": k, "events": v})).collect::<Vec<_>>(),
-        "time_first": ev.time.first(), "time_last": ev.time.last(),
+        "events_read": ev.screening().n_read,
+        "events_kept": ev.screening().n_kept,
+        "removed": ev.screening().removed.iter().map(|(k, v)| serde_json::json!({"criterion": k, "events": v})).collect::<Vec<_>>(),
+        "time_first": ev.time().first(), "time_last": ev.time().last(),
         "gti": gti,
-        "gti_source": ev.gti_source,
+        "gti_source": ev.gti_source(),
         "pointing": {"ra": h.ra_pnt, "dec": h.dec_pnt, "pa": h.pa_pnt},
         "wcs": wcs,
-        "energy_source": ev.energy_source,
+        "energy_source": ev.energy_source(),
     })
 }
 
@@ -91,9 +92,9 @@ pub fn run(a: Args) -> Result<()> {
 }
 
 fn print_text(ev: &EventList) {
-    let h = &ev.header;
+    let h = ev.header();
     let opt = |s: &Option<String>| s.clone().unwrap_or_else(|| "-".into());
-    println!("{}", ev.path.display());
+    println!("{}", ev.path().display());
     println!(
         "  mission      {:?} ({}), instrument {}",
         h.mission, h.telescope, h.instrument
@@ -112,17 +113,17 @@ fn print_text(ev: &EventList) {
     );
     println!(
         "  events       {} read, {} kept",
-        ev.screening.n_read, ev.screening.n_kept
+        ev.screening().n_read, ev.screening().n_kept
     );
-    for (k, v) in &ev.screening.removed {
+    for (k, v) in &ev.screening().removed {
         println!("    - {k:<34} {v:>9} removed");
     }
-    if let (Some(a), Some(b)) = (ev.time.first(), ev.time.last()) {
+    if let (Some(a), Some(b)) = (ev.time().first(), ev.time().last()) {
         println!("  time span    {a:.3} – {b:.3} s ({:.1} s)", b - a);
     }
-    println!("  energies     {}", ev.energy_source);
-    println!("  GTIs         {}", ev.gti_source);
-    for (c, g) in &ev.gti {
+    println!("  energies     {}", ev.energy_source());
+    println!("  GTIs         {}", ev.gti_source());
+    for (c, g) in ev.gti() {
         println!(
             "  GTI ccd {c:>2}   {:>9.1} s in {} interval(s)",
             g.exposure(),
@@ -136,7 +137,7 @@ fn print_text(ev: &EventList) {
         ),
         _ => println!("  pointing     -"),
     }
-    match &ev.wcs {
+    match ev.wcs() {
         Ok(w) => {
             let p = w.params();
             println!(

@@ -3,8 +3,8 @@
 use std::path::PathBuf;
 
 use anyhow::{Context, Result};
-use exod::events::XmmCamera;
-use exod::simulate::{simulate, Burst, Eclipse, Flares, Profile, SimConfig};
+use exod_core::instrument::EpicCamera as XmmCamera;
+use exod_sim::simulate::{simulate, Burst, Eclipse, Flares, Profile, SimConfig};
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -130,27 +130,27 @@ pub fn run(a: Args) -> Result<()> {
     Ok(())
 }
 
-fn plot_simulation(out: &exod::simulate::SimOutput, dir: &std::path::Path) -> Result<()> {
-    use exod::cube::EventTable;
-    use exod::events::{read, ReadOptions};
+fn plot_simulation(out: &exod_sim::simulate::SimOutput, dir: &std::path::Path) -> Result<()> {
+    use exod_core::observation::Observation;
+    use exod_io::events::{read, ReadOptions};
     let lists: Vec<_> = out
         .event_files
         .iter()
         .map(|p| read(p, &ReadOptions::default()))
         .collect::<Result<_, _>>()?;
-    let ev = EventTable::build(&lists, 10.0)?;
-    let g = &ev.grid;
+    let ev = Observation::new(&lists, 10.0)?;
+    let g = ev.grid();
     let mut img = vec![0f64; g.n_cells()];
-    for &c in &ev.cell {
+    for &c in ev.cell() {
         img[c as usize] += 1.0;
     }
-    let marks: Vec<exod::plot::Mark> = out
+    let marks: Vec<exod_plot::plot::Mark> = out
         .truth
         .iter()
         .filter(|t| t.kind == "burst" || t.kind == "eclipse")
         .filter_map(|t| {
             let (x, y) = g.wcs.world_to_pix(t.ra, t.dec)?;
-            Some(exod::plot::Mark {
+            Some(exod_plot::plot::Mark {
                 x: (x - g.x0) / g.cell_px,
                 y: (y - g.y0) / g.cell_px,
                 label: t.kind.clone(),
@@ -158,7 +158,7 @@ fn plot_simulation(out: &exod::simulate::SimOutput, dir: &std::path::Path) -> Re
             })
         })
         .collect();
-    exod::plot::image_png(
+    exod_plot::plot::image_png(
         &dir.join("image.png"),
         &img,
         g.nx,
@@ -170,7 +170,7 @@ fn plot_simulation(out: &exod::simulate::SimOutput, dir: &std::path::Path) -> Re
     let nb = ((t1 - t0) / 100.0).ceil() as usize;
     let mut all = vec![0f64; nb];
     let mut he = vec![0f64; nb];
-    for (t, e) in ev.time.iter().zip(&ev.energy) {
+    for (t, e) in ev.time().iter().zip(ev.energy()) {
         let k = (((t - t0) / 100.0) as usize).min(nb - 1);
         all[k] += 1.0;
         if *e >= 10_000.0 {
@@ -183,7 +183,7 @@ fn plot_simulation(out: &exod::simulate::SimOutput, dir: &std::path::Path) -> Re
         .map(|c| c / 10.0 / 100.0 > 0.5 * lists.len() as f64)
         .collect();
     let tt: Vec<f64> = (0..nb).map(|k| k as f64 * 100.0).collect();
-    exod::plot::series_png(
+    exod_plot::plot::series_png(
         &dir.join("lightcurve.png"),
         &tt,
         100.0,

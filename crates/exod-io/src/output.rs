@@ -6,24 +6,13 @@ use std::path::{Path, PathBuf};
 
 use fitsio::tables::{ColumnDataType, ColumnDescription};
 
-use crate::cube::{Band, EventTable};
-use crate::detect::{Detection, SearchResult};
+use exod_core::search::{Detection, Kind, SearchResult};
+
 use crate::ecsv::{self, Column, Value};
-use crate::plot::{self, Mark};
+use crate::error::IoError;
 
-/// An output error, naming the file.
-#[derive(Debug, thiserror::Error)]
-#[error("{path}: {msg}")]
-pub struct ReportError {
-    pub path: PathBuf,
-    pub msg: String,
-}
-
-fn rerr(path: &Path, e: impl std::fmt::Display) -> ReportError {
-    ReportError {
-        path: path.into(),
-        msg: e.to_string(),
-    }
+fn rerr(path: &Path, e: impl std::fmt::Display) -> IoError {
+    IoError::output(path, e)
 }
 
 enum Col {
@@ -187,13 +176,13 @@ fn fields(dets: &[Detection]) -> Vec<Field> {
             "COUNTS_CAM1",
             "ct",
             "events within the centroid aperture in flagged frames, first camera",
-            &|d| d.counts_cam[0] as i64,
+            &|d| d.counts_cam.first().copied().unwrap_or(0) as i64,
         ),
         i("COUNTS_CAM2", "ct", "same, second camera", &|d| {
-            d.counts_cam[1] as i64
+            d.counts_cam.get(1).copied().unwrap_or(0) as i64
         }),
         i("COUNTS_CAM3", "ct", "same, third camera", &|d| {
-            d.counts_cam[2] as i64
+            d.counts_cam.get(2).copied().unwrap_or(0) as i64
         }),
         b(
             "BTI",
@@ -271,7 +260,7 @@ fn write_fits_table(
 fn atomic_fits(
     dest: &Path,
     fill: impl FnOnce(&Path) -> Result<(), fitsio::errors::Error>,
-) -> Result<(), ReportError> {
+) -> Result<(), IoError> {
     let tmp = dest.with_extension("tmp.fits");
     let _ = std::fs::remove_file(&tmp);
     fill(&tmp).map_err(|e| {
@@ -281,14 +270,14 @@ fn atomic_fits(
     std::fs::rename(&tmp, dest).map_err(|e| rerr(dest, e))
 }
 
-/// Write every output of a search into `out`.
+/// Write the tables of a search into `out`: `detections.fits`, `detections.ecsv`,
+/// `lightcurves.fits` and `regions.reg` (figures are drawn by `exod-plot`). Returns the files
+/// written, in that order.
 pub fn write_all(
     out: &Path,
-    ev: &EventTable,
     res: &SearchResult,
     meta: &[(&str, String)],
-    plots: bool,
-) -> Result<Vec<PathBuf>, ReportError> {
+) -> Result<Vec<PathBuf>, IoError> {
     std::fs::create_dir_all(out).map_err(|e| rerr(out, e))?;
     let mut written = Vec::new();
     let dets = &res.detections;
@@ -398,7 +387,7 @@ pub fn write_all(
     let mut reg =
         String::from("# Region file format: DS9 version 4.1\nglobal color=green width=2\nfk5\n");
     for d in dets {
-        let color = if d.kind == crate::detect::Kind::Peak {
+        let color = if d.kind == Kind::Peak {
             "red"
         } else {
             "cyan"
@@ -417,75 +406,6 @@ pub fn write_all(
     crate::fits::write_atomic(&p, |tmp| std::fs::write(tmp, reg.as_bytes()))
         .map_err(|e| rerr(&p, e))?;
     written.push(p);
-    if plots {
-        written.extend(write_plots(out, ev, res)?);
-    }
     Ok(written)
 }
 
-/// PNG light curves of every detection and an image with the detections marked.
-pub fn write_plots(
-    out: &Path,
-    ev: &EventTable,
-    res: &SearchResult,
-) -> Result<Vec<PathBuf>, ReportError> {
-    let mut written = Vec::new();
-    let g = &ev.grid;
-    let full = Band::parse("0.2-12").expect("valid");
-    let mut img = vec![0f64; g.n_cells()];
-    for i in 0..ev.len() {
-        if full.contains(ev.energy[i]) {
-            img[ev.cell[i] as usize] += 1.0;
-        }
-    }
-    let marks: Vec<Mark> = res
-        .detections
-        .iter()
-        .map(|d| Mark {
-            x: (d.x - g.x0) / g.cell_px,
-            y: (d.y - g.y0) / g.cell_px,
-            label: format!("{} {:.1}σ {}s", d.kind.as_str(), d.sigma, d.tbin),
-            red: d.kind == crate::detect::Kind::Peak,
-        })
-        .collect();
-    let p = out.join("image.png");
-    plot::image_png(
-        &p,
-        &img,
-        g.nx,
-        g.ny,
-        &format!(
-            "0.2–12 keV counts in {}″ cells, {} detections",
-            g.cell_arcsec,
-            res.detections.len()
-        ),
-        &marks,
-    )
-    .map_err(|e| rerr(&p, e))?;
-    written.push(p);
-    for (d, l) in res.detections.iter().zip(&res.lightcurves) {
-        let p = out.join(format!("lc_{}.png", d.detid));
-        let t: Vec<f64> = (0..l.n.len()).map(|k| k as f64 * l.tbin).collect();
-        let n: Vec<f64> = l.n.iter().map(|&v| v as f64).collect();
-        plot::lightcurve_png(
-            &p,
-            &t,
-            l.tbin,
-            &n,
-            &l.mu,
-            &l.bti,
-            Some(d.frame),
-            &format!(
-                "{} — {} {:.1}σ, {} keV, {} s bins",
-                d.name,
-                d.kind.as_str(),
-                d.sigma,
-                d.band,
-                d.tbin
-            ),
-        )
-        .map_err(|e| rerr(&p, e))?;
-        written.push(p);
-    }
-    Ok(written)
-}

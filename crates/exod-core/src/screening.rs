@@ -6,7 +6,10 @@
 
 use std::collections::HashSet;
 
-use super::XmmCamera;
+use std::collections::BTreeMap;
+
+use crate::gti::Gti;
+use crate::instrument::EpicCamera;
 
 /// Screening options. `Default` gives the EXOD defaults.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
@@ -87,17 +90,17 @@ pub struct HotPixels {
     set: HashSet<(u8, i16, i16)>,
 }
 
-const HOT_PN: &str = include_str!("../../data/hotpixels/4xmmdr14_hotpixels_PN.csv");
-const HOT_M1: &str = include_str!("../../data/hotpixels/4xmmdr14_hotpixels_M1.csv");
-const HOT_M2: &str = include_str!("../../data/hotpixels/4xmmdr14_hotpixels_M2.csv");
+const HOT_PN: &str = include_str!("../data/hotpixels/4xmmdr14_hotpixels_PN.csv");
+const HOT_M1: &str = include_str!("../data/hotpixels/4xmmdr14_hotpixels_M1.csv");
+const HOT_M2: &str = include_str!("../data/hotpixels/4xmmdr14_hotpixels_M2.csv");
 
 impl HotPixels {
     /// The 4XMM-DR14 hot pixels of `camera` valid at `revolution` (REV1 ≤ rev ≤ REV2).
-    pub fn for_exposure(camera: XmmCamera, revolution: i64) -> HotPixels {
+    pub fn for_exposure(camera: EpicCamera, revolution: i64) -> HotPixels {
         let text = match camera {
-            XmmCamera::Pn => HOT_PN,
-            XmmCamera::Mos1 => HOT_M1,
-            XmmCamera::Mos2 => HOT_M2,
+            EpicCamera::Pn => HOT_PN,
+            EpicCamera::Mos1 => HOT_M1,
+            EpicCamera::Mos2 => HOT_M2,
         };
         let mut set = HashSet::new();
         for line in text.lines().skip(1) {
@@ -137,6 +140,123 @@ impl HotPixels {
 /// The known bad pn columns (Strüder et al. 2001): (CCDNR, RAWX).
 pub const BAD_PN_COLUMNS: [(u8, i16); 3] = [(4, 12), (5, 11), (10, 28)];
 
+/// The screening criteria of an EPIC event list, in the order they are applied (the names are
+/// those of [`ScreenReport::removed`]).
+pub const EPIC_CRITERIA: [&str; 9] = [
+    "PATTERN",
+    "PI range",
+    "FLAG (XMMEA)",
+    "hot pixels",
+    "bad pn columns",
+    "pn CCD edges",
+    "MOS central CCD (partial window)",
+    "outside CCD GTI",
+    "NaN coordinates",
+];
+
+/// Index of the "NaN coordinates" criterion in [`EPIC_CRITERIA`] (applied to every mission).
+pub const NAN_COORDINATES: usize = 8;
+
+/// One EPIC event as screening sees it.
+#[derive(Debug, Clone, Copy)]
+pub struct EpicEvent {
+    /// TIME (s).
+    pub time: f64,
+    /// Energy (eV).
+    pub energy_ev: f64,
+    /// PATTERN.
+    pub pattern: i32,
+    /// FLAG.
+    pub flag: u32,
+    /// CCDNR.
+    pub ccd: i32,
+    /// RAWX.
+    pub rawx: i32,
+    /// RAWY.
+    pub rawy: i32,
+}
+
+/// The screening of one EPIC exposure: options, camera, the FLAG mask of its `XMMEA_EP/EM`
+/// card, its hot pixels and CCD GTIs.
+#[derive(Debug)]
+pub struct EpicScreen<'a> {
+    opts: &'a ScreenOptions,
+    camera: EpicCamera,
+    flag_mask: u32,
+    hot: Option<HotPixels>,
+    partial_mos: bool,
+    gti: &'a BTreeMap<u8, Gti>,
+}
+
+impl<'a> EpicScreen<'a> {
+    /// The screening of an exposure of `camera` at `revolution` (hot pixels off without one) in
+    /// `submode`, with FLAG mask `flag_mask` and CCD GTIs `gti`.
+    pub fn new(
+        opts: &'a ScreenOptions,
+        camera: EpicCamera,
+        revolution: Option<i64>,
+        submode: Option<&str>,
+        flag_mask: u32,
+        gti: &'a BTreeMap<u8, Gti>,
+    ) -> EpicScreen<'a> {
+        let hot = match (opts.hot_pixels, revolution) {
+            (true, Some(rev)) => Some(HotPixels::for_exposure(camera, rev)),
+            _ => None,
+        };
+        let partial_mos = matches!(camera, EpicCamera::Mos1 | EpicCamera::Mos2)
+            && submode.map(|s| s != "PrimeFullWindow").unwrap_or(false);
+        EpicScreen {
+            opts,
+            camera,
+            flag_mask,
+            hot,
+            partial_mos,
+            gti,
+        }
+    }
+
+    /// The first criterion of [`EPIC_CRITERIA`] that removes the event, if any.
+    #[inline]
+    pub fn reject(&self, e: &EpicEvent) -> Option<usize> {
+        let so = self.opts;
+        let pn = self.camera == EpicCamera::Pn;
+        let max_pattern = if pn { so.max_pattern_pn } else { so.max_pattern_mos };
+        if e.pattern > max_pattern || e.pattern < 0 {
+            return Some(0);
+        }
+        if !(e.energy_ev >= so.pi_min_ev && e.energy_ev <= so.pi_max_ev) {
+            return Some(1);
+        }
+        if so.flag && e.flag & self.flag_mask != 0 {
+            return Some(2);
+        }
+        if let Some(h) = &self.hot {
+            if h.contains(e.ccd as u8, e.rawx as i16, e.rawy as i16) {
+                return Some(3);
+            }
+        }
+        if pn {
+            if so.bad_pn_columns && BAD_PN_COLUMNS.contains(&(e.ccd as u8, e.rawx as i16)) {
+                return Some(4);
+            }
+            let m = so.pn_edge_margin;
+            if m > 0 && (e.rawx <= m || e.rawx > 64 - m || e.rawy <= m || e.rawy > 200 - m) {
+                return Some(5);
+            }
+        }
+        if self.partial_mos && so.mos_central_ccd_in_partial_modes && e.ccd == 1 {
+            return Some(6);
+        }
+        if so.outside_gti {
+            match self.gti.get(&(e.ccd as u8)) {
+                Some(g) if g.contains(e.time) => {}
+                _ => return Some(7),
+            }
+        }
+        None
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -151,13 +271,13 @@ mod tests {
     #[test]
     fn hot_pixel_tables_expand_ranges_and_respect_revolutions() {
         // first M1 row: CCD 1, RAWX 497, RAWY 99..102, revs 4124..10000
-        let late = HotPixels::for_exposure(XmmCamera::Mos1, 5000);
-        let early = HotPixels::for_exposure(XmmCamera::Mos1, 800);
+        let late = HotPixels::for_exposure(EpicCamera::Mos1, 5000);
+        let early = HotPixels::for_exposure(EpicCamera::Mos1, 800);
         assert!(late.contains(1, 497, 99) && late.contains(1, 497, 102));
         assert!(!late.contains(1, 497, 103));
         assert!(!early.contains(1, 497, 100));
         // inclusive bounds
-        assert!(HotPixels::for_exposure(XmmCamera::Mos1, 4124).contains(1, 497, 100));
+        assert!(HotPixels::for_exposure(EpicCamera::Mos1, 4124).contains(1, 497, 100));
         // EXOD2's expansion has 10,078 M1 pixel-rows (all revolutions); ours at rev 5000 is a subset
         assert!(late.len() > 1000 && late.len() <= 10_078, "{}", late.len());
     }

@@ -34,10 +34,10 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use rand_distr::{Distribution, Normal, Poisson};
 
-use crate::ecsv::{self, Column, Value};
-use crate::events::screen::HotPixels;
-use crate::events::XmmCamera;
-use crate::wcs::{Projection, SkyWcs, WcsParams};
+use exod_core::instrument::EpicCamera as XmmCamera;
+use exod_core::screening::HotPixels;
+use exod_core::wcs::{Projection, SkyWcs, WcsParams};
+use exod_io::ecsv::{self, Column, Value};
 
 /// XMM sky pixel size (arcsec) and reference pixel.
 pub const SKY_PIXEL_ARCSEC: f64 = 0.05;
@@ -1099,7 +1099,7 @@ fn write_fits_gz(
     };
     let bytes = std::fs::read(&tmp_plain).map_err(io)?;
     let _ = std::fs::remove_file(&tmp_plain);
-    crate::fits::write_atomic(dest, |tmp| -> std::io::Result<()> {
+    exod_io::fits::write_atomic(dest, |tmp| -> std::io::Result<()> {
         let f = std::fs::File::create(tmp)?;
         let mut gz = flate2::GzBuilder::new()
             .mtime(0)

@@ -20,12 +20,16 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use rand_distr::{Distribution, Poisson};
 
-use crate::cube::{Band, EventTable, Frames};
-use crate::detect::{search, DetectParams, Kind};
-use crate::expectation::{self, Expectation};
+use exod_core::band::Band;
+use exod_core::expectation::{self, Expectation};
+use exod_core::grid::Frames;
+use exod_core::observation::{NewEvent, Observation as EventTable};
+use exod_core::search::{search, DetectParams, Kind};
+use exod_core::source::Source;
+use exod_core::stats::{Boundaries, Rule, Thresholds};
+use exod_core::wcs::separation_arcsec;
+
 use crate::simulate::king_offset;
-use crate::stats::{Boundaries, Thresholds};
-use crate::wcs::separation_arcsec;
 
 /// How a burst sits in time relative to the frames of its t_bin.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
@@ -62,7 +66,7 @@ pub struct Injection {
 
 /// Add bursts to a copy of an event table (events stay time-sorted; grid and coverage unchanged).
 pub fn inject(base: &EventTable, bursts: &mut [Injection], rng: &mut ChaCha8Rng) -> EventTable {
-    let g = &base.grid;
+    let g = base.grid();
     let px_arcsec = g.wcs.pixel_arcsec();
     let mut add: Vec<(f64, f32, f32, f32, u32, u8, u8)> = Vec::new();
     for b in bursts.iter_mut() {
@@ -85,7 +89,7 @@ pub fn inject(base: &EventTable, bursts: &mut [Injection], rng: &mut ChaCha8Rng)
                 continue;
             };
             let cell = iy * g.nx + ix;
-            let terms = base.coverage.terms(cell);
+            let terms = base.coverage().terms(cell);
             if terms.is_empty() {
                 continue;
             }
@@ -101,7 +105,7 @@ pub fn inject(base: &EventTable, bursts: &mut [Injection], rng: &mut ChaCha8Rng)
                 }
             }
             let t = b.t_start + rng.gen::<f64>() * (b.t_stop - b.t_start);
-            let live = base.cameras[pick.0 as usize]
+            let live = base.cameras()[pick.0 as usize]
                 .gti
                 .iter()
                 .find(|(c, _)| *c == pick.1)
@@ -120,49 +124,18 @@ pub fn inject(base: &EventTable, bursts: &mut [Injection], rng: &mut ChaCha8Rng)
             b.realised += 1;
         }
     }
-    add.sort_by(|a, b| a.0.total_cmp(&b.0));
-    let n = base.len() + add.len();
-    let mut out = EventTable {
-        time: Vec::with_capacity(n),
-        x: Vec::with_capacity(n),
-        y: Vec::with_capacity(n),
-        energy: Vec::with_capacity(n),
-        cell: Vec::with_capacity(n),
-        cam: Vec::with_capacity(n),
-        ccd: Vec::with_capacity(n),
-        cameras: base.cameras.clone(),
-        grid: base.grid.clone(),
-        coverage: base.coverage.clone(),
-        high_energy: Vec::new(),
-    };
-    let (mut i, mut j) = (0, 0);
-    while i < base.len() || j < add.len() {
-        let take_base = j >= add.len() || (i < base.len() && base.time[i] <= add[j].0);
-        if take_base {
-            out.time.push(base.time[i]);
-            out.x.push(base.x[i]);
-            out.y.push(base.y[i]);
-            out.energy.push(base.energy[i]);
-            out.cell.push(base.cell[i]);
-            out.cam.push(base.cam[i]);
-            out.ccd.push(base.ccd[i]);
-            i += 1;
-        } else {
-            let a = add[j];
-            out.time.push(a.0);
-            out.x.push(a.1);
-            out.y.push(a.2);
-            out.energy.push(a.3);
-            out.cell.push(a.4);
-            out.cam.push(a.5);
-            out.ccd.push(a.6);
-            j += 1;
-        }
-    }
-    out.high_energy = (0..out.len() as u32)
-        .filter(|&k| (10_000.0..=12_000.0).contains(&out.energy[k as usize]))
+    let extra = add
+        .into_iter()
+        .map(|(time, x, y, energy, _cell, cam, ccd)| NewEvent {
+            time,
+            x,
+            y,
+            energy,
+            cam,
+            ccd,
+        })
         .collect();
-    out
+    base.with_events(extra).0
 }
 
 /// One completeness trial: where a burst went and whether it was found.
@@ -192,9 +165,9 @@ pub fn draw_bursts(
     amplitudes: &[f64],
     rng: &mut ChaCha8Rng,
 ) -> Vec<Injection> {
-    let g = &base.grid;
+    let g = base.grid();
     let nc = g.n_cells();
-    let ok_cells: Vec<usize> = (0..nc).filter(|&c| ex.covered[c] && !ex.mask[c]).collect();
+    let ok_cells: Vec<usize> = (0..nc).filter(|&c| ex.covered()[c] && !ex.mask[c]).collect();
     let mut out: Vec<Injection> = Vec::new();
     let mut used_frames: Vec<usize> = Vec::new();
     let gap = (frames.n / (amplitudes.len() * 2 + 1)).max(3);
@@ -255,7 +228,7 @@ pub fn draw_bursts(
 pub fn completeness_trials(
     obs: usize,
     base: &EventTable,
-    sources: Option<&[crate::events::srclist::Source]>,
+    sources: Option<&[Source]>,
     tbin: f64,
     timing: Timing,
     amplitudes: &[f64],
@@ -376,13 +349,13 @@ pub fn false_positive_realisations(
     n_real: usize,
     seed: u64,
 ) -> Vec<usize> {
-    let nc = ex.covered.len();
+    let nc = ex.covered().len();
     let nf = ex.frames.n;
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     let tpl: [Alias; 2] = [0, 1].map(|s| {
         Alias::new(
             &(0..nc)
-                .filter(|&c| ex.covered[c] && ex.template[s][c] > 0.0)
+                .filter(|&c| ex.covered()[c] && ex.template[s][c] > 0.0)
                 .map(|c| (c as u32, ex.template[s][c]))
                 .collect::<Vec<_>>(),
         )
@@ -423,7 +396,7 @@ pub fn false_positive_realisations(
                     .unwrap_or(0);
                 for _ in 0..n {
                     let c = alias.sample(&mut rng);
-                    if ex.nominal[k] || rng.gen::<f64>() < ex.live(c as usize, k) {
+                    if ex.nominal()[k] || rng.gen::<f64>() < ex.live(c as usize, k) {
                         cells.push(c);
                     }
                 }
@@ -468,7 +441,7 @@ pub fn false_positive_realisations(
 /// The expectation of the full band for a t_bin (the false-positive experiment's μ).
 pub fn expectation_for(
     base: &EventTable,
-    sources: Option<&[crate::events::srclist::Source]>,
+    sources: Option<&[Source]>,
     tbin: f64,
 ) -> Expectation {
     let band = Band::parse("0.2-12").expect("valid");
@@ -482,7 +455,7 @@ pub fn expectation_for(
 }
 
 /// Thresholds helper: boundaries for a σ and rule.
-pub fn boundaries(sigma: f64, rule: crate::stats::Rule) -> Boundaries {
+pub fn boundaries(sigma: f64, rule: Rule) -> Boundaries {
     Boundaries::new(
         Thresholds::for_sigma(sigma).expect("valid sigma"),
         rule,

@@ -4,22 +4,10 @@
 
 use std::path::Path;
 
+pub use exod_core::source::Source;
+
+use crate::error::IoError as EventsError;
 use crate::fits::Fits;
-
-use super::EventsError;
-
-/// One catalogued source.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
-pub struct Source {
-    pub ra: f64,
-    pub dec: f64,
-    /// Detection likelihood (EP_DET_ML), if given.
-    pub det_ml: Option<f64>,
-    /// 0.2–12 keV EPIC count rate (ct/s; EP_8_RATE, else EP_TOT as EXOD2 reads it), if given.
-    pub rate: Option<f64>,
-    /// Extent (arcsec; 0 = point-like), if given.
-    pub extent: Option<f64>,
-}
 
 /// Read a source list, FITS (first table with RA/DEC) or CSV (by extension `.csv`).
 pub fn read_sources(path: &Path) -> Result<Vec<Source>, EventsError> {
@@ -82,35 +70,39 @@ pub fn read_sources(path: &Path) -> Result<Vec<Source>, EventsError> {
     })
 }
 
+/// A CSV source list (a real CSV parser: quoted fields, `#` comment lines, blank lines).
 fn read_csv(path: &Path) -> Result<Vec<Source>, EventsError> {
-    let text = std::fs::read_to_string(path).map_err(|source| EventsError::Io {
+    let bad = |what: String| EventsError::Invalid {
         path: path.into(),
-        source,
-    })?;
-    let mut lines = text
-        .lines()
-        .filter(|l| !l.starts_with('#') && !l.trim().is_empty());
-    let header: Vec<String> = lines
-        .next()
-        .unwrap_or("")
-        .split(',')
-        .map(|s| s.trim().to_ascii_lowercase())
+        what,
+    };
+    let mut rdr = csv::ReaderBuilder::new()
+        .comment(Some(b'#'))
+        .trim(csv::Trim::All)
+        .flexible(true)
+        .from_path(path)
+        .map_err(|e| bad(format!("cannot read as CSV: {e}")))?;
+    let header: Vec<String> = rdr
+        .headers()
+        .map_err(|e| bad(format!("cannot read the CSV header: {e}")))?
+        .iter()
+        .map(|h| h.to_ascii_lowercase())
         .collect();
     let find = |cands: &[&str]| header.iter().position(|h| cands.contains(&h.as_str()));
     let (Some(ira), Some(idec)) = (
         find(&["ra", "ra_deg", "raj2000"]),
         find(&["dec", "dec_deg", "dej2000"]),
     ) else {
-        return Err(EventsError::Invalid {
-            path: path.into(),
-            what: format!("CSV header {header:?} has no ra/dec columns (expected ra or ra_deg, dec or dec_deg)"),
-        });
+        return Err(bad(format!(
+            "CSV header {header:?} has no ra/dec columns (expected ra or ra_deg, dec or dec_deg)"
+        )));
     };
     let irate = find(&["rate", "ep_8_rate"]);
     let mut out = Vec::new();
-    for (k, line) in lines.enumerate() {
-        let f: Vec<&str> = line.split(',').collect();
-        let num = |i: usize| f.get(i).and_then(|v| v.trim().parse::<f64>().ok());
+    for rec in rdr.records() {
+        let rec = rec.map_err(|e| bad(format!("not valid CSV: {e}")))?;
+        let line = rec.position().map(|p| p.line()).unwrap_or(0);
+        let num = |i: usize| rec.get(i).and_then(|v| v.parse::<f64>().ok());
         match (num(ira), num(idec)) {
             (Some(ra), Some(dec)) if dec.abs() <= 90.0 => out.push(Source {
                 ra,
@@ -120,10 +112,10 @@ fn read_csv(path: &Path) -> Result<Vec<Source>, EventsError> {
                 extent: None,
             }),
             _ => {
-                return Err(EventsError::Invalid {
-                    path: path.into(),
-                    what: format!("line {}: no valid ra/dec numbers in {line:?}", k + 2),
-                })
+                return Err(bad(format!(
+                    "line {line}: no valid ra/dec numbers in {:?}",
+                    rec.iter().collect::<Vec<_>>().join(",")
+                )))
             }
         }
     }

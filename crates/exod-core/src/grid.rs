@@ -1,0 +1,91 @@
+//! The sky grid of square cells (paper §2.3: 20″) and the frames of one t_bin.
+//!
+//! Cells are anchored on the sky reference pixel, so the grid is the same for every camera and
+//! run. Frames start at the earliest GTI start of any camera.
+
+use crate::wcs::SkyWcs;
+
+/// The sky grid.
+#[derive(Debug, Clone)]
+pub struct SkyGrid {
+    /// Cell size in sky pixels.
+    pub cell_px: f64,
+    pub cell_arcsec: f64,
+    /// Sky pixel coordinate of the lower edge of cell 0 (x and y).
+    pub x0: f64,
+    pub y0: f64,
+    pub nx: usize,
+    pub ny: usize,
+    pub wcs: SkyWcs,
+}
+
+impl SkyGrid {
+    /// Cell (ix, iy) of a sky position, if inside.
+    #[inline]
+    pub fn cell_of(&self, x: f64, y: f64) -> Option<(usize, usize)> {
+        let ix = ((x - self.x0) / self.cell_px).floor();
+        let iy = ((y - self.y0) / self.cell_px).floor();
+        if ix >= 0.0 && iy >= 0.0 && (ix as usize) < self.nx && (iy as usize) < self.ny {
+            Some((ix as usize, iy as usize))
+        } else {
+            None
+        }
+    }
+
+    /// Sky pixel of the centre of a cell.
+    pub fn centre(&self, ix: f64, iy: f64) -> (f64, f64) {
+        (
+            self.x0 + (ix + 0.5) * self.cell_px,
+            self.y0 + (iy + 0.5) * self.cell_px,
+        )
+    }
+
+    pub fn n_cells(&self) -> usize {
+        self.nx * self.ny
+    }
+}
+
+/// The frames of one run.
+#[derive(Debug, Clone, Copy)]
+pub struct Frames {
+    pub t0: f64,
+    pub tbin: f64,
+    pub n: usize,
+}
+
+impl Frames {
+    pub fn new(span: (f64, f64), tbin: f64) -> Frames {
+        let n = (((span.1 - span.0) / tbin).ceil() as usize).max(1);
+        Frames {
+            t0: span.0,
+            tbin,
+            n,
+        }
+    }
+
+    #[inline]
+    pub fn of(&self, t: f64) -> Option<usize> {
+        let k = ((t - self.t0) / self.tbin).floor();
+        (k >= 0.0 && (k as usize) < self.n).then_some(k as usize)
+    }
+
+    pub fn start(&self, k: usize) -> f64 {
+        self.t0 + k as f64 * self.tbin
+    }
+}
+
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn frames_cover_the_span() {
+        let f = Frames::new((100.0, 212.0), 5.0);
+        assert_eq!(f.n, 23);
+        assert_eq!(f.of(100.0), Some(0));
+        assert_eq!(f.of(104.999), Some(0));
+        assert_eq!(f.of(211.9), Some(22));
+        assert_eq!(f.of(99.0), None);
+    }
+}

@@ -1,0 +1,397 @@
+//! One observation's events, merged over cameras, time-sorted and placed on one sky grid.
+//!
+//! The "data cube" of paper §2.3 is never materialised: the counts of a (cell, frame) are runs of
+//! the time-sorted event list, and frames are made per t_bin by [`crate::grid::Frames`]. An
+//! [`Observation`] is built by [`Observation::new`] from [`Exposure`]s that share one sky frame
+//! and have an instrument description; its invariants (time order, every event inside the grid,
+//! cells consistent with the grid) hold because nothing outside this module can change it.
+
+use crate::coverage::CcdCoverage;
+use crate::error::CoreError;
+use crate::exposure::Exposure;
+use crate::grid::SkyGrid;
+use crate::gti::Gti;
+use crate::instrument::{BtiRule, Instrument};
+
+/// Largest number of sky cells of one observation (a 15′ EPIC field has ~10⁴ cells of 20″).
+pub const MAX_CELLS: usize = 4_000_000;
+
+/// Per-camera facts the pipeline needs.
+#[derive(Debug, Clone)]
+pub struct CameraInfo {
+    /// The instrument description.
+    pub instrument: Instrument,
+    /// Short label (PN, M1, M2).
+    pub label: String,
+    /// GTI per CCD.
+    pub gti: Vec<(u8, Gti)>,
+    /// Screened events of the camera.
+    pub n_events: usize,
+}
+
+/// One event to add to an observation (see [`Observation::with_events`]).
+#[derive(Debug, Clone, Copy)]
+pub struct NewEvent {
+    /// Time (s).
+    pub time: f64,
+    /// Sky X.
+    pub x: f32,
+    /// Sky Y.
+    pub y: f32,
+    /// Energy (eV).
+    pub energy: f32,
+    /// Camera index into [`Observation::cameras`].
+    pub cam: u8,
+    /// CCD.
+    pub ccd: u8,
+}
+
+/// All events of one observation, merged over cameras and sorted by time, with their cell.
+#[derive(Debug, Clone)]
+pub struct Observation {
+    time: Vec<f64>,
+    x: Vec<f32>,
+    y: Vec<f32>,
+    energy: Vec<f32>,
+    cell: Vec<u32>,
+    cam: Vec<u8>,
+    ccd: Vec<u8>,
+    cameras: Vec<CameraInfo>,
+    grid: SkyGrid,
+    coverage: CcdCoverage,
+    bti_rule: Option<BtiRule>,
+    bti_events: Vec<u32>,
+}
+
+impl Observation {
+    /// Merge the exposures of one observation onto one grid of `cell_arcsec` cells. All must
+    /// share the sky frame (same WCS reference), as EPIC cameras of one observation do, and have
+    /// an instrument description.
+    pub fn new(lists: &[Exposure], cell_arcsec: f64) -> Result<Observation, CoreError> {
+        if lists.is_empty() {
+            return Err(CoreError::input("-", "no event list"));
+        }
+        let instruments = lists
+            .iter()
+            .map(|l| l.instrument())
+            .collect::<Result<Vec<_>, _>>()?;
+        let wcs = common_sky_frame(lists)?;
+        if !(cell_arcsec > 0.0 && cell_arcsec.is_finite()) {
+            return Err(CoreError::input("-", format!("cell size {cell_arcsec}″ must be > 0")));
+        }
+        let grid = grid_over(lists, wcs, cell_arcsec)?;
+        let cameras: Vec<CameraInfo> = lists
+            .iter()
+            .zip(&instruments)
+            .map(|(l, &instrument)| CameraInfo {
+                instrument,
+                label: instrument.label().to_string(),
+                gti: l.gti().iter().map(|(k, g)| (*k, g.clone())).collect(),
+                n_events: l.len(),
+            })
+            .collect();
+        let mut obs = Observation {
+            time: vec![],
+            x: vec![],
+            y: vec![],
+            energy: vec![],
+            cell: vec![],
+            cam: vec![],
+            ccd: vec![],
+            cameras,
+            grid,
+            coverage: CcdCoverage::default(),
+            bti_rule: instruments[0].bti_rule(),
+            bti_events: vec![],
+        };
+        obs.merge(lists);
+        obs.coverage = CcdCoverage::build(
+            &obs.cell,
+            &obs.cam,
+            &obs.ccd,
+            obs.grid.n_cells(),
+            &camera_shares(&obs.cameras),
+        );
+        obs.bti_events = obs.events_in_bti_band();
+        tracing::debug!(
+            events = obs.len(),
+            cameras = obs.cameras.len(),
+            nx = obs.grid.nx,
+            ny = obs.grid.ny,
+            "observation merged onto the sky grid"
+        );
+        Ok(obs)
+    }
+
+    /// k-way merge of the time-sorted exposures (ties by camera order).
+    fn merge(&mut self, lists: &[Exposure]) {
+        let total: usize = lists.iter().map(|l| l.len()).sum();
+        self.reserve(total);
+        let mut pos = vec![0usize; lists.len()];
+        let head = |c: usize, p: usize| lists[c].time().get(p).copied().unwrap_or(f64::INFINITY);
+        let mut heads: Vec<f64> = (0..lists.len()).map(|c| head(c, 0)).collect();
+        for _ in 0..total {
+            let mut c = 0;
+            for k in 1..heads.len() {
+                if heads[k] < heads[c] {
+                    c = k;
+                }
+            }
+            let (l, i) = (&lists[c], pos[c]);
+            self.push(l.time()[i], l.x()[i], l.y()[i], l.energy()[i], c as u8, l.ccd()[i]);
+            pos[c] += 1;
+            heads[c] = head(c, pos[c]);
+        }
+    }
+
+    fn reserve(&mut self, n: usize) {
+        self.time.reserve(n);
+        self.x.reserve(n);
+        self.y.reserve(n);
+        self.energy.reserve(n);
+        self.cell.reserve(n);
+        self.cam.reserve(n);
+        self.ccd.reserve(n);
+    }
+
+    /// Append one event (its position must be inside the grid: checked by the grid's bounds).
+    fn push(&mut self, time: f64, x: f32, y: f32, energy: f32, cam: u8, ccd: u8) {
+        let (ix, iy) = self
+            .grid
+            .cell_of(x as f64, y as f64)
+            .expect("the grid is built over every event");
+        self.time.push(time);
+        self.x.push(x);
+        self.y.push(y);
+        self.energy.push(energy);
+        self.cell.push((iy * self.grid.nx + ix) as u32);
+        self.cam.push(cam);
+        self.ccd.push(ccd);
+    }
+
+    /// Indices of the events in the BTI band of the instruments.
+    fn events_in_bti_band(&self) -> Vec<u32> {
+        let Some(rule) = self.bti_rule else {
+            return vec![];
+        };
+        let (lo, hi) = rule.band_ev;
+        (0..self.len() as u32)
+            .filter(|&i| (lo as f32..=hi as f32).contains(&self.energy[i as usize]))
+            .collect()
+    }
+
+    /// A copy with `extra` events added (time order kept; grid, cameras and coverage unchanged).
+    /// Events outside the grid or with an unknown camera are dropped; the number kept is returned.
+    /// For injection benchmarks.
+    pub fn with_events(&self, mut extra: Vec<NewEvent>) -> (Observation, usize) {
+        extra.retain(|e| {
+            (e.cam as usize) < self.cameras.len()
+                && self.grid.cell_of(e.x as f64, e.y as f64).is_some()
+        });
+        extra.sort_by(|a, b| a.time.total_cmp(&b.time));
+        let mut out = Observation {
+            time: vec![],
+            x: vec![],
+            y: vec![],
+            energy: vec![],
+            cell: vec![],
+            cam: vec![],
+            ccd: vec![],
+            cameras: self.cameras.clone(),
+            grid: self.grid.clone(),
+            coverage: self.coverage.clone(),
+            bti_rule: self.bti_rule,
+            bti_events: vec![],
+        };
+        out.reserve(self.len() + extra.len());
+        let (mut i, mut j) = (0, 0);
+        while i < self.len() || j < extra.len() {
+            if j >= extra.len() || (i < self.len() && self.time[i] <= extra[j].time) {
+                out.time.push(self.time[i]);
+                out.x.push(self.x[i]);
+                out.y.push(self.y[i]);
+                out.energy.push(self.energy[i]);
+                out.cell.push(self.cell[i]);
+                out.cam.push(self.cam[i]);
+                out.ccd.push(self.ccd[i]);
+                i += 1;
+            } else {
+                let e = extra[j];
+                out.push(e.time, e.x, e.y, e.energy, e.cam, e.ccd);
+                j += 1;
+            }
+        }
+        out.bti_events = out.events_in_bti_band();
+        let kept = extra.len();
+        (out, kept)
+    }
+
+    /// Event times (s), sorted.
+    pub fn time(&self) -> &[f64] {
+        &self.time
+    }
+    /// Sky X of each event.
+    pub fn x(&self) -> &[f32] {
+        &self.x
+    }
+    /// Sky Y of each event.
+    pub fn y(&self) -> &[f32] {
+        &self.y
+    }
+    /// Energy (eV) of each event.
+    pub fn energy(&self) -> &[f32] {
+        &self.energy
+    }
+    /// Cell of each event (`iy · nx + ix`).
+    pub fn cell(&self) -> &[u32] {
+        &self.cell
+    }
+    /// Camera index of each event into [`Observation::cameras`].
+    pub fn cam(&self) -> &[u8] {
+        &self.cam
+    }
+    /// CCD of each event.
+    pub fn ccd(&self) -> &[u8] {
+        &self.ccd
+    }
+    /// The cameras, in input order.
+    pub fn cameras(&self) -> &[CameraInfo] {
+        &self.cameras
+    }
+    /// The sky grid.
+    pub fn grid(&self) -> &SkyGrid {
+        &self.grid
+    }
+    /// Which CCDs see each cell.
+    pub fn coverage(&self) -> &CcdCoverage {
+        &self.coverage
+    }
+    /// The BTI rule of the instruments (None: no flare screening).
+    pub fn bti_rule(&self) -> Option<BtiRule> {
+        self.bti_rule
+    }
+    /// Indices of the events in the BTI band (EPIC: 10 ≤ E ≤ 12 keV).
+    pub fn bti_events(&self) -> &[u32] {
+        &self.bti_events
+    }
+
+    /// Number of events.
+    pub fn len(&self) -> usize {
+        self.time.len()
+    }
+
+    /// No events?
+    pub fn is_empty(&self) -> bool {
+        self.time.is_empty()
+    }
+
+    /// Earliest GTI start and latest GTI stop over all cameras and CCDs.
+    pub fn span(&self) -> (f64, f64) {
+        let mut lo = f64::INFINITY;
+        let mut hi = f64::NEG_INFINITY;
+        for c in &self.cameras {
+            for (_, g) in &c.gti {
+                if let Some((a, b)) = g.span() {
+                    lo = lo.min(a);
+                    hi = hi.max(b);
+                }
+            }
+        }
+        if !lo.is_finite() {
+            lo = *self.time.first().unwrap_or(&0.0);
+            hi = *self.time.last().unwrap_or(&0.0);
+        }
+        (lo, hi)
+    }
+}
+
+/// The sky frame shared by every exposure, or which one differs.
+fn common_sky_frame(lists: &[Exposure]) -> Result<crate::wcs::SkyWcs, CoreError> {
+    let first = &lists[0];
+    let no_sky = |l: &Exposure, e: &dyn std::fmt::Display| {
+        CoreError::input(l.path().display(), format!("cannot place events on the sky: {e}"))
+    };
+    let wcs = first.wcs().clone().map_err(|e| no_sky(first, &e))?;
+    for l in &lists[1..] {
+        let w = l.wcs().as_ref().map_err(|e| no_sky(l, e))?;
+        let (a, b) = (w.params(), wcs.params());
+        let same = (a.crval[0] - b.crval[0]).abs() < 1e-9
+            && (a.crval[1] - b.crval[1]).abs() < 1e-9
+            && (a.crpix[0] - b.crpix[0]).abs() < 1e-6
+            && (a.cdelt[0] - b.cdelt[0]).abs() < 1e-12;
+        if !same {
+            return Err(CoreError::input(
+                l.path().display(),
+                format!(
+                    "its sky frame (RA {} Dec {} at pixel {}) differs from {}'s: the cameras of one run must come from one observation",
+                    a.crval[0], a.crval[1], a.crpix[0], first.path().display()
+                ),
+            ));
+        }
+    }
+    Ok(wcs)
+}
+
+/// The grid of `cell_arcsec` cells anchored on the reference pixel, covering every event.
+fn grid_over(
+    lists: &[Exposure],
+    wcs: crate::wcs::SkyWcs,
+    cell_arcsec: f64,
+) -> Result<SkyGrid, CoreError> {
+    let cell_px = cell_arcsec / wcs.pixel_arcsec();
+    let (mut xmin, mut xmax, mut ymin, mut ymax) = (
+        f64::INFINITY,
+        f64::NEG_INFINITY,
+        f64::INFINITY,
+        f64::NEG_INFINITY,
+    );
+    for l in lists {
+        for (&x, &y) in l.x().iter().zip(l.y()) {
+            xmin = xmin.min(x as f64);
+            xmax = xmax.max(x as f64);
+            ymin = ymin.min(y as f64);
+            ymax = ymax.max(y as f64);
+        }
+    }
+    let name = lists[0].path().display();
+    if !xmin.is_finite() {
+        return Err(CoreError::input(name, "no event left after screening"));
+    }
+    let crpix = wcs.params().crpix;
+    let kx0 = ((xmin - crpix[0]) / cell_px).floor();
+    let ky0 = ((ymin - crpix[1]) / cell_px).floor();
+    let x0 = crpix[0] + kx0 * cell_px;
+    let y0 = crpix[1] + ky0 * cell_px;
+    let nx = (((xmax - x0) / cell_px).floor() as usize) + 1;
+    let ny = (((ymax - y0) / cell_px).floor() as usize) + 1;
+    if nx * ny > MAX_CELLS {
+        return Err(CoreError::input(
+            name,
+            format!("events span {nx}×{ny} cells of {cell_arcsec}″: too large a field for one cube (stray coordinates?)"),
+        ));
+    }
+    Ok(SkyGrid {
+        cell_px,
+        cell_arcsec,
+        x0,
+        y0,
+        nx,
+        ny,
+        wcs,
+    })
+}
+
+/// Each camera's share of the count rate: events per second of (mean CCD) GTI.
+fn camera_shares(cameras: &[CameraInfo]) -> Vec<f64> {
+    cameras
+        .iter()
+        .map(|c| {
+            let exp = c.gti.iter().map(|(_, g)| g.exposure()).sum::<f64>() / c.gti.len().max(1) as f64;
+            if exp > 0.0 {
+                c.n_events as f64 / exp
+            } else {
+                0.0
+            }
+        })
+        .collect()
+}

@@ -1,0 +1,26 @@
+//! # exod-io — exod's inputs and outputs
+//!
+//! * [`fits`] — the cfitsio layer (through the `fitsio` crate, cfitsio bundled): opening with
+//!   messages that name the file, raw header cards, atomic writes.
+//! * [`events`] — event lists of XMM-Newton EPIC (and Chandra, eROSITA, NuSTAR, Swift) →
+//!   [`exod_core::exposure::Exposure`].
+//! * [`srclist`] — source lists (EPIC OBSMLI FITS, CSV).
+//! * [`ecsv`] — Astropy ECSV tables.
+//! * [`output`] — the files of a search: `detections.fits`/`.ecsv`, `lightcurves.fits`,
+//!   `regions.reg`.
+//!
+//! ```no_run
+//! use exod_io::events::{read, ReadOptions};
+//! let pn = read(std::path::Path::new("P0123PNS003PIEVLI0000.FTZ"), &ReadOptions::default()).unwrap();
+//! println!("{} events kept", pn.len());
+//! ```
+#![warn(missing_docs)]
+
+pub mod ecsv;
+pub mod error;
+pub mod events;
+pub mod fits;
+pub mod output;
+pub mod srclist;
+
+pub use error::IoError;

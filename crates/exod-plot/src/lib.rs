@@ -1,0 +1,17 @@
+//! # exod-plot — PNG figures of exod results
+//!
+//! [`plot`] holds the drawing primitives (a counts image with marks, a light curve with μ and
+//! shaded BTIs, series and curves for benchmarks); [`figures`] draws the figures of a search.
+//! Fonts are embedded (DejaVu), so no system font library is needed.
+//!
+//! ```no_run
+//! let png = std::path::Path::new("lc.png");
+//! exod_plot::plot::lightcurve_png(png, &[0.0, 5.0], 5.0, &[1.0, 4.0], &[1.2, 1.1],
+//!     &[false, false], Some(1), "a burst").unwrap();
+//! ```
+#![warn(missing_docs)]
+
+pub mod figures;
+pub mod plot;
+
+pub use plot::PlotError;
