@@ -10,10 +10,11 @@ fn exod(args: &[&str]) -> std::process::Output {
         .expect("runs")
 }
 
+/// A real file shipped in `testdata/real` (gzip-compressed; cfitsio reads it transparently).
 fn real(rel: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../../shared/data/real")
-        .join(rel)
+        .join("../../testdata/real")
+        .join(format!("{rel}.gz"))
 }
 
 #[test]
@@ -170,7 +171,7 @@ fn bench_quick_writes_self_describing_ecsv() {
         for m in ["command:", "software:", "seed: '5'"] {
             assert!(text.contains(m), "{file} header lacks {m}");
         }
-        let (names, rows) = exod::ecsv::read_rows(&d.path().join(file)).unwrap();
+        let (names, rows) = exod_io::ecsv::read_rows(&d.path().join(file)).unwrap();
         for c in cols {
             assert!(names.iter().any(|n| n == c), "{file} has no column {c}");
         }
@@ -192,4 +193,82 @@ fn bench_quick_writes_self_describing_ecsv() {
         }
     }
     assert!(d.path().join("completeness_5sigma.png").exists());
+}
+
+/// Missions without an instrument description are refused by `exod detect` with a message that
+/// names the file and the mission, instead of being searched with EPIC's rules (they were
+/// searched with zero exposure and returned nothing before the instrument description).
+#[test]
+fn detect_refuses_missions_it_has_no_instrument_description_for() {
+    let out = tempfile::tempdir().unwrap();
+    for (rel, mission) in [
+        ("stingray_chandra/chandra_test.fits", "Chandra"),
+        ("erosita_edr_300003/em01_300003_EventList_021_PARTIAL.fits", "eROSITA"),
+        ("nustar_solar_90410111001/nu90410111001A06_cl_sunpos.evt", "NuSTAR"),
+    ] {
+        let f = real(rel);
+        let o = exod(&[
+            "detect",
+            f.to_str().unwrap(),
+            "--out",
+            out.path().join("o").to_str().unwrap(),
+        ]);
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(!o.status.success(), "{rel} was searched");
+        assert!(
+            err.contains(mission) && err.contains("no instrument description") && err.contains(&*f.file_name().unwrap().to_string_lossy()),
+            "{rel}: {err}"
+        );
+        assert!(!out.path().join("o/detections.fits").exists());
+    }
+}
+
+/// A simulated Swift-XRT list (TELESCOP = SWIFT) is refused the same way.
+#[test]
+fn detect_refuses_swift_lists() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("sw00012345000xpcw3po_cl.evt");
+    {
+        use fitsio::tables::{ColumnDataType, ColumnDescription};
+        let mut f = fitsio::FitsFile::create(&p).open().unwrap();
+        let cols: Vec<_> = ["TIME", "X", "Y", "PI"]
+            .iter()
+            .map(|n| {
+                ColumnDescription::new(*n)
+                    .with_type(ColumnDataType::Double)
+                    .create()
+                    .unwrap()
+            })
+            .collect();
+        let hdu = f.create_table("EVENTS", &cols).unwrap();
+        for n in ["TIME", "X", "Y", "PI"] {
+            hdu.write_col(&mut f, n, &[1.0f64, 2.0]).unwrap();
+        }
+        hdu.write_key(&mut f, "TELESCOP", "SWIFT").unwrap();
+        hdu.write_key(&mut f, "INSTRUME", "XRT").unwrap();
+    }
+    let o = exod(&["detect", p.to_str().unwrap(), "--out", dir.path().join("o").to_str().unwrap()]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(!o.status.success());
+    assert!(err.contains("Swift XRT") && err.contains("no instrument description"), "{err}");
+}
+
+/// The core crate stays free of I/O, plotting and randomness: `cargo tree -p exod-core` (normal
+/// dependencies, the features actually enabled) contains neither cfitsio (`fitsio`,
+/// `fitsio-sys`), `plotters`, `rand` nor the I/O crate.
+#[test]
+fn core_crate_depends_on_no_io_plotting_or_rand() {
+    let o = Command::new(env!("CARGO"))
+        .args(["tree", "-p", "exod-core", "-e", "normal", "--prefix", "none", "--offline"])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .expect("cargo tree runs");
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let tree = String::from_utf8_lossy(&o.stdout);
+    let names: std::collections::BTreeSet<&str> =
+        tree.lines().filter_map(|l| l.split(' ').next()).collect();
+    assert!(names.contains("statrs") && names.contains("mapproj"), "{names:?}");
+    for banned in ["fitsio", "fitsio-sys", "plotters", "rand", "rand_chacha", "flate2", "exod-io"] {
+        assert!(!names.contains(banned), "exod-core depends on {banned}: {names:?}");
+    }
 }

@@ -5,7 +5,7 @@
 use std::hint::black_box;
 use std::time::Instant;
 
-use exod::stats::{log10_b_peak, Boundaries, Rule, Thresholds};
+use exod_core::stats::{log10_b_peak, Boundaries, Rule, Thresholds};
 
 fn main() {
     let b = Boundaries::new(Thresholds::for_sigma(3.0).unwrap(), Rule::Exact, 4096);

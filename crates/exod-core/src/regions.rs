@@ -87,8 +87,8 @@ mod tests {
             flag(22, 8, Kind::Peak),    // 3: two frames later: a new region
             flag(12, 5, Kind::Eclipse), // 4: neighbour of 0 but another kind
             flag(14, 5, Kind::Peak),    // 5: two cells away
-            flag(19, 5, Kind::Peak),    // 6: x = 9, y = 1
-            flag(20, 5, Kind::Peak),    // 7: x = 0, y = 2: no wrap-around from 19
+            flag(29, 5, Kind::Peak),    // 6: x = 9, y = 2
+            flag(30, 5, Kind::Peak),    // 7: x = 0, y = 3: no wrap-around from 29
         ];
         let r = connect(&flags, nx, 10);
         assert_eq!(

@@ -4,7 +4,7 @@
 //! `scripts/bayes_reference.py`); the paper's thresholds (eqs. 9–10); EXOD2's table of decision
 //! counts (exod2-reference §6.3); direct numerical integration of the amplitude posterior.
 
-use exod::stats::*;
+use exod_core::stats::*;
 
 fn reference() -> Vec<(u64, f64, f64, f64)> {
     let text = include_str!("data/bayes_reference.csv");

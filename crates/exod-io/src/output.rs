@@ -279,14 +279,21 @@ pub fn write_all(
     meta: &[(&str, String)],
 ) -> Result<Vec<PathBuf>, IoError> {
     std::fs::create_dir_all(out).map_err(|e| rerr(out, e))?;
-    let mut written = Vec::new();
-    let dets = &res.detections;
-    let flds = fields(dets);
-    // FITS
-    let p = out.join("detections.fits");
-    atomic_fits(&p, |tmp| write_fits_table(tmp, "DETECTIONS", &flds, meta))?;
-    written.push(p);
-    // ECSV
+    let flds = fields(&res.detections);
+    let p_fits = out.join("detections.fits");
+    atomic_fits(&p_fits, |tmp| write_fits_table(tmp, "DETECTIONS", &flds, meta))?;
+    let p_ecsv = out.join("detections.ecsv");
+    write_ecsv(&p_ecsv, &flds, res.detections.len(), meta)?;
+    let p_lc = out.join("lightcurves.fits");
+    let lc_fields = lightcurve_fields(res);
+    atomic_fits(&p_lc, |tmp| write_fits_table(tmp, "LIGHTCURVES", &lc_fields, meta))?;
+    let p_reg = out.join("regions.reg");
+    write_regions(&p_reg, &res.detections)?;
+    Ok(vec![p_fits, p_ecsv, p_lc, p_reg])
+}
+
+/// The detection table as ECSV (same columns, units and descriptions as the FITS table).
+fn write_ecsv(p: &Path, flds: &[Field], n_rows: usize, meta: &[(&str, String)]) -> Result<(), IoError> {
     let cols: Vec<Column> = flds
         .iter()
         .map(|fl| {
@@ -296,15 +303,10 @@ pub fn write_all(
                 Col::S(..) => "string",
                 Col::B(_) => "bool",
             };
-            Column::new(
-                fl.name,
-                dt,
-                (!fl.unit.is_empty()).then_some(fl.unit),
-                fl.desc,
-            )
+            Column::new(fl.name, dt, (!fl.unit.is_empty()).then_some(fl.unit), fl.desc)
         })
         .collect();
-    let rows: Vec<Vec<Value>> = (0..dets.len())
+    let rows: Vec<Vec<Value>> = (0..n_rows)
         .map(|r| {
             flds.iter()
                 .map(|fl| match &fl.data {
@@ -316,12 +318,12 @@ pub fn write_all(
                 .collect()
         })
         .collect();
-    let p = out.join("detections.ecsv");
-    ecsv::write(&p, &cols, &rows, meta).map_err(|e| rerr(&p, e))?;
-    written.push(p);
-    // light curves: one table, rows of (DET, TIME, N, MU, BTI, LIVE); DET is the 1-based row of
-    // the detection in detections.fits, whose DETID names it
-    let p = out.join("lightcurves.fits");
+    ecsv::write(p, &cols, &rows, meta).map_err(|e| rerr(p, e))
+}
+
+/// The light curves as one table, rows of (DET, TIME, N, MU, BTI, LIVE); DET is the 1-based row
+/// of the detection in detections.fits, whose DETID names it.
+fn lightcurve_fields(res: &SearchResult) -> Vec<Field> {
     let lcs = &res.lightcurves;
     let total: usize = lcs.iter().map(|l| l.n.len()).sum();
     let mut det = Vec::with_capacity(total);
@@ -340,58 +342,23 @@ pub fn write_all(
             live.push(l.live[k] as f64);
         }
     }
-    let lc_fields = vec![
-        Field {
-            name: "DET",
-            unit: "",
-            desc: "1-based row of the detection in detections.fits",
-            data: Col::I(det),
-        },
-        Field {
-            name: "TIME",
-            unit: "s",
-            desc: "start of the frame (mission time)",
-            data: Col::F(time),
-        },
-        Field {
-            name: "N",
-            unit: "ct",
-            desc: "observed counts over the region cells",
-            data: Col::I(n),
-        },
-        Field {
-            name: "MU",
-            unit: "ct",
-            desc: "expected counts over the region cells",
-            data: Col::F(mu),
-        },
-        Field {
-            name: "BTI",
-            unit: "",
-            desc: "frame in a bad (flaring) time interval",
-            data: Col::B(bti),
-        },
-        Field {
-            name: "LIVE",
-            unit: "",
-            desc: "mean live fraction of the region cells in the frame",
-            data: Col::F(live),
-        },
-    ];
-    atomic_fits(&p, |tmp| {
-        write_fits_table(tmp, "LIGHTCURVES", &lc_fields, meta)
-    })?;
-    written.push(p);
-    // DS9 regions
-    let p = out.join("regions.reg");
+    let field = |name, unit, desc, data| Field { name, unit, desc, data };
+    vec![
+        field("DET", "", "1-based row of the detection in detections.fits", Col::I(det)),
+        field("TIME", "s", "start of the frame (mission time)", Col::F(time)),
+        field("N", "ct", "observed counts over the region cells", Col::I(n)),
+        field("MU", "ct", "expected counts over the region cells", Col::F(mu)),
+        field("BTI", "", "frame in a bad (flaring) time interval", Col::B(bti)),
+        field("LIVE", "", "mean live fraction of the region cells in the frame", Col::F(live)),
+    ]
+}
+
+/// DS9 regions (fk5): a circle per detection, red for peaks, cyan for eclipses.
+fn write_regions(p: &Path, dets: &[Detection]) -> Result<(), IoError> {
     let mut reg =
         String::from("# Region file format: DS9 version 4.1\nglobal color=green width=2\nfk5\n");
     for d in dets {
-        let color = if d.kind == Kind::Peak {
-            "red"
-        } else {
-            "cyan"
-        };
+        let color = if d.kind == Kind::Peak { "red" } else { "cyan" };
         reg.push_str(&format!(
             "circle({:.6},{:.6},{:.2}\") # color={color} text={{{} {}σ {}s {}}}\n",
             d.ra,
@@ -403,9 +370,5 @@ pub fn write_all(
             d.band
         ));
     }
-    crate::fits::write_atomic(&p, |tmp| std::fs::write(tmp, reg.as_bytes()))
-        .map_err(|e| rerr(&p, e))?;
-    written.push(p);
-    Ok(written)
+    crate::fits::write_atomic(p, |tmp| std::fs::write(tmp, reg.as_bytes())).map_err(|e| rerr(p, e))
 }
-

@@ -3,17 +3,28 @@
 
 use std::path::{Path, PathBuf};
 
-use exod::events::{read, ReadOptions};
+use exod_io::events::{read, ReadOptions};
 use fitsio::FitsFile;
 
+/// The shipped real MOS1 list of 0201901401 (gzip-compressed, see `testdata/README.md`).
 fn real_mos() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../../shared/data/real/xga_0201901401/mos1_exp1_clean_evts.fits")
+        .join("../../testdata/real/xga_0201901401/mos1_exp1_clean_evts.fits.gz")
+}
+
+/// Its uncompressed bytes, to damage.
+fn real_mos_bytes() -> Vec<u8> {
+    use std::io::Read;
+    let mut out = Vec::new();
+    flate2::read::GzDecoder::new(std::fs::File::open(real_mos()).unwrap())
+        .read_to_end(&mut out)
+        .unwrap();
+    out
 }
 
 fn copy_to(dir: &Path, name: &str) -> PathBuf {
     let p = dir.join(name);
-    std::fs::copy(real_mos(), &p).unwrap();
+    std::fs::write(&p, real_mos_bytes()).unwrap();
     p
 }
 
@@ -55,7 +66,7 @@ fn err_of(p: &Path) -> String {
 fn truncated_file() {
     let dir = tempfile::tempdir().unwrap();
     let p = dir.path().join("truncated.fits");
-    let bytes = std::fs::read(real_mos()).unwrap();
+    let bytes = real_mos_bytes();
     for cut in [100, 2880 * 3 + 17, bytes.len() / 2] {
         std::fs::write(&p, &bytes[..cut]).unwrap();
         let s = err_of(&p);
@@ -155,7 +166,7 @@ fn wcs_falls_back_on_the_primary_refx_keywords() {
     }
     let a = read(&real_mos(), &ReadOptions::default()).unwrap();
     let b = read(&p, &ReadOptions::default()).unwrap();
-    let (wa, wb) = (a.wcs.unwrap(), b.wcs.unwrap());
+    let (wa, wb) = (a.wcs().as_ref().unwrap(), b.wcs().as_ref().unwrap());
     assert_eq!(
         wa.params(),
         wb.params(),
@@ -206,13 +217,13 @@ mod fuzz {
 
         #[test]
         fn truncations(frac in 0.0f64..1.0) {
-            let bytes = std::fs::read(real_mos()).unwrap();
+            let bytes = real_mos_bytes();
             check(&bytes[..(bytes.len() as f64 * frac) as usize]);
         }
 
         #[test]
         fn corrupted_bytes(edits in proptest::collection::vec((0usize..120_000, any::<u8>()), 1..40)) {
-            let mut bytes = std::fs::read(real_mos()).unwrap();
+            let mut bytes = real_mos_bytes();
             for (pos, v) in edits {
                 let i = pos % bytes.len();
                 bytes[i] = v;
@@ -223,7 +234,7 @@ mod fuzz {
         #[test]
         fn corrupted_header_digits(pos in 0usize..2880 * 40, digit in b'0'..=b'9') {
             // rewrite one digit of a header card value: numbers become other numbers
-            let mut bytes = std::fs::read(real_mos()).unwrap();
+            let mut bytes = real_mos_bytes();
             let i = pos % bytes.len();
             if bytes[i].is_ascii_digit() {
                 bytes[i] = digit;

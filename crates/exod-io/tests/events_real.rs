@@ -1,22 +1,21 @@
-//! The readers on the real event lists of `../shared/data/real`, against facts computed
+//! The readers on the real event lists shipped in `testdata/real` (gzip-compressed copies of
+//! `shared/data/real`, see `testdata/README.md`), against facts computed
 //! independently with astropy + numpy by `scripts/real_data_facts.py` (committed output:
 //! `tests/data/real_facts.json`).
 
 use std::path::PathBuf;
 
-use exod::events::{read, Mission, ReadOptions};
-use exod::wcs::separation_arcsec;
+use exod_core::instrument::Mission;
+use exod_io::events::{read, ReadOptions};
+use exod_core::wcs::separation_arcsec;
 use serde_json::Value;
 
+/// The shipped copy of a real file (`.gz` beside the name for FITS files; cfitsio reads gzip).
 fn shared(rel: &str) -> PathBuf {
-    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../../shared/data/real")
-        .join(rel);
-    assert!(
-        p.exists(),
-        "test data missing: {} (the repository expects shared/ beside it)",
-        p.display()
-    );
+    let base = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../testdata/real");
+    let gz = base.join(format!("{rel}.gz"));
+    let p = if gz.exists() { gz } else { base.join(rel) };
+    assert!(p.exists(), "test data missing: {}", p.display());
     p
 }
 
@@ -37,14 +36,14 @@ fn mos_lists_screen_exactly_like_the_independent_computation() {
     for rel in MOS {
         let want = &f["files"][rel];
         let ev = read(&shared(rel), &ReadOptions::default()).unwrap();
-        assert_eq!(ev.header.mission, Mission::Xmm);
+        assert_eq!(ev.header().mission, Mission::Xmm);
         assert_eq!(
-            ev.screening.n_read as u64,
+            ev.screening().n_read as u64,
             want["rows"].as_u64().unwrap(),
             "{rel}"
         );
         assert_eq!(ev.len() as u64, want["kept"].as_u64().unwrap(), "{rel}");
-        for (crit, n) in &ev.screening.removed {
+        for (crit, n) in &ev.screening().removed {
             if let Some(w) = want["removed"].get(crit) {
                 assert_eq!(*n as u64, w.as_u64().unwrap(), "{rel}: {crit}");
             } else {
@@ -57,16 +56,16 @@ fn mos_lists_screen_exactly_like_the_independent_computation() {
         // sorted, although the file is not
         assert!(!want["time_sorted_in_file"].as_bool().unwrap());
         assert!(
-            ev.time.windows(2).all(|w| w[0] <= w[1]),
+            ev.time().windows(2).all(|w| w[0] <= w[1]),
             "{rel}: not sorted"
         );
         assert_eq!(
-            *ev.time.first().unwrap(),
+            *ev.time().first().unwrap(),
             want["time_min"].as_f64().unwrap()
         );
-        assert_eq!(*ev.time.last().unwrap(), want["time_max"].as_f64().unwrap());
+        assert_eq!(*ev.time().last().unwrap(), want["time_max"].as_f64().unwrap());
         // per-CCD exposure = STDGTI ∩ the DSREF flare GTI
-        for (ccd, g) in &ev.gti {
+        for (ccd, g) in ev.gti() {
             let w = want["gti_exposure"][ccd.to_string()].as_f64().unwrap();
             assert!(
                 (g.exposure() - w).abs() < 1e-6,
@@ -74,15 +73,15 @@ fn mos_lists_screen_exactly_like_the_independent_computation() {
                 g.exposure()
             );
         }
-        assert_eq!(ev.header.revolution, want["revolution"].as_i64());
-        assert_eq!(ev.header.submode.as_deref(), Some("PrimeFullWindow"));
+        assert_eq!(ev.header().revolution, want["revolution"].as_i64());
+        assert_eq!(ev.header().submode.as_deref(), Some("PrimeFullWindow"));
         // WCS against astropy all_pix2world
-        assert_sky_matches(ev.wcs.as_ref().unwrap(), &want["sky"], rel);
+        assert_sky_matches(ev.wcs().as_ref().unwrap(), &want["sky"], rel);
     }
 }
 
 /// Every (x, y, ra, dec) row of an astropy sample maps through our WCS to within 1e-6″.
-fn assert_sky_matches(wcs: &exod::wcs::SkyWcs, sky: &Value, rel: &str) {
+fn assert_sky_matches(wcs: &exod_core::wcs::SkyWcs, sky: &Value, rel: &str) {
     for s in sky.as_array().unwrap() {
         let s: Vec<f64> = s
             .as_array()
@@ -111,7 +110,7 @@ fn source_neighbourhoods_match_the_xga_counts() {
     opts.screen.hot_pixels = false;
     let ev = read(&shared(rel), &opts).unwrap();
     assert_eq!(ev.len(), 22124);
-    let wcs = ev.wcs.as_ref().unwrap();
+    let wcs = ev.wcs().as_ref().unwrap();
     let csv =
         std::fs::read_to_string(shared("xga_0201901401/0201901401_XGA_sources_radec.csv")).unwrap();
     let mut n_checked = 0;
@@ -122,8 +121,8 @@ fn source_neighbourhoods_match_the_xga_counts() {
         let (px, py) = wcs.world_to_pix(ra, dec).unwrap();
         let r = 10.0 / wcs.pixel_arcsec();
         let got =
-            ev.x.iter()
-                .zip(&ev.y)
+            ev.x().iter()
+                .zip(ev.y())
                 .filter(|(x, y)| {
                     let (dx, dy) = (**x as f64 - px, **y as f64 - py);
                     dx * dx + dy * dy <= r * r
@@ -148,22 +147,22 @@ fn chandra_lists_load_with_lower_case_columns_and_float_pixels() {
     ] {
         let want = &f["files"][rel];
         let ev = read(&shared(rel), &ReadOptions::default()).unwrap();
-        assert_eq!(ev.header.mission, Mission::Chandra);
+        assert_eq!(ev.header().mission, Mission::Chandra);
         assert_eq!(ev.len() as u64, want["rows"].as_u64().unwrap());
         assert_eq!(
-            *ev.time.first().unwrap(),
+            *ev.time().first().unwrap(),
             want["time_min"].as_f64().unwrap()
         );
-        assert!((ev.gti[&0].exposure() - want["gti_exposure"]["0"].as_f64().unwrap()).abs() < 1e-6);
-        let wcs = ev.wcs.as_ref().unwrap();
+        assert!((ev.gti()[&0].exposure() - want["gti_exposure"]["0"].as_f64().unwrap()).abs() < 1e-6);
+        let wcs = ev.wcs().as_ref().unwrap();
         assert!((wcs.pixel_arcsec() - 0.492).abs() < 1e-3);
         assert_sky_matches(wcs, &want["sky"], rel);
         if let Some(sum) = want["energy_sum_kev"].as_f64() {
-            let ours: f64 = ev.energy.iter().map(|&e| e as f64).sum::<f64>() / 1000.0;
+            let ours: f64 = ev.energy().iter().map(|&e| e as f64).sum::<f64>() / 1000.0;
             assert!((ours - sum).abs() / sum < 1e-6, "{ours} vs {sum}");
-            assert_eq!(ev.energy_source, "energy column (eV)");
+            assert_eq!(ev.energy_source(), "energy column (eV)");
         } else {
-            assert!(ev.energy_source.contains("PI"), "{}", ev.energy_source);
+            assert!(ev.energy_source().contains("PI"), "{}", ev.energy_source());
         }
     }
 }
@@ -174,10 +173,10 @@ fn erosita_sin_projection_matches_astropy_and_the_files_own_radec() {
     let rel = "erosita_edr_300003/em01_300003_EventList_021_PARTIAL.fits";
     let want = &f["files"][rel];
     let ev = read(&shared(rel), &ReadOptions::default()).unwrap();
-    assert_eq!(ev.header.mission, Mission::Erosita);
+    assert_eq!(ev.header().mission, Mission::Erosita);
     assert_eq!(ev.len(), 1244);
-    let wcs = ev.wcs.as_ref().unwrap();
-    assert_eq!(wcs.params().projection, exod::wcs::Projection::Sin);
+    let wcs = ev.wcs().as_ref().unwrap();
+    assert_eq!(wcs.params().projection, exod_core::wcs::Projection::Sin);
     assert_sky_matches(wcs, &want["sky"], rel);
     // the file's own RA/DEC columns agree to the 0.05″ quantisation of X/Y
     let sky = want["sky"].as_array().unwrap();
@@ -199,13 +198,13 @@ fn erosita_sin_projection_matches_astropy_and_the_files_own_radec() {
 fn nustar_malformed_wcs_is_reported_not_used() {
     let rel = "nustar_solar_90410111001/nu90410111001A06_cl_sunpos.evt";
     let ev = read(&shared(rel), &ReadOptions::default()).unwrap();
-    assert_eq!(ev.header.mission, Mission::Nustar);
+    assert_eq!(ev.header().mission, Mission::Nustar);
     assert_eq!(ev.len(), 9442);
-    let err = ev.wcs.as_ref().unwrap_err();
+    let err = ev.wcs().as_ref().unwrap_err();
     assert!(
         err.0.contains("TCRVL13") && err.0.contains("string"),
         "{err}"
     );
     // and RA_PNT = -100 is not taken as a pointing
-    assert_eq!(ev.header.ra_pnt, None);
+    assert_eq!(ev.header().ra_pnt, None);
 }

@@ -2,12 +2,16 @@
 
 use std::path::Path;
 
-use exod::cube::{Band, EventTable, Frames};
-use exod::detect::{search, DetectParams, Kind, SearchResult};
-use exod::events::{read, srclist, ReadOptions, XmmCamera};
-use exod::expectation::{self, ExpectationParams};
-use exod::simulate::{simulate, Burst, Flares, Profile, SimConfig, SimOutput};
-use exod::wcs::separation_arcsec;
+use exod_core::band::Band;
+use exod_core::grid::Frames;
+use exod_core::observation::Observation as EventTable;
+use exod_core::search::{search, DetectParams, Kind, SearchResult};
+use exod_core::instrument::EpicCamera as XmmCamera;
+use exod_io::events::{read, ReadOptions};
+use exod_io::srclist;
+use exod_core::expectation::{self, ExpectationParams};
+use exod_sim::simulate::{simulate, Burst, Flares, Profile, SimConfig, SimOutput};
+use exod_core::wcs::separation_arcsec;
 
 fn load(out: &SimOutput) -> EventTable {
     let lists: Vec<_> = out
@@ -146,9 +150,9 @@ fn a_ccd_switching_off_lowers_mu_instead_of_making_an_eclipse() {
     let out = simulate(&cfg, dir.path()).unwrap();
     let ev = load(&out);
     let target = out.truth.iter().find(|t| t.kind == "target").unwrap();
-    let (px, py) = ev.grid.wcs.world_to_pix(target.ra, target.dec).unwrap();
-    let (ix, iy) = ev.grid.cell_of(px, py).unwrap();
-    let cell = iy * ev.grid.nx + ix;
+    let (px, py) = ev.grid().wcs.world_to_pix(target.ra, target.dec).unwrap();
+    let (ix, iy) = ev.grid().cell_of(px, py).unwrap();
+    let cell = iy * ev.grid().nx + ix;
     let frames = Frames::new(ev.span(), 200.0);
     let band = Band::parse("0.2-12").unwrap();
     let ex = expectation::for_run(&ev, band, frames.tbin, None, &ExpectationParams::default());
@@ -158,9 +162,9 @@ fn a_ccd_switching_off_lowers_mu_instead_of_making_an_eclipse() {
     let count = |k: usize| {
         (0..ev.len())
             .filter(|&i| {
-                ev.cell[i] as usize == cell
-                    && frames.of(ev.time[i]) == Some(k)
-                    && band.contains(ev.energy[i])
+                ev.cell()[i] as usize == cell
+                    && frames.of(ev.time()[i]) == Some(k)
+                    && band.contains(ev.energy()[i])
             })
             .count()
     };
@@ -196,7 +200,7 @@ fn an_eclipse_of_a_bright_source_is_found_where_and_when_it_happened() {
         seed: 401,
         exposure: 30_000.0,
         target_rate: 0.5,
-        eclipses: vec![exod::simulate::Eclipse {
+        eclipses: vec![exod_sim::simulate::Eclipse {
             depth: 1.0,
             duration: 1500.0,
             source: Some(0),
@@ -251,15 +255,17 @@ fn outputs_are_complete_self_describing_and_deterministic() {
         let (ev, res) = run(&out, true, &params);
         assert!(!res.detections.is_empty());
         let od = dir.path().join(format!("det{k}"));
-        let written =
-            exod::report::write_all(&od, &ev, &res, &[("software", "test".into())], k == 0)
-                .unwrap();
+        let mut written =
+            exod_io::output::write_all(&od, &res, &[("software", "test".into())]).unwrap();
+        if k == 0 {
+            written.extend(exod_plot::figures::write_plots(&od, &ev, &res).unwrap());
+        }
         assert!(written.iter().all(|p| p.exists()));
         texts.push(std::fs::read(od.join("detections.ecsv")).unwrap());
         texts.push(std::fs::read(od.join("detections.fits")).unwrap());
         texts.push(std::fs::read(od.join("lightcurves.fits")).unwrap());
         // FITS through cfitsio: rows, units and descriptions
-        let mut f = exod::fits::Fits::open(&od.join("detections.fits")).unwrap();
+        let mut f = exod_io::fits::Fits::open(&od.join("detections.fits")).unwrap();
         f.select("DETECTIONS", "the detections").unwrap();
         let (rows, cols) = f.table_info().unwrap();
         assert_eq!(rows, res.detections.len());
@@ -270,7 +276,7 @@ fn outputs_are_complete_self_describing_and_deterministic() {
             );
         }
         assert_eq!(f.string("TUNIT6").unwrap().as_deref(), Some("deg"));
-        let mut l = exod::fits::Fits::open(&od.join("lightcurves.fits")).unwrap();
+        let mut l = exod_io::fits::Fits::open(&od.join("lightcurves.fits")).unwrap();
         l.select("LIGHTCURVES", "light curves").unwrap();
         assert_eq!(
             l.table_info().unwrap().0,
@@ -329,10 +335,10 @@ fn bti_frames_are_where_the_high_energy_rate_is_above_threshold() {
             continue;
         }
         let (lo, hi) = (
-            ev.time.partition_point(|&t| t < a),
-            ev.time.partition_point(|&t| t < b),
+            ev.time().partition_point(|&t| t < a),
+            ev.time().partition_point(|&t| t < b),
         );
-        let n = ev.energy[lo..hi]
+        let n = ev.energy()[lo..hi]
             .iter()
             .filter(|e| (10_000.0..=12_000.0).contains(*e))
             .count();

@@ -1,8 +1,9 @@
 //! The simulator against its own truth, read back through the same reader as real files.
 
-use exod::events::{read, ReadOptions, XmmCamera};
-use exod::simulate::{simulate, Burst, Eclipse, Flares, Profile, SimConfig};
-use exod::wcs::separation_arcsec;
+use exod_core::instrument::EpicCamera as XmmCamera;
+use exod_io::events::{read, ReadOptions};
+use exod_sim::simulate::{simulate, Burst, Eclipse, Flares, Profile, SimConfig};
+use exod_core::wcs::separation_arcsec;
 
 fn small(seed: u64) -> SimConfig {
     SimConfig {
@@ -73,16 +74,16 @@ fn simulated_files_read_back_like_epic_observations() {
         .iter()
         .map(|p| read(p, &ReadOptions::default()).unwrap())
         .collect();
-    let cams: Vec<_> = lists.iter().map(|l| l.header.camera.unwrap()).collect();
+    let cams: Vec<_> = lists.iter().map(|l| l.header().camera.unwrap()).collect();
     assert_eq!(cams, vec![XmmCamera::Pn, XmmCamera::Mos1, XmmCamera::Mos2]);
     for l in &lists {
-        let removed = |c: &str| l.screening.removed.iter().find(|(k, _)| k == c).unwrap().1;
+        let removed = |c: &str| l.screening().removed.iter().find(|(k, _)| k == c).unwrap().1;
         // every screening path is exercised
         for c in ["PATTERN", "PI range", "FLAG (XMMEA)", "hot pixels"] {
             assert!(
                 removed(c) > 0,
                 "{:?}: nothing removed by {c}",
-                l.header.camera
+                l.header().camera
             );
         }
         assert_eq!(
@@ -90,24 +91,24 @@ fn simulated_files_read_back_like_epic_observations() {
             0,
             "simulated events are inside their GTIs"
         );
-        assert!(l.time.windows(2).all(|w| w[0] <= w[1]));
-        assert!(l.energy.iter().all(|&e| (200.0..=12000.0).contains(&e)));
+        assert!(l.time().windows(2).all(|w| w[0] <= w[1]));
+        assert!(l.energy().iter().all(|&e| (200.0..=12000.0).contains(&e)));
     }
     // pn: 12 CCDs, exposure 700 s shorter than MOS; MOS1 CCD 4 switched off for 7 % of the time
-    assert_eq!(lists[0].gti.len(), 12);
-    assert!((lists[0].gti[&1].exposure() - 19_300.0).abs() < 1e-6);
-    let g4 = &lists[1].gti[&4];
+    assert_eq!(lists[0].gti().len(), 12);
+    assert!((lists[0].gti()[&1].exposure() - 19_300.0).abs() < 1e-6);
+    let g4 = &lists[1].gti()[&4];
     assert_eq!(g4.intervals().len(), 2);
     assert!((g4.exposure() - 0.93 * 20_000.0).abs() < 1e-6);
     let (off0, off1) = (g4.intervals()[0].1, g4.intervals()[1].0);
     assert!(!lists[1]
-        .time
+        .time()
         .iter()
-        .zip(&lists[1].ccd)
+        .zip(&lists[1].ccd())
         .any(|(t, c)| *c == 4 && *t > off0 && *t < off1));
     // MOS event times are quantised to 2.6 s frames
-    let t0 = lists[1].gti[&1].intervals()[0].0;
-    assert!(lists[1].time.iter().take(200).all(|t| {
+    let t0 = lists[1].gti()[&1].intervals()[0].0;
+    assert!(lists[1].time().iter().take(200).all(|t| {
         let k = (t - t0) / 2.6 - 0.5;
         (k - k.round()).abs() < 1e-5
     }));
@@ -118,16 +119,16 @@ fn sources_bursts_and_eclipses_are_where_the_truth_says() {
     let dir = tempfile::tempdir().unwrap();
     let out = simulate(&small(4), dir.path()).unwrap();
     let pn = read(&out.event_files[0], &ReadOptions::default()).unwrap();
-    let wcs = pn.wcs.as_ref().unwrap();
+    let wcs = pn.wcs().as_ref().unwrap();
     let radec: Vec<(f64, f64)> =
-        pn.x.iter()
-            .zip(&pn.y)
+        pn.x().iter()
+            .zip(pn.y())
             .map(|(&x, &y)| wcs.pix_to_world(x as f64, y as f64).unwrap())
             .collect();
     let near = |ra: f64, dec: f64, r: f64, t0: f64, t1: f64| {
         radec
             .iter()
-            .zip(&pn.time)
+            .zip(&pn.time())
             .filter(|((a, d), t)| **t >= t0 && **t < t1 && separation_arcsec(*a, *d, ra, dec) < r)
             .count()
     };
@@ -177,7 +178,7 @@ fn flares_raise_the_10_to_12_kev_rate_above_the_bti_threshold() {
         let mut he = vec![0u32; 300]; // 100 s bins
         for f in &out.event_files {
             let l = read(f, &ReadOptions::default()).unwrap();
-            for (t, e) in l.time.iter().zip(&l.energy) {
+            for (t, e) in l.time().iter().zip(l.energy()) {
                 if *e > 10_000.0 {
                     he[((t - cfg.tstart) / 100.0) as usize] += 1;
                 }
