@@ -5,9 +5,9 @@ log10 B_peak(N, mu)    = log10 Q(N+1, mu) - log10 Pois(N; mu)
 log10 B_eclipse(N, mu) = log10 P(N+1, mu) - log10 Pois(N; mu)
 (P, Q: regularized lower/upper incomplete gamma; paper eqs. 6-7).
 
-This is the independent oracle for crates/exod/src/stats.rs: it uses arbitrary-precision
+This is the independent oracle for crates/exod-core/src/stats.rs: it uses arbitrary-precision
 arithmetic and none of exod's code. Run once, commit the output:
-    python3 scripts/bayes_reference.py > crates/exod/tests/data/bayes_reference.csv
+    python3 scripts/bayes_reference.py > crates/exod-core/tests/data/bayes_reference.csv
 """
 import mpmath as mp
 

@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """Facts about the real event lists in ../shared/data/real, computed independently of exod with
-astropy + numpy, for exod's reader tests (crates/exod/tests/events_real.rs).
+astropy + numpy, for exod's reader tests (crates/exod-io/tests/events_real.rs).
 
-    python3 scripts/real_data_facts.py ../shared/data/real > crates/exod/tests/data/real_facts.json
+    python3 scripts/real_data_facts.py ../shared/data/real > crates/exod-io/tests/data/real_facts.json
 
 XMM screening is re-implemented here from the paper's definitions (PATTERN <= 12 for MOS,
 200 <= PI <= 12000 inclusive, (FLAG & XMMEA_EM mask) == 0, the 4XMM-DR14 hot pixels with

@@ -19,7 +19,7 @@ fn load(out: &SimOutput) -> EventTable {
         .iter()
         .map(|p| read(p, &ReadOptions::default()).unwrap())
         .collect();
-    EventTable::build(&lists, 20.0).unwrap()
+    EventTable::new(&lists, 20.0).unwrap()
 }
 
 fn run(out: &SimOutput, with_srclist: bool, params: &DetectParams) -> (EventTable, SearchResult) {

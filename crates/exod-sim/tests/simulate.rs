@@ -104,7 +104,7 @@ fn simulated_files_read_back_like_epic_observations() {
     assert!(!lists[1]
         .time()
         .iter()
-        .zip(&lists[1].ccd())
+        .zip(lists[1].ccd())
         .any(|(t, c)| *c == 4 && *t > off0 && *t < off1));
     // MOS event times are quantised to 2.6 s frames
     let t0 = lists[1].gti()[&1].intervals()[0].0;
@@ -128,7 +128,7 @@ fn sources_bursts_and_eclipses_are_where_the_truth_says() {
     let near = |ra: f64, dec: f64, r: f64, t0: f64, t1: f64| {
         radec
             .iter()
-            .zip(&pn.time())
+            .zip(pn.time())
             .filter(|((a, d), t)| **t >= t0 && **t < t1 && separation_arcsec(*a, *d, ra, dec) < r)
             .count()
     };
