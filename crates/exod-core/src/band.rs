@@ -6,7 +6,9 @@ use crate::error::CoreError;
 /// 0.2–2 and 2–12; 12 keV itself is kept in the top band).
 #[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
 pub struct Band {
+    /// Lower edge (eV, inclusive).
     pub lo_ev: f64,
+    /// Upper edge (eV, exclusive; inclusive when ≥ 12 keV, see [`Band::contains`]).
     pub hi_ev: f64,
 }
 

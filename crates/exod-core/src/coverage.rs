@@ -6,7 +6,10 @@
 /// count rate (events per second of GTI). Weights of a cell sum to 1; `L(x, t) = Σ w · live`.
 #[derive(Debug, Clone, Default)]
 pub struct CcdCoverage {
+    /// Per cell (`iy · nx + ix`): whether any camera with a non-zero count rate has events in it.
     pub covered: Vec<bool>,
+    /// Per cell, the offset of its first term in `terms` (`n_cells + 1` entries, the last being
+    /// `terms.len()`).
     pub term_start: Vec<u32>,
     /// (camera index, CCD, weight)
     pub terms: Vec<(u8, u8, f32)>,

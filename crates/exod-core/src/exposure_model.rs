@@ -99,7 +99,7 @@ impl ExposureModel {
         (1.0 - d).max(0.0)
     }
 
-    /// Σ over a cell's terms of w · per_row[row].
+    /// Σ over a cell's terms of w · `per_row[row]`.
     #[inline]
     pub fn row_sum(&self, cell: usize, per_row: &[f64]) -> f64 {
         self.terms(cell)

@@ -10,12 +10,17 @@ use crate::wcs::SkyWcs;
 pub struct SkyGrid {
     /// Cell size in sky pixels.
     pub cell_px: f64,
+    /// Cell size (arcsec; paper default 20″).
     pub cell_arcsec: f64,
-    /// Sky pixel coordinate of the lower edge of cell 0 (x and y).
+    /// Sky pixel X of the lower edge of cell column 0 (cell edges fall on the reference pixel).
     pub x0: f64,
+    /// Sky pixel Y of the lower edge of cell row 0.
     pub y0: f64,
+    /// Number of cells along X (`ix` in `0..nx`).
     pub nx: usize,
+    /// Number of cells along Y (`iy` in `0..ny`).
     pub ny: usize,
+    /// The sky WCS of the events' X/Y, shared by every camera.
     pub wcs: SkyWcs,
 }
 
@@ -40,6 +45,7 @@ impl SkyGrid {
         )
     }
 
+    /// Number of cells, `nx · ny` (cell index `iy · nx + ix`).
     pub fn n_cells(&self) -> usize {
         self.nx * self.ny
     }
@@ -48,12 +54,16 @@ impl SkyGrid {
 /// The frames of one run.
 #[derive(Debug, Clone, Copy)]
 pub struct Frames {
+    /// Start of frame 0 (s, event TIME system): the earliest GTI start of any camera.
     pub t0: f64,
+    /// Frame length t_bin (s).
     pub tbin: f64,
+    /// Number of frames; the last one may extend past the end of the span.
     pub n: usize,
 }
 
 impl Frames {
+    /// Frames of `tbin` seconds from `span.0`, `⌈(span.1 − span.0) / tbin⌉` of them (at least 1).
     pub fn new(span: (f64, f64), tbin: f64) -> Frames {
         let n = (((span.1 - span.0) / tbin).ceil() as usize).max(1);
         Frames {
@@ -63,12 +73,14 @@ impl Frames {
         }
     }
 
+    /// 0-based frame of time `t` (s); frame k is `[start(k), start(k + 1))`. None outside the frames.
     #[inline]
     pub fn of(&self, t: f64) -> Option<usize> {
         let k = ((t - self.t0) / self.tbin).floor();
         (k >= 0.0 && (k as usize) < self.n).then_some(k as usize)
     }
 
+    /// Start of frame `k` (s); `start(k + 1)` is its end.
     pub fn start(&self, k: usize) -> f64 {
         self.t0 + k as f64 * self.tbin
     }

@@ -10,14 +10,30 @@ pub struct Gti {
 /// Why a GTI table is invalid.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum GtiError {
+    /// A row has START > STOP.
     #[error("row {row}: START = {start} is not before STOP = {stop}")]
-    Inverted { row: usize, start: f64, stop: f64 },
+    Inverted {
+        /// Row of the GTI table (1-based).
+        row: usize,
+        /// Its START (s).
+        start: f64,
+        /// Its STOP (s).
+        stop: f64,
+    },
+    /// A row has a NaN or infinite START or STOP.
     #[error("row {row}: START or STOP is not a finite number")]
-    NotFinite { row: usize },
+    NotFinite {
+        /// Row of the GTI table (1-based).
+        row: usize,
+    },
+    /// A row starts before the previous row's STOP (by more than 1 µs).
     #[error("row {row}: intervals are not sorted or overlap (START {start} < previous STOP {prev_stop})")]
     Unsorted {
+        /// Row of the GTI table (1-based).
         row: usize,
+        /// Its START (s).
         start: f64,
+        /// STOP of the previous kept interval (s).
         prev_stop: f64,
     },
 }

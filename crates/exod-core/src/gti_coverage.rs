@@ -14,13 +14,14 @@ pub struct GtiCoverage {
     pub nominal: Vec<bool>,
     /// Mean live fraction per camera and frame (for HE rates).
     pub camera_live: Vec<Vec<f32>>,
-    /// Dead fraction (1 − live) of every row of `ccd_live`, and per frame the rows that are
-    /// partly dead (empty in nominal frames).
+    /// Dead fraction (1 − live) per frame of every row of `ccd_live`.
     pub dead: std::sync::Arc<Vec<Vec<f32>>>,
+    /// Per frame, the rows of `ccd_live` with some dead time in it (empty in nominal frames).
     pub dead_rows: std::sync::Arc<Vec<Vec<u16>>>,
 }
 
 impl GtiCoverage {
+    /// The GTI coverage of every CCD of `ev`'s cameras over `frames` (one t_bin).
     pub fn new(ev: &Observation, frames: &Frames) -> GtiCoverage {
         let mut ccd_live = Vec::new();
         let mut nominal = vec![true; frames.n];

@@ -21,6 +21,7 @@ pub struct ScreenOptions {
     /// Keep `pi_min_ev ≤ PI ≤ pi_max_ev` (eV, both edges **inclusive**, as SAS's `PI in [200:12000]`;
     /// default 200–12000).
     pub pi_min_ev: f64,
+    /// Upper PI edge (eV, inclusive; default 12000). See `pi_min_ev`.
     pub pi_max_ev: f64,
     /// Apply the XMMEA_EP / XMMEA_EM FLAG selection (the mask is read from the file's own
     /// `XMMEA_EP`/`XMMEA_EM` card; fallback 0xfa000c for pn, 0x766ba000 for MOS). Default on.

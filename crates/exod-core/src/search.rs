@@ -51,6 +51,7 @@ pub struct DetectParams {
     /// Decision rule. Default EXOD2 parity (one extra count for peaks, which calibrates the
     /// paper's false-positive rate); `Rule::Exact` is the bare Bayes-factor rule.
     pub rule: Rule,
+    /// Parameters of the expected counts μ (BTIs, source mask, templates; paper §2.5).
     pub expectation: ExpectationParams,
 }
 
@@ -73,45 +74,76 @@ impl Default for DetectParams {
 /// One detection.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct Detection {
+    /// `<obs_label>_<band>_<tbin>_<rank>`, rank 1-based within the run (regions ordered by their
+    /// first flag).
     pub detid: String,
+    /// IAU-style name from `ra`, `dec` (see [`iau_name`]).
     pub name: String,
+    /// Peak (burst) or eclipse (dip).
     pub kind: Kind,
+    /// Energy band of the run in keV, e.g. `0.2-2` (see [`Band::label`]).
     pub band: String,
+    /// Time bin of the run (s).
     pub tbin: f64,
+    /// RA of the photon centroid (deg); NaN if the WCS cannot convert it.
     pub ra: f64,
+    /// Dec of the photon centroid (deg); NaN if the WCS cannot convert it.
     pub dec: f64,
     /// 1σ radial position error (arcsec).
     pub pos_err: f64,
-    /// Sky pixel position.
+    /// Sky pixel X of the photon centroid (FITS 1-based).
     pub x: f64,
+    /// Sky pixel Y of the photon centroid (FITS 1-based).
     pub y: f64,
-    /// Most significant frame: index, start and stop (s).
+    /// Most significant flagged frame of the region sum (0-based index into the run's frames and
+    /// the light curve).
     pub frame: usize,
+    /// Start of that frame (s, event TIME system).
     pub t_peak_start: f64,
+    /// End of that frame (s).
     pub t_peak_stop: f64,
-    /// First and last flagged frame (start of first, end of last).
+    /// Start of the first flagged frame (s).
     pub t_start: f64,
+    /// End of the last flagged frame (s).
     pub t_stop: f64,
-    /// Region sums in the most significant frame.
+    /// Observed counts of the region (summed over its cells) in the most significant frame (ct).
     pub n: u64,
+    /// Expected counts μ of the region in that frame (ct, paper §2.5).
     pub mu: f64,
+    /// log10 of B_peak or B_eclipse (paper eqs. 6–7) of `n` given `mu`.
     pub log10_b: f64,
+    /// σ-equivalent of `log10_b` (paper eqs. 8–10).
     pub sigma: f64,
+    /// 16 % quantile of the transient amplitude (ct, paper eqs. 11–12); NaN if not solvable.
     pub amp_p16: f64,
+    /// Median transient amplitude (ct); NaN if not solvable.
     pub amp_p50: f64,
+    /// 84 % quantile of the transient amplitude (ct); NaN if not solvable.
     pub amp_p84: f64,
-    /// The single most significant cell.
+    /// Counts of the region's most significant flagged (cell, frame) (ct; its frame may differ
+    /// from `frame`).
     pub cell_n: u64,
+    /// Expected counts μ of that (cell, frame) (ct).
     pub cell_mu: f64,
+    /// log10 Bayes factor of that (cell, frame).
     pub cell_log10_b: f64,
+    /// Number of distinct sky cells in the region.
     pub n_cells: usize,
+    /// Number of distinct flagged frames in the region.
     pub n_frames: usize,
-    /// Events within the centroid aperture in the flagged frames, per camera (input order).
+    /// Band events within the final centroid aperture, per camera (input order); for peaks those
+    /// in the flagged frames, for eclipses those of the region cells outside them.
     pub counts_cam: Vec<u64>,
+    /// The most significant frame is a bad time interval (flaring, paper §2.5.1).
     pub bti: bool,
+    /// Table 1 `isolated`: a peak whose bins before and after hold 0 counts.
     pub flag_isolated: bool,
+    /// Table 1 `last_bin`: the most significant frame is the last frame with live time.
     pub flag_last_bin: bool,
+    /// Table 1 `lt5_max`: the region light curve never reaches 5 counts in a bin.
     pub flag_lt5_max: bool,
+    /// Table 1 `crowded`: the observation has more than [`flags::CROWDED_ABOVE`] detections over
+    /// all runs.
     pub flag_crowded: bool,
     /// Spatial cells of the region (for light curves).
     #[serde(skip)]
@@ -121,37 +153,60 @@ pub struct Detection {
 /// A light curve of one detection.
 #[derive(Debug, Clone)]
 pub struct LightCurve {
+    /// The [`Detection::detid`] it belongs to.
     pub detid: String,
+    /// Start of frame 0 (s, event TIME system).
     pub t0: f64,
+    /// Bin length (s); bin k is `[t0 + k·tbin, t0 + (k+1)·tbin)`.
     pub tbin: f64,
+    /// Observed counts per frame, summed over the region's cells (ct).
     pub n: Vec<u32>,
+    /// Expected counts μ per frame, summed over the region's cells (ct).
     pub mu: Vec<f64>,
+    /// Whether each frame is a bad time interval.
     pub bti: Vec<bool>,
+    /// Mean live fraction `L` (0–1) of the region's cells per frame.
     pub live: Vec<f32>,
 }
 
 /// Numbers about one run.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct RunStats {
+    /// Energy band in keV, e.g. `0.2-2`.
     pub band: String,
+    /// Time bin (s).
     pub tbin: f64,
+    /// Number of frames.
     pub n_frames: usize,
+    /// Frames classified as bad time intervals (paper §2.5.1).
     pub n_bti_frames: usize,
+    /// Events in the band.
     pub n_events_band: usize,
+    /// (cell, frame) pairs evaluated for peaks.
     pub cells_visited_peak: usize,
+    /// (cell, frame) pairs evaluated for eclipses.
     pub cells_visited_eclipse: usize,
+    /// (cell, frame) pairs of the whole cube: cells × frames.
     pub n_cells_total: u64,
+    /// Flagged (cell, frame) pairs, peaks and eclipses.
     pub n_flagged_cells: usize,
+    /// Detections (regions) of the run.
     pub n_detections: usize,
+    /// Sky cells in the band's source mask (covered cells only).
     pub n_masked_cells: usize,
+    /// The BTI template fell back to the GTI one (too few BTI background counts).
     pub bti_template_from_gti: bool,
+    /// Wall-clock time of the run (s).
     pub seconds: f64,
 }
 
 /// The result of a search.
 pub struct SearchResult {
+    /// Detections of every run, run by run (bands in order, t_bins within each band).
     pub detections: Vec<Detection>,
+    /// One light curve per detection, in the same order.
     pub lightcurves: Vec<LightCurve>,
+    /// One entry per band × t_bin run, in that order.
     pub runs: Vec<RunStats>,
     /// Expectations of the runs (same order as `runs`), for plots and benchmarks.
     pub expectations: Vec<Expectation>,

@@ -59,8 +59,11 @@ pub enum StatsError {
     /// An argument was outside the domain of the function.
     #[error("{what} = {value} is outside the allowed range ({expected})")]
     Domain {
+        /// Name of the argument (e.g. `mu`).
         what: &'static str,
+        /// The value given.
         value: f64,
+        /// The allowed range, in words.
         expected: &'static str,
     },
 }

@@ -17,13 +17,16 @@ pub struct WcsError(pub String);
 /// Supported projections.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 pub enum Projection {
+    /// Gnomonic (`RA---TAN`/`DEC--TAN`): XMM-Newton, Chandra, NuSTAR.
     Tan,
+    /// Orthographic (`RA---SIN`/`DEC--SIN`): eROSITA.
     Sin,
 }
 
 /// The keywords of a 2-D celestial WCS on sky pixels.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct WcsParams {
+    /// The projection of the CTYPE pair.
     pub projection: Projection,
     /// RA, Dec of the reference point (deg).
     pub crval: [f64; 2],

@@ -7,13 +7,18 @@ use std::path::Path;
 /// One column: name, ECSV datatype (`float64`, `int64`, `string`, `bool`), unit, description.
 #[derive(Debug, Clone)]
 pub struct Column {
+    /// Column name.
     pub name: String,
+    /// ECSV datatype: `float64`, `int64`, `string` or `bool`.
     pub datatype: &'static str,
+    /// Unit (e.g. `s`, `deg`, `arcsec`, `ct`), or None when dimensionless.
     pub unit: Option<String>,
+    /// One-line description.
     pub description: String,
 }
 
 impl Column {
+    /// A column from borrowed strings.
     pub fn new(
         name: &str,
         datatype: &'static str,
@@ -32,9 +37,13 @@ impl Column {
 /// A cell value.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Value {
+    /// A `float64` cell (NaN written as `nan`).
     F(f64),
+    /// An `int64` cell.
     I(i64),
+    /// A `string` cell (quoted when empty or holding commas, quotes, spaces or newlines).
     S(String),
+    /// A `bool` cell (`True`/`False`).
     B(bool),
 }
 
@@ -103,7 +112,7 @@ pub fn write(
     crate::fits::write_atomic(path, |tmp| std::fs::write(tmp, text.as_bytes()))
 }
 
-/// Read the data rows of an ECSV file written by [`write`] (header skipped): column names and
+/// Read the data rows of an ECSV file written by [`write()`] (header skipped): column names and
 /// string cells. Enough for tests and for reading our own truth tables back.
 pub fn read_rows(path: &Path) -> std::io::Result<(Vec<String>, Vec<Vec<String>>)> {
     let text = std::fs::read_to_string(path)?;

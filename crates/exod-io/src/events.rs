@@ -12,7 +12,7 @@
 //! missions, the `GTI`/`STDGTI` extension, or [TSTART, TSTOP].
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use exod_core::exposure::{Exposure, ExposureHeader, ExposureParts};
 use exod_core::gti::Gti;

@@ -11,47 +11,82 @@ use fitsio::FitsFile;
 /// Errors from FITS files, always naming the file and what was expected.
 #[derive(Debug, thiserror::Error)]
 pub enum FitsError {
+    /// The file does not exist or cfitsio cannot open it.
     #[error("{path}: cannot open as FITS: {msg}")]
-    Open { path: PathBuf, msg: String },
+    Open {
+        /// The file.
+        path: PathBuf,
+        /// Why it cannot be opened.
+        msg: String,
+    },
+    /// No HDU of that name.
     #[error("{path}: no HDU named {hdu} (expected {expected})")]
     MissingHdu {
+        /// The file.
         path: PathBuf,
+        /// The HDU name looked for.
         hdu: String,
+        /// What the HDU should hold.
         expected: String,
     },
+    /// A required keyword is absent.
     #[error("{path}[{hdu}]: missing keyword {key} ({expected})")]
     MissingKey {
+        /// The file.
         path: PathBuf,
+        /// The HDU searched.
         hdu: String,
+        /// The keyword.
         key: String,
+        /// What the keyword should hold.
         expected: String,
     },
+    /// A keyword has the wrong type or value (e.g. a number written as a string).
     #[error("{path}[{hdu}]: keyword {key} = {found}: expected {expected}")]
     BadKey {
+        /// The file.
         path: PathBuf,
+        /// The HDU.
         hdu: String,
+        /// The keyword.
         key: String,
+        /// The value found, as displayed by [`HeaderValue`].
         found: String,
+        /// What was expected.
         expected: String,
     },
+    /// A required column is absent.
     #[error("{path}[{hdu}]: no column {column} (expected {expected}; columns are {available})")]
     MissingColumn {
+        /// The file.
         path: PathBuf,
+        /// The HDU.
         hdu: String,
+        /// The column looked for.
         column: String,
+        /// What the column should hold.
         expected: String,
+        /// The table's columns, comma-separated.
         available: String,
     },
+    /// The HDU's content is unusable (e.g. not a binary table).
     #[error("{path}[{hdu}]: {what}")]
     Content {
+        /// The file.
         path: PathBuf,
+        /// The HDU.
         hdu: String,
+        /// What is wrong.
         what: String,
     },
+    /// cfitsio failed during an operation.
     #[error("{path}: cfitsio error while {during}: {msg}")]
     Io {
+        /// The file.
         path: PathBuf,
+        /// What was being done, and in which HDU.
         during: String,
+        /// cfitsio's message.
         msg: String,
     },
 }
@@ -59,8 +94,12 @@ pub enum FitsError {
 /// A header value as written on the card.
 #[derive(Debug, Clone, PartialEq)]
 pub enum HeaderValue {
+    /// A quoted string (quotes removed, `''` unescaped, trailing blanks trimmed), or an unquoted
+    /// value that is not a number.
     Str(String),
+    /// A logical, `T` or `F`.
     Bool(bool),
+    /// A number (integer or real; `D` exponents accepted).
     Num(f64),
 }
 
@@ -103,7 +142,7 @@ impl Fits {
         })
     }
 
-    /// Names of all HDUs (EXTNAME, or "PRIMARY"/"HDU<n>").
+    /// Names of all HDUs (EXTNAME, or `"PRIMARY"`/`"HDU<n>"`, n the 0-based HDU index).
     pub fn hdu_names(&mut self) -> Vec<String> {
         let mut names = Vec::new();
         let mut i = 0usize;
@@ -124,7 +163,8 @@ impl Fits {
         names
     }
 
-    /// Move to the HDU named `name` (or index "0" for the primary).
+    /// Move to the HDU whose EXTNAME is `name` (`"PRIMARY"` for the primary HDU); `expected`
+    /// says what it should hold, for the error message.
     pub fn select(&mut self, name: &str, expected: &str) -> Result<(), FitsError> {
         let hdu = if name == "PRIMARY" {
             self.file.primary_hdu()

@@ -11,7 +11,9 @@ use plotters::style::FontStyle;
 #[derive(Debug, thiserror::Error)]
 #[error("{path}: cannot draw the plot: {msg}")]
 pub struct PlotError {
+    /// The file being drawn.
     pub path: String,
+    /// The drawing backend's message.
     pub msg: String,
 }
 
@@ -56,9 +58,13 @@ fn cmap(v: f64) -> RGBColor {
 
 /// A marker on an image: cell coordinates, label, colour (true = red, false = cyan).
 pub struct Mark {
+    /// X in cell units from the image's left edge (cell column `ix` spans `[ix, ix + 1)`).
     pub x: f64,
+    /// Y in cell units from the image's bottom edge (cell row `iy` spans `[iy, iy + 1)`).
     pub y: f64,
+    /// Text drawn next to the circle.
     pub label: String,
+    /// Red circle when true (peaks in [`crate::figures::write_plots`]), cyan when false.
     pub red: bool,
 }
 

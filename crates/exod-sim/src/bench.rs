@@ -349,93 +349,121 @@ pub fn false_positive_realisations(
     n_real: usize,
     seed: u64,
 ) -> Vec<usize> {
-    let nc = ex.covered().len();
-    let nf = ex.frames.n;
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
-    let tpl: [Alias; 2] = [0, 1].map(|s| {
-        Alias::new(
-            &(0..nc)
-                .filter(|&c| ex.covered()[c] && ex.template[s][c] > 0.0)
-                .map(|c| (c as u32, ex.template[s][c]))
-                .collect::<Vec<_>>(),
-        )
-    });
-    let src = Alias::new(
-        &(0..nc)
-            .filter(|&c| ex.src[c] > 0.0)
-            .map(|c| (c as u32, ex.src[c]))
-            .collect::<Vec<_>>(),
-    );
+    let sampler = CellSampler::new(ex);
     // eclipse candidates: cells whose μ can reach the N = 0 eclipse bound of the loosest bound
     let mu_min = bounds
         .iter()
         .map(|b| b.min_eclipse_mu())
         .fold(f64::INFINITY, f64::min);
     let beta_max = ex.beta.iter().cloned().fold(0.0, f64::max);
-    let cand: Vec<usize> = (0..nc)
+    let cand: Vec<usize> = (0..ex.covered().len())
         .filter(|&c| (0..2).any(|s| ex.mu_bound(c, s, beta_max) >= mu_min))
         .collect();
     let mut hits = vec![0usize; bounds.len()];
     let mut cells: Vec<u32> = Vec::new();
     for _ in 0..n_real {
         let mut flagged = vec![false; bounds.len()];
-        for k in 0..nf {
+        for k in 0..ex.frames.n {
             if flagged.iter().all(|&f| f) {
                 break;
             }
-            let s = ex.bti[k] as usize;
-            cells.clear();
-            // background part: β(t) Σ B_S, source part: Σ R, both thinned by the live fraction
-            for (alias, scale) in [(&tpl[s], ex.beta[k]), (&src, 1.0)] {
-                let m = alias.total * scale;
-                if m <= 0.0 || alias.prob.is_empty() {
-                    continue;
-                }
-                let n = Poisson::new(m)
-                    .map(|p| p.sample(&mut rng) as u64)
-                    .unwrap_or(0);
-                for _ in 0..n {
-                    let c = alias.sample(&mut rng);
-                    if ex.nominal()[k] || rng.gen::<f64>() < ex.live(c as usize, k) {
-                        cells.push(c);
-                    }
-                }
-            }
-            cells.sort_unstable();
-            let mut j = 0;
-            while j < cells.len() {
-                let c = cells[j];
-                let mut n = 0u64;
-                while j < cells.len() && cells[j] == c {
-                    n += 1;
-                    j += 1;
-                }
-                let mu = ex.mu(c as usize, k);
-                for (b, f) in bounds.iter().zip(flagged.iter_mut()) {
-                    if !*f && (b.is_peak(n, mu) || b.is_eclipse(n, mu)) {
-                        *f = true;
-                    }
-                }
-            }
-            for &c in &cand {
-                let mu = ex.mu(c, k);
-                if mu < mu_min {
-                    continue;
-                }
-                let n = cells.partition_point(|&x| x < c as u32);
-                let n = cells[n..].iter().take_while(|&&x| x == c as u32).count() as u64;
-                for (b, f) in bounds.iter().zip(flagged.iter_mut()) {
-                    if !*f && b.is_eclipse(n, mu) {
-                        *f = true;
-                    }
-                }
-            }
+            sampler.draw_frame(ex, k, &mut rng, &mut cells);
+            flag_frame(ex, k, &cells, &cand, mu_min, bounds, &mut flagged);
         }
         for (h, f) in hits.iter_mut().zip(&flagged) {
             *h += *f as usize;
         }
     }
     hits
+}
+
+/// Alias tables of the background templates and of the constant sources of an expectation.
+struct CellSampler {
+    tpl: [Alias; 2],
+    src: Alias,
+}
+
+impl CellSampler {
+    fn new(ex: &Expectation) -> CellSampler {
+        let nc = ex.covered().len();
+        let tpl: [Alias; 2] = [0, 1].map(|s| {
+            Alias::new(
+                &(0..nc)
+                    .filter(|&c| ex.covered()[c] && ex.template[s][c] > 0.0)
+                    .map(|c| (c as u32, ex.template[s][c]))
+                    .collect::<Vec<_>>(),
+            )
+        });
+        let src = Alias::new(
+            &(0..nc)
+                .filter(|&c| ex.src[c] > 0.0)
+                .map(|c| (c as u32, ex.src[c]))
+                .collect::<Vec<_>>(),
+        );
+        CellSampler { tpl, src }
+    }
+
+    /// The cells of the photons of frame `k` (sorted): background part β(t) Σ B_S and source part
+    /// Σ R, both thinned by the live fraction.
+    fn draw_frame(&self, ex: &Expectation, k: usize, rng: &mut ChaCha8Rng, cells: &mut Vec<u32>) {
+        let s = ex.bti[k] as usize;
+        cells.clear();
+        for (alias, scale) in [(&self.tpl[s], ex.beta[k]), (&self.src, 1.0)] {
+            let m = alias.total * scale;
+            if m <= 0.0 || alias.prob.is_empty() {
+                continue;
+            }
+            let n = Poisson::new(m).map(|p| p.sample(rng) as u64).unwrap_or(0);
+            for _ in 0..n {
+                let c = alias.sample(rng);
+                if ex.nominal()[k] || rng.gen::<f64>() < ex.live(c as usize, k) {
+                    cells.push(c);
+                }
+            }
+        }
+        cells.sort_unstable();
+    }
+}
+
+/// Apply every bound's peak and eclipse decisions to the counts `cells` (sorted) of frame `k`.
+fn flag_frame(
+    ex: &Expectation,
+    k: usize,
+    cells: &[u32],
+    cand: &[usize],
+    mu_min: f64,
+    bounds: &[&Boundaries],
+    flagged: &mut [bool],
+) {
+    let mut j = 0;
+    while j < cells.len() {
+        let c = cells[j];
+        let mut n = 0u64;
+        while j < cells.len() && cells[j] == c {
+            n += 1;
+            j += 1;
+        }
+        let mu = ex.mu(c as usize, k);
+        for (b, f) in bounds.iter().zip(flagged.iter_mut()) {
+            if !*f && (b.is_peak(n, mu) || b.is_eclipse(n, mu)) {
+                *f = true;
+            }
+        }
+    }
+    for &c in cand {
+        let mu = ex.mu(c, k);
+        if mu < mu_min {
+            continue;
+        }
+        let n = cells.partition_point(|&x| x < c as u32);
+        let n = cells[n..].iter().take_while(|&&x| x == c as u32).count() as u64;
+        for (b, f) in bounds.iter().zip(flagged.iter_mut()) {
+            if !*f && b.is_eclipse(n, mu) {
+                *f = true;
+            }
+        }
+    }
 }
 
 /// The expectation of the full band for a t_bin (the false-positive experiment's μ).
