@@ -43,6 +43,7 @@ pub enum Timing {
 }
 
 impl Timing {
+    /// Label used in the benchmark tables ("one-bin", "straddle", "10s").
     pub fn label(&self) -> String {
         match self {
             Timing::OneBin => "one-bin".into(),
@@ -55,10 +56,15 @@ impl Timing {
 /// One injected burst.
 #[derive(Debug, Clone)]
 pub struct Injection {
+    /// Right ascension (deg).
     pub ra: f64,
+    /// Declination (deg).
     pub dec: f64,
+    /// Start of the burst (s, mission time).
     pub t_start: f64,
+    /// End of the burst (s).
     pub t_stop: f64,
+    /// Expected photons before the Poisson draw (all cameras).
     pub amplitude: f64,
     /// Photons actually added.
     pub realised: u64,
@@ -141,13 +147,21 @@ pub fn inject(base: &EventTable, bursts: &mut [Injection], rng: &mut ChaCha8Rng)
 /// One completeness trial: where a burst went and whether it was found.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct Trial {
+    /// Index of the observation.
     pub obs: usize,
+    /// Time bin of the search (s).
     pub tbin: f64,
+    /// Detection threshold (σ).
     pub sigma: f64,
+    /// [`Timing::label`] of the burst.
     pub timing: String,
+    /// Expected photons of the burst.
     pub amplitude: f64,
+    /// Photons actually added.
     pub realised: u64,
+    /// The burst's frame is a BTI.
     pub bti: bool,
+    /// A peak at `sigma` within 20″ overlapping the burst in time was found.
     pub detected: bool,
     /// Offset of the best matching detection (arcsec), NaN if none.
     pub offset: f64,
