@@ -122,6 +122,8 @@ pub struct ExposureParts {
     pub energy_source: String,
     /// Where the GTIs came from.
     pub gti_source: String,
+    /// What the reader could not do as the file asked, or assumed (each also logged).
+    pub warnings: Vec<String>,
 }
 
 impl ExposureParts {
@@ -140,6 +142,7 @@ impl ExposureParts {
             screening: ScreenReport::default(),
             energy_source: String::new(),
             gti_source: String::new(),
+            warnings: vec![],
         }
     }
 }
@@ -230,6 +233,11 @@ impl Exposure {
     /// Where the GTIs came from.
     pub fn gti_source(&self) -> &str {
         &self.p.gti_source
+    }
+
+    /// What the reader could not do as the file asked, or assumed.
+    pub fn warnings(&self) -> &[String] {
+        &self.p.warnings
     }
 
     /// Number of events.

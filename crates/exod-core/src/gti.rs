@@ -124,6 +124,20 @@ impl Gti {
         Gti { intervals: out }
     }
 
+    /// Union of two GTIs (touching or overlapping intervals merge).
+    pub fn union(&self, other: &Gti) -> Gti {
+        let mut all: Vec<(f64, f64)> = self.intervals.iter().chain(&other.intervals).copied().collect();
+        all.sort_by(|a, b| a.0.total_cmp(&b.0));
+        let mut out: Vec<(f64, f64)> = Vec::with_capacity(all.len());
+        for (a, b) in all {
+            match out.last_mut() {
+                Some(last) if a <= last.1 => last.1 = last.1.max(b),
+                _ => out.push((a, b)),
+            }
+        }
+        Gti { intervals: out }
+    }
+
     /// Is time t inside a good interval ([start, stop])?
     pub fn contains(&self, t: f64) -> bool {
         let k = self.intervals.partition_point(|&(_, b)| b < t);
@@ -146,6 +160,14 @@ impl Gti {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn union_merges_overlaps_and_keeps_gaps() {
+        let a = Gti::from_rows(&[0.0, 10.0], &[5.0, 20.0]).unwrap();
+        let b = Gti::from_rows(&[4.0, 30.0], &[8.0, 40.0]).unwrap();
+        assert_eq!(a.union(&b).intervals(), &[(0.0, 8.0), (10.0, 20.0), (30.0, 40.0)]);
+        assert_eq!(a.union(&Gti::default()), a);
+    }
 
     #[test]
     fn intersection_overlap_and_validation() {

@@ -99,6 +99,15 @@ impl EpicCamera {
         }
     }
 
+    /// Largest RAWX, RAWY an event of the camera can have: pn CCDs have 64 × 200 pixels; MOS
+    /// CCDs 600 × 600, and SAS lists declare RAWX up to 605 and RAWY up to 602 (TLMAX).
+    pub fn raw_max(self) -> (i32, i32) {
+        match self {
+            EpicCamera::Pn => (64, 200),
+            _ => (610, 610),
+        }
+    }
+
     /// The camera of an INSTRUME value.
     pub fn from_instrume(instrume: &str) -> Option<EpicCamera> {
         match instrume {

@@ -181,16 +181,74 @@ fn poisson_excess(
         }
         let med = bm.max(0.5 / cell_exposure[c].max(1.0));
         let lam = med * cell_exposure[c];
-        // Chernoff bound ln P(X ≥ N) ≤ −λ + N (1 + ln λ − ln N) for N > λ: most cells cannot pass
-        let n_obs = total[c];
-        if n_obs <= lam || -lam + n_obs * (1.0 + lam.ln() - n_obs.ln()) >= mask_ln_p {
-            continue;
-        }
-        // ln P(X ≥ N | λ) = ln P(N, λ) (regularised lower incomplete gamma with a = N)
-        let ln_p = stats::ln_gamma_pq(total[c] - 1.0, lam).0;
-        if ln_p < mask_ln_p {
-            found[c] = true;
-        }
+        found[c] = is_excess(total[c], lam, mask_ln_p);
     }
     found
+}
+
+/// Is `n` counts a Poisson excess over `lam`, i.e. `ln P(X ≥ n | λ) < ln_thr`? Exact, with two
+/// bounds used only on the side where each is valid (`ln_thr` < ln 0.2):
+/// * reject when `n ≤ λ` (then `P(X ≥ n) ≥ P(X ≥ ⌈λ⌉) > 0.26`) or when the lower bound
+///   `P(X ≥ n) ≥ P(X = n)` is already above the threshold;
+/// * accept when the Chernoff upper bound `ln P(X ≥ n) ≤ −λ + n (1 + ln λ − ln n)` is below it;
+/// * otherwise evaluate `ln P(X ≥ n | λ) = ln P(n, λ)` (regularised lower incomplete gamma).
+pub fn is_excess(n: f64, lam: f64, ln_thr: f64) -> bool {
+    debug_assert!(ln_thr < 0.2f64.ln());
+    if n <= lam || !(lam > 0.0) {
+        return false;
+    }
+    if stats::ln_poisson_pmf(n, lam) >= ln_thr {
+        return false;
+    }
+    if -lam + n * (1.0 + lam.ln() - n.ln()) < ln_thr {
+        return true;
+    }
+    stats::ln_gamma_pq(n - 1.0, lam).0 < ln_thr
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Brute force: the decision equals `ln P(X ≥ n | λ) < ln p` evaluated directly (sum of the
+    /// Poisson terms from n up, in log space), on a grid that includes the cells the wrong-way
+    /// Chernoff filter used to skip (n = 10, λ ≈ 0.89–1.11).
+    #[test]
+    fn excess_decision_matches_direct_summation() {
+        let ln_thr = (2.87e-7f64).ln();
+        let direct = |n: u64, lam: f64| {
+            let terms: Vec<f64> = (n..n + 400).map(|k| stats::ln_poisson_pmf(k as f64, lam)).collect();
+            let m = terms.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
+            m + terms.iter().map(|t| (t - m).exp()).sum::<f64>().ln()
+        };
+        let mut checked = 0;
+        for n in 3u64..80 {
+            for j in 0..400 {
+                let lam = 10f64.powf(-2.0 + 3.5 * j as f64 / 400.0);
+                let want = direct(n, lam) < ln_thr;
+                // stay away from the exact boundary, where summation error could flip the answer
+                if (direct(n, lam) - ln_thr).abs() < 1e-6 {
+                    continue;
+                }
+                assert_eq!(is_excess(n as f64, lam, ln_thr), want, "n = {n}, λ = {lam}");
+                checked += 1;
+            }
+        }
+        assert!(checked > 30_000);
+        // the case of the review: 10 counts on λ = 1 is p ≈ 1.0e-7 < 2.87e-7, an excess
+        assert!(is_excess(10.0, 1.0, ln_thr));
+        assert!(direct(10, 1.0) < ln_thr && direct(10, 1.0) > (5e-8f64).ln());
+    }
+
+    #[test]
+    fn catalogue_mask_radii_follow_the_epic_rates() {
+        use crate::instrument::{EpicCamera, Instrument};
+        let pn = Instrument::Epic(EpicCamera::Pn);
+        assert_eq!(pn.mask_radius_arcsec(None, None), 20.0);
+        assert_eq!(pn.mask_radius_arcsec(Some(0.05), None), 20.0);
+        assert_eq!(pn.mask_radius_arcsec(Some(0.5), None), 40.0);
+        assert_eq!(pn.mask_radius_arcsec(Some(3.0), None), 80.0);
+        assert_eq!(pn.mask_radius_arcsec(Some(3.0), Some(30.0)), 90.0);
+        assert_eq!(pn.mask_radius_arcsec(Some(3.0), Some(0.0)), 80.0);
+    }
 }

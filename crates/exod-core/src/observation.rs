@@ -332,7 +332,15 @@ fn common_sky_frame(lists: &[Exposure]) -> Result<crate::wcs::SkyWcs, CoreError>
     Ok(wcs)
 }
 
-/// The grid of `cell_arcsec` cells anchored on the reference pixel, covering every event.
+/// Where cell edges are anchored: half a pixel off the integer pixel nearest below the reference
+/// pixel. Sky X/Y of XMM lists are integers; with edges on half-integers (20″ = 400 pixels of
+/// 0.05″ exactly), no event lies on an edge, so the last digit of TCDLT cannot move an event from
+/// one cell to the next (an edge on the integer lattice did, for 0.45 % of the real MOS events).
+pub fn grid_anchor(crpix: [f64; 2]) -> [f64; 2] {
+    [crpix[0].floor() + 0.5, crpix[1].floor() + 0.5]
+}
+
+/// The grid of `cell_arcsec` cells anchored at [`grid_anchor`], covering every event.
 fn grid_over(
     lists: &[Exposure],
     wcs: crate::wcs::SkyWcs,
@@ -357,11 +365,11 @@ fn grid_over(
     if !xmin.is_finite() {
         return Err(CoreError::input(name, "no event left after screening"));
     }
-    let crpix = wcs.params().crpix;
-    let kx0 = ((xmin - crpix[0]) / cell_px).floor();
-    let ky0 = ((ymin - crpix[1]) / cell_px).floor();
-    let x0 = crpix[0] + kx0 * cell_px;
-    let y0 = crpix[1] + ky0 * cell_px;
+    let [ax, ay] = grid_anchor(wcs.params().crpix);
+    let kx0 = ((xmin - ax) / cell_px).floor();
+    let ky0 = ((ymin - ay) / cell_px).floor();
+    let x0 = ax + kx0 * cell_px;
+    let y0 = ay + ky0 * cell_px;
     let nx = (((xmax - x0) / cell_px).floor() as usize) + 1;
     let ny = (((ymax - y0) / cell_px).floor() as usize) + 1;
     if nx * ny > MAX_CELLS {
@@ -394,4 +402,58 @@ fn camera_shares(cameras: &[CameraInfo]) -> Vec<f64> {
             }
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::exposure::{ExposureHeader, ExposureParts};
+    use crate::instrument::Mission;
+    use crate::wcs::{Projection, SkyWcs, WcsParams};
+
+    fn exposure(x: &[f32], cdelt: f64) -> Exposure {
+        let n = x.len();
+        let mut gti = std::collections::BTreeMap::new();
+        gti.insert(1, Gti::single(0.0, 100.0));
+        Exposure::new(ExposureParts {
+            wcs: SkyWcs::new(WcsParams {
+                projection: Projection::Tan,
+                crval: [150.0, 2.0],
+                crpix: [25921.0, 25921.0],
+                cdelt: [-cdelt, cdelt],
+            })
+            .map_err(|e| crate::wcs::WcsError(e.0)),
+            time: (0..n).map(|i| i as f64).collect(),
+            x: x.to_vec(),
+            y: x.to_vec(),
+            energy: vec![1000.0; n],
+            ccd: vec![1; n],
+            gti,
+            ..ExposureParts::empty("m1.fits", ExposureHeader::new(Mission::Xmm, "XMM", "EMOS1"))
+        })
+        .unwrap()
+    }
+
+    /// Integer sky pixels that sat exactly on the old edges (CRPIX + k·400) keep their cell when
+    /// TCDLT loses its last digit (as when astropy rewrites a header with 13 instead of 14
+    /// digits), and no integer pixel is within 0.4 px of an edge.
+    #[test]
+    fn cell_edges_never_fall_on_integer_pixels() {
+        let x: Vec<f32> = (-5..=5)
+            .flat_map(|k| [-1.0f32, 0.0, 1.0].map(|d| 25921.0 + 400.0 * k as f32 + d))
+            .collect();
+        // 0.05″ in degrees is 1.3888…e-05: the last written digit rounds it up in one header and
+        // down in another, so the cell size is 400 px ± 1e-9 either way
+        let exact = 1.38888888888889e-05;
+        let short = 1.38888888888888e-05;
+        let a = Observation::new(&[exposure(&x, exact)], 20.0).unwrap();
+        let b = Observation::new(&[exposure(&x, short)], 20.0).unwrap();
+        assert_eq!(a.cell(), b.cell());
+        let g = a.grid();
+        for &xi in &x {
+            let f = (xi as f64 - g.x0) / g.cell_px;
+            let frac = f - f.floor();
+            assert!(frac > 0.4 / 400.0 && frac < 1.0 - 0.4 / 400.0, "{xi} at {frac}");
+        }
+    }
 }

@@ -152,11 +152,11 @@ pub const EPIC_CRITERIA: [&str; 9] = [
     "pn CCD edges",
     "MOS central CCD (partial window)",
     "outside CCD GTI",
-    "NaN coordinates",
+    "undefined sky X/Y",
 ];
 
-/// Index of the "NaN coordinates" criterion in [`EPIC_CRITERIA`] (applied to every mission).
-pub const NAN_COORDINATES: usize = 8;
+/// Index of the "undefined sky X/Y" criterion (NaN, TNULL, outside TLMIN–TLMAX) in [`EPIC_CRITERIA`] (applied to every mission).
+pub const UNDEFINED_SKY: usize = 8;
 
 /// One EPIC event as screening sees it.
 #[derive(Debug, Clone, Copy)]
@@ -214,6 +214,11 @@ impl<'a> EpicScreen<'a> {
             partial_mos,
             gti,
         }
+    }
+
+    /// The camera screened.
+    pub fn camera(&self) -> EpicCamera {
+        self.camera
     }
 
     /// The first criterion of [`EPIC_CRITERIA`] that removes the event, if any.

@@ -227,10 +227,38 @@ fn read_gti_table(f: &mut Fits) -> Result<Gti, IoError> {
     })
 }
 
-/// The data-subspace GTI references of the EVENTS header: CCD → extension name.
-fn dss_gti_refs(f: &mut Fits) -> Result<BTreeMap<u8, String>, IoError> {
-    let mut out = BTreeMap::new();
-    // Find which DSTYPn is TIME and which is CCDNR.
+/// One component of the EVENTS header's data subspace (the OGIP DSS convention: components are
+/// alternatives, their union is the subspace; a component's keywords default to component 1's).
+#[derive(Debug, Clone, PartialEq)]
+struct DssComponent {
+    /// CCDs the component selects (None: no CCDNR selection, every CCD).
+    ccds: Option<Vec<u8>>,
+    /// The GTI extension its TIME selection refers to (None: no TIME selection).
+    gti: Option<String>,
+}
+
+/// Parse a CCDNR data-subspace value: `3`, `1:7`, `:12`, `3:` or a comma list of those, within
+/// 1..=`n_ccd`.
+fn parse_ccd_selection(v: &str, n_ccd: u8) -> Option<Vec<u8>> {
+    let mut out = Vec::new();
+    for part in v.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+        let (lo, hi) = match part.split_once(':') {
+            Some((a, b)) => (
+                if a.trim().is_empty() { 1 } else { a.trim().parse::<u8>().ok()? },
+                if b.trim().is_empty() { n_ccd } else { b.trim().parse::<u8>().ok()? },
+            ),
+            None => {
+                let c = part.parse::<u8>().ok()?;
+                (c, c)
+            }
+        };
+        out.extend(lo.max(1)..=hi.min(n_ccd));
+    }
+    (!out.is_empty()).then_some(out)
+}
+
+/// The data-subspace components of the EVENTS header, as far as CCDNR and TIME go.
+fn dss_components(f: &mut Fits, n_ccd: u8, warnings: &mut Vec<String>) -> Result<Vec<DssComponent>, IoError> {
     let mut time_n = None;
     let mut ccd_n = None;
     for n in 1..=20 {
@@ -240,27 +268,35 @@ fn dss_gti_refs(f: &mut Fits) -> Result<BTreeMap<u8, String>, IoError> {
             _ => {}
         }
     }
-    let Some(tn) = time_n else { return Ok(out) };
-    for set in 1..=64 {
-        let pre = if set == 1 {
-            String::new()
-        } else {
-            set.to_string()
+    let mut out: Vec<DssComponent> = Vec::new();
+    for k in 1..=999 {
+        let pre = if k == 1 { String::new() } else { k.to_string() };
+        let gti = match time_n {
+            Some(tn) => f.string(&format!("{pre}DSREF{tn}"))?,
+            None => None,
         };
-        let Some(r) = f.string(&format!("{pre}DSREF{tn}"))? else {
-            if set == 1 {
-                continue;
-            }
+        let ccd_val = match ccd_n {
+            Some(cn) => f.string(&format!("{pre}DSVAL{cn}"))?,
+            None => None,
+        };
+        if k > 1 && gti.is_none() && ccd_val.is_none() {
             break;
+        }
+        let first = out.first().cloned();
+        let ccds = match ccd_val {
+            Some(v) => match parse_ccd_selection(&v, n_ccd) {
+                Some(c) => Some(c),
+                None => {
+                    warnings.push(format!("data-subspace CCDNR value {v:?} of component {k} is not a CCD selection (expected N, A:B or a comma list): taken as every CCD"));
+                    None
+                }
+            },
+            None => first.as_ref().and_then(|c| c.ccds.clone()),
         };
-        let ccd = match ccd_n {
-            Some(cn) => f
-                .string(&format!("{pre}DSVAL{cn}"))?
-                .and_then(|v| v.trim().parse::<u8>().ok())
-                .unwrap_or(0),
-            None => 0,
-        };
-        out.insert(ccd, r.trim().trim_start_matches(':').to_string());
+        let gti = gti
+            .map(|r| r.trim().trim_start_matches(':').to_string())
+            .or_else(|| first.and_then(|c| c.gti));
+        out.push(DssComponent { ccds, gti });
     }
     Ok(out)
 }
@@ -279,6 +315,31 @@ struct EventColumns {
     ccd: Option<String>,
     /// PATTERN, FLAG, RAWX, RAWY (EPIC only).
     epic: Option<[String; 4]>,
+    /// Valid sky X and Y: the TNULL value (integer columns) and the TLMIN–TLMAX range.
+    sky: [SkyRange; 2],
+}
+
+/// The valid values of a sky coordinate column.
+#[derive(Debug, Clone, Copy)]
+struct SkyRange {
+    tnull: Option<f64>,
+    lo: f64,
+    hi: f64,
+}
+
+impl SkyRange {
+    fn of_column(f: &mut Fits, n: usize) -> Result<SkyRange, IoError> {
+        Ok(SkyRange {
+            tnull: f.num(&format!("TNULL{n}"), "the null value of an integer column")?,
+            lo: f.num(&format!("TLMIN{n}"), "the legal minimum of the column")?.unwrap_or(f64::NEG_INFINITY),
+            hi: f.num(&format!("TLMAX{n}"), "the legal maximum of the column")?.unwrap_or(f64::INFINITY),
+        })
+    }
+
+    #[inline]
+    fn valid(&self, v: f64) -> bool {
+        v.is_finite() && Some(v) != self.tnull && v >= self.lo && v <= self.hi
+    }
 }
 
 /// Open the file and select its EVENTS extension; returns the HDU names.
@@ -330,6 +391,7 @@ fn find_columns(
             ),
         },
         Mission::Nustar => (f.column("PI")?.map(|c| c.0), 40.0, 1600.0, "1.6 keV + 40 eV × PI (NuSTAR)"),
+        Mission::Swift => (f.column("PI")?.map(|c| c.0), 10.0, 0.0, "PI × 10 eV (Swift-XRT channel width)"),
         _ => (f.column("PI")?.map(|c| c.0), 1.0, 0.0, "PI (eV)"),
     };
     let Some(energy) = energy else {
@@ -352,6 +414,7 @@ fn find_columns(
     if is_xmm && ccd.is_none() {
         return Err(missing_column(f, ev_name, "CCDNR", "the CCD of each event"));
     }
+    let sky = [SkyRange::of_column(f, x_n)?, SkyRange::of_column(f, y_n)?];
     let cols = EventColumns {
         time,
         x,
@@ -362,12 +425,13 @@ fn find_columns(
         energy_source,
         ccd,
         epic,
+        sky,
     };
     Ok((cols, x_n, y_n))
 }
 
 /// The FLAG mask of the file's own `XMMEA_EP`/`XMMEA_EM` card, or the documented fallback.
-fn epic_flag_mask(f: &mut Fits, cam: EpicCamera) -> Result<u32, IoError> {
+fn epic_flag_mask(f: &mut Fits, cam: EpicCamera, warnings: &mut Vec<String>) -> Result<u32, IoError> {
     let (key, fallback) = if cam == EpicCamera::Pn {
         ("XMMEA_EP", screening::XMMEA_EP_FALLBACK)
     } else {
@@ -376,10 +440,8 @@ fn epic_flag_mask(f: &mut Fits, cam: EpicCamera) -> Result<u32, IoError> {
     match f.string(key)?.and_then(|c| screening::parse_xmmea(&c)) {
         Some(m) => Ok(m),
         None => {
-            tracing::warn!(
-                "{}: no parsable {key} card: FLAG mask falls back to {fallback:#x}",
-                f.path.display()
-            );
+            let path = f.path.clone();
+            warn(&path, warnings, format!("no parsable {key} card: FLAG mask falls back to {fallback:#x}"));
             Ok(fallback)
         }
     }
@@ -391,13 +453,15 @@ fn epic_gtis(
     f: &mut Fits,
     names: &[String],
     cam: EpicCamera,
+    warnings: &mut Vec<String>,
 ) -> Result<(BTreeMap<u8, Gti>, String), IoError> {
     let path = f.path.clone();
-    let dss = dss_gti_refs(f)?;
-    let source = if dss.is_empty() {
-        "STDGTInn per CCD"
-    } else {
+    let dss = dss_components(f, cam.n_ccd(), warnings)?;
+    let timed = dss.iter().any(|c| c.gti.is_some());
+    let source = if timed {
         "STDGTInn ∩ data-subspace (DSREF) GTI per CCD"
+    } else {
+        "STDGTInn per CCD"
     };
     let mut gti = BTreeMap::new();
     for ccd in 1..=cam.n_ccd() {
@@ -407,12 +471,10 @@ fn epic_gtis(
         }
         f.select(&name, "a per-CCD GTI")?;
         let mut g = read_gti_table(f)?;
-        if let Some(r) = dss.get(&ccd) {
-            if !names.iter().any(|n| n == r) {
-                return Err(invalid(&path, format!("the EVENTS data subspace of CCD {ccd} refers to GTI extension {r}, which is not in the file")));
+        if timed {
+            if let Some(allowed) = dss_time(f, names, &dss, ccd, warnings)? {
+                g = g.intersect(&allowed);
             }
-            f.select(r, "the flare-filtered GTI named by DSREF")?;
-            g = g.intersect(&read_gti_table(f)?);
         }
         gti.insert(ccd, g);
     }
@@ -431,12 +493,42 @@ fn epic_gtis(
     Ok((gti, source.into()))
 }
 
+/// The times the data subspace allows on `ccd`: the union of the GTIs of the components that
+/// select it (None: no restriction).
+fn dss_time(
+    f: &mut Fits,
+    names: &[String],
+    dss: &[DssComponent],
+    ccd: u8,
+    warnings: &mut Vec<String>,
+) -> Result<Option<Gti>, IoError> {
+    let mine: Vec<&DssComponent> = dss
+        .iter()
+        .filter(|c| c.ccds.as_ref().map_or(true, |s| s.contains(&ccd)))
+        .collect();
+    if mine.is_empty() {
+        warnings.push(format!("CCD {ccd} is in no data-subspace component: its STDGTI{ccd:02} is used without a flare GTI"));
+        return Ok(None);
+    }
+    let mut allowed = Gti::default();
+    for c in mine {
+        let Some(r) = &c.gti else { return Ok(None) };
+        if !names.iter().any(|n| n == r) {
+            return Err(invalid(&f.path, format!("the EVENTS data subspace of CCD {ccd} refers to GTI extension {r}, which is not in the file")));
+        }
+        f.select(r, "the flare-filtered GTI named by DSREF")?;
+        allowed = allowed.union(&read_gti_table(f)?);
+    }
+    Ok(Some(allowed))
+}
+
 /// Other missions: the `GTI`/`STDGTI` extension, or [TSTART, TSTOP], or (after the events are
 /// read) their span.
 fn other_gtis(
     f: &mut Fits,
     names: &[String],
     h: &ExposureHeader,
+    warnings: &mut Vec<String>,
 ) -> Result<(BTreeMap<u8, Gti>, String), IoError> {
     let mut gti = BTreeMap::new();
     let gname = names
@@ -452,7 +544,8 @@ fn other_gtis(
         None => match (h.tstart, h.tstop) {
             (Some(a), Some(b)) if b > a => {
                 gti.insert(0, Gti::single(a, b));
-                tracing::warn!("{}: no GTI extension: GTI = [TSTART, TSTOP]", f.path.display());
+                let path = f.path.clone();
+                warn(&path, warnings, "no GTI extension: GTI = [TSTART, TSTOP]".into());
                 "TSTART–TSTOP (no GTI extension)".into()
             }
             _ => {
@@ -473,6 +566,9 @@ struct Screened {
     energy: Vec<f32>,
     ccd: Vec<u8>,
     removed: [usize; 9],
+    /// EPIC events whose RAWX/RAWY/CCDNR do not exist on the camera named by INSTRUME.
+    off_camera: usize,
+    max_raw: (i32, i32, i32),
 }
 
 /// One chunk of raw columns.
@@ -528,6 +624,12 @@ fn read_events(
             }
             let ev = k.e[i] * c.energy_scale + c.energy_offset;
             if let (Some(s), Some((pat, flg, rx, ry))) = (screen, &k.epic) {
+                let (w, h) = s.camera().raw_max();
+                if rx[i] > w || ry[i] > h || k.ccd[i] > s.camera().n_ccd() as i32 {
+                    out.off_camera += 1;
+                    let m = &mut out.max_raw;
+                    *m = (m.0.max(rx[i]), m.1.max(ry[i]), m.2.max(k.ccd[i]));
+                }
                 let e = EpicEvent {
                     time: k.t[i],
                     energy_ev: ev,
@@ -542,8 +644,8 @@ fn read_events(
                     continue;
                 }
             }
-            if !(k.x[i].is_finite() && k.y[i].is_finite()) {
-                out.removed[screening::NAN_COORDINATES] += 1;
+            if !(c.sky[0].valid(k.x[i]) && c.sky[1].valid(k.y[i])) {
+                out.removed[screening::UNDEFINED_SKY] += 1;
                 continue;
             }
             out.time.push(k.t[i]);
@@ -557,6 +659,56 @@ fn read_events(
     Ok(out)
 }
 
+/// Record a warning about the file and log it.
+fn warn(path: &Path, warnings: &mut Vec<String>, msg: String) {
+    tracing::warn!("{}: {msg}", path.display());
+    warnings.push(msg);
+}
+
+/// Warnings about what screening cannot do on this file.
+fn screening_warnings(f: &mut Fits, h: &ExposureHeader, opts: &ReadOptions, warnings: &mut Vec<String>) -> Result<(), IoError> {
+    let path = f.path.clone();
+    match (h.mission, h.camera) {
+        (Mission::Xmm, Some(_)) => {
+            if opts.screen.hot_pixels && h.revolution.is_none() {
+                let why = match f.key("REVOLUT")? {
+                    Some(v) => format!("REVOLUT = {v} is not a number"),
+                    None => "no REVOLUT keyword".into(),
+                };
+                warn(&path, warnings, format!("{why}: the 4XMM hot pixels (valid by revolution) are not screened"));
+            }
+        }
+        (Mission::Other, _) => warn(
+            &path,
+            warnings,
+            format!("TELESCOP = {:?} is not a mission exod knows: no event screening, energies taken as PI in eV", h.telescope),
+        ),
+        (m, _) => warn(
+            &path,
+            warnings,
+            format!("no event screening for {} lists (grade/status cuts are the pipeline's): only undefined sky positions are removed", m.name()),
+        ),
+    }
+    Ok(())
+}
+
+/// An EPIC list whose RAW coordinates do not fit the camera INSTRUME names is refused (MOS
+/// data labelled EPN would get pn cuts).
+fn check_camera(path: &Path, cam: Option<EpicCamera>, s: &Screened) -> Result<(), IoError> {
+    let Some(cam) = cam else { return Ok(()) };
+    if s.off_camera == 0 {
+        return Ok(());
+    }
+    let (w, h) = cam.raw_max();
+    Err(invalid(
+        path,
+        format!(
+            "INSTRUME = {} but {} events lie outside its CCDs (RAWX ≤ {w}, RAWY ≤ {h}, CCDNR ≤ {}; largest seen RAWX {}, RAWY {}, CCDNR {}): the list is not from this camera",
+            cam.instrume(), s.off_camera, cam.n_ccd(), s.max_raw.0, s.max_raw.1, s.max_raw.2
+        ),
+    ))
+}
+
 /// Read and screen one event list.
 pub fn read(path: &Path, opts: &ReadOptions) -> Result<Exposure, IoError> {
     let (mut f, names, ev_name) = open_events(path)?;
@@ -566,33 +718,33 @@ pub fn read(path: &Path, opts: &ReadOptions) -> Result<Exposure, IoError> {
     if nrows == 0 {
         return Err(invalid(path, "the EVENTS table has no rows (zero events)"));
     }
+    let mut warnings = Vec::new();
     let (cols, x_n, y_n) = find_columns(&mut f, &header, &ev_name)?;
     let wcs = read_wcs(&mut f, x_n, y_n)?;
     let cam = header.camera;
+    screening_warnings(&mut f, &header, opts, &mut warnings)?;
     let flag_mask = match cam {
-        Some(c) => epic_flag_mask(&mut f, c)?,
+        Some(c) => epic_flag_mask(&mut f, c, &mut warnings)?,
         None => 0,
     };
     let (mut gti, mut gti_source) = match cam {
-        Some(c) => epic_gtis(&mut f, &names, c)?,
-        None => other_gtis(&mut f, &names, &header)?,
+        Some(c) => epic_gtis(&mut f, &names, c, &mut warnings)?,
+        None => other_gtis(&mut f, &names, &header, &mut warnings)?,
     };
     f.select(&ev_name, "a photon event list")?;
     let screen = cam.map(|c| {
-        if opts.screen.hot_pixels && header.revolution.is_none() {
-            tracing::warn!("{}: no REVOLUT: hot pixels are not screened", path.display());
-        }
         EpicScreen::new(&opts.screen, c, header.revolution, header.submode.as_deref(), flag_mask, &gti)
     });
     let s = read_events(&mut f, &cols, nrows, screen.as_ref())?;
     drop(screen);
+    check_camera(path, cam, &s)?;
     let is_xmm = cam.is_some();
     let screening = ScreenReport {
         n_read: nrows,
         removed: screening::EPIC_CRITERIA
             .iter()
             .zip(s.removed)
-            .filter(|(n, _)| is_xmm || **n == "NaN coordinates")
+            .filter(|(n, _)| is_xmm || **n == screening::EPIC_CRITERIA[screening::UNDEFINED_SKY])
             .map(|(n, r)| (n.to_string(), r))
             .collect(),
         n_kept: s.time.len(),
@@ -601,7 +753,7 @@ pub fn read(path: &Path, opts: &ReadOptions) -> Result<Exposure, IoError> {
     if gti.get(&0).map(|g| g.is_empty()).unwrap_or(false) {
         if let (Some(a), Some(b)) = (s.time.iter().copied().reduce(f64::min), s.time.iter().copied().reduce(f64::max)) {
             gti.insert(0, Gti::single(a, b));
-            tracing::warn!("{}: no GTI extension and no TSTART/TSTOP: GTI = span of the events", path.display());
+            warn(path, &mut warnings, "no GTI extension and no TSTART/TSTOP: GTI = span of the events".into());
             gti_source = "span of the events (no GTI extension, no TSTART/TSTOP)".into();
         }
     }
@@ -619,5 +771,6 @@ pub fn read(path: &Path, opts: &ReadOptions) -> Result<Exposure, IoError> {
         screening,
         energy_source: cols.energy_source.into(),
         gti_source,
+        warnings,
     })?)
 }

@@ -103,6 +103,11 @@ pub fn run(a: Args) -> Result<Outcome> {
     for l in &lists {
         l.instrument()?;
     }
+    let input_warnings: Vec<_> = lists
+        .iter()
+        .filter(|l| !l.warnings().is_empty())
+        .map(|l| serde_json::json!({"file": l.path(), "warnings": l.warnings()}))
+        .collect();
     let t_read = t0.elapsed().as_secs_f64();
     let sources = match &a.srclist {
         Some(s) => Some(srclist::read_sources(s)?),
@@ -143,7 +148,7 @@ pub fn run(a: Args) -> Result<Outcome> {
     let run_json = serde_json::json!({
         "software": format!("exod {}", env!("CARGO_PKG_VERSION")),
         "command": std::env::args().collect::<Vec<_>>(),
-        "inputs": {"event_files": a.files, "srclist": a.srclist},
+        "inputs": {"event_files": a.files, "srclist": a.srclist, "warnings": input_warnings},
         "parameters": p,
         "events_per_camera": ev.cameras().iter().map(|c| serde_json::json!({"camera": c.label, "events": c.n_events})).collect::<Vec<_>>(),
         "grid": {"nx": ev.grid().nx, "ny": ev.grid().ny, "cell_arcsec": ev.grid().cell_arcsec},

@@ -59,6 +59,7 @@ pub fn to_json(ev: &EventList) -> serde_json::Value {
         "pointing": {"ra": h.ra_pnt, "dec": h.dec_pnt, "pa": h.pa_pnt},
         "wcs": wcs,
         "energy_source": ev.energy_source(),
+        "warnings": ev.warnings(),
     })
 }
 
@@ -123,6 +124,9 @@ fn print_text(ev: &EventList) {
     }
     println!("  energies     {}", ev.energy_source());
     println!("  GTIs         {}", ev.gti_source());
+    for w in ev.warnings() {
+        println!("  warning      {w}");
+    }
     for (c, g) in ev.gti() {
         println!(
             "  GTI ccd {c:>2}   {:>9.1} s in {} interval(s)",
