@@ -4,8 +4,9 @@
 //!
 //! * `S(t)` ∈ {GTI, BTI}: the frame's class ([`crate::bti`]).
 //! * `L(x, t)` ∈ [0, 1]: the live fraction of the cell in the frame ([`crate::exposure_model`]).
-//! * `B_S(x)`: the background template of class S ([`crate::template`]). A BTI template with
-//!   fewer than `min_bti_counts` background counts falls back to the GTI template.
+//! * `B_S(x)`: the background template of class S ([`crate::template`]): counts and exposure
+//!   smoothed separately, adaptively, so that no covered cell is blind; BTI cells the BTI counts
+//!   cannot measure take the GTI shape.
 //! * `β(t) = b_t / Σ_{x∉M} L(x,t) B_S(x)`, `b_t` the counts outside the mask M in frame t.
 //! * `R(x)`: constant-source counts per full frame inside the mask, net of background, from all
 //!   frames with their live time (clipped at 0; 0 outside the mask).
@@ -19,7 +20,7 @@ use crate::gti_coverage::GtiCoverage;
 use crate::mask;
 use crate::observation::Observation;
 use crate::source::Source;
-use crate::template;
+use crate::template::{self, ClassData, TemplateParams, TemplateStats};
 
 /// Parameters of the expectation, with the paper's defaults.
 #[derive(Debug, Clone, serde::Serialize)]
@@ -28,8 +29,8 @@ pub struct ExpectationParams {
     pub bti_rate_per_camera: f64,
     /// Shortest window over which the flare-monitor rate is measured (s). Default 100.
     pub he_window: f64,
-    /// Fewer background counts than this in BTI frames: use the GTI template for them. Default 300.
-    pub min_bti_counts: f64,
+    /// Adaptive smoothing of the background templates (defaults: 10 counts, up to 8 cells).
+    pub template: TemplateParams,
     /// ln p threshold of the data-driven source mask (one-sided Poisson p < 2.87e-7: 5σ).
     pub mask_ln_p: f64,
 }
@@ -39,7 +40,7 @@ impl Default for ExpectationParams {
         ExpectationParams {
             bti_rate_per_camera: 0.5,
             he_window: 100.0,
-            min_bti_counts: 300.0,
+            template: TemplateParams::default(),
             mask_ln_p: (2.87e-7f64).ln(),
         }
     }
@@ -68,8 +69,8 @@ pub struct Expectation {
     pub mask: Vec<bool>,
     /// `L(x, t)`.
     pub model: ExposureModel,
-    /// Whether the BTI template fell back to the GTI one.
-    pub bti_template_from_gti: bool,
+    /// How many covered cells of the GTI (0) and BTI (1) templates used each smoothing rule.
+    pub template_stats: [TemplateStats; 2],
     /// Flare-monitor summed rate per frame (ct/s) and the threshold used.
     pub he_rate: Vec<f64>,
     /// Threshold of the flare-monitor rate per frame (ct/s).
@@ -134,21 +135,32 @@ pub fn build(
     for k in 0..frames.n {
         bsum[bti[k] as usize] += b[k];
     }
-    let bti_template_from_gti = bsum[1] < p.min_bti_counts;
-    if bti_template_from_gti && bti.iter().any(|&x| x) {
+    let (nx, ny) = (ev.grid().nx, ev.grid().ny);
+    let class = |s: usize| {
+        let bti = &bti;
+        move |k: usize| bti[k] as usize == s
+    };
+    let (in_gti, in_bti) = (class(0), class(1));
+    let gti_data = ClassData { img: &img[0], b: &b, in_class: &in_gti, bsum: bsum[0] };
+    let (gti_tpl, gti_st) =
+        template::background_template(&model, &gti_data, &mask, nx, ny, None, &p.template);
+    let bti_data = ClassData { img: &img[1], b: &b, in_class: &in_bti, bsum: bsum[1] };
+    let (bti_tpl, bti_st) = template::background_template(
+        &model,
+        &bti_data,
+        &mask,
+        nx,
+        ny,
+        Some(&gti_tpl),
+        &p.template,
+    );
+    if bti.iter().any(|&x| x) && bti_st.fallback > 0 {
         tracing::debug!(
             bti_counts = bsum[1],
-            min = p.min_bti_counts,
-            "BTI template: too few counts, using the GTI template"
+            cells_from_gti = bti_st.fallback,
+            "BTI template: cells without enough BTI counts take the GTI shape"
         );
     }
-    let (nx, ny) = (ev.grid().nx, ev.grid().ny);
-    let gti_tpl = template::background_template(&model, &img[0], &b, &bti, 0, bsum[0], &mask, nx, ny);
-    let bti_tpl = if bti_template_from_gti {
-        gti_tpl.clone()
-    } else {
-        template::background_template(&model, &img[1], &b, &bti, 1, bsum[1], &mask, nx, ny)
-    };
     let mut ex = Expectation {
         frames,
         nx,
@@ -160,7 +172,7 @@ pub fn build(
         src: vec![],
         mask,
         model,
-        bti_template_from_gti,
+        template_stats: [gti_st, bti_st],
         he_rate: rate,
         he_threshold: threshold,
     };

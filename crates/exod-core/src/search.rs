@@ -194,8 +194,12 @@ pub struct RunStats {
     pub n_detections: usize,
     /// Sky cells in the band's source mask (covered cells only).
     pub n_masked_cells: usize,
-    /// The BTI template fell back to the GTI one (too few BTI background counts).
-    pub bti_template_from_gti: bool,
+    /// Covered cells of the GTI (0) and BTI (1) templates per smoothing rule (local 3×3, wide
+    /// window, fallback), see [`crate::template`].
+    pub template_cells: [crate::template::TemplateStats; 2],
+    /// Fraction of the covered cells where μ = 0 in a frame class that occurs (a peak could never
+    /// be found there): 0 unless the band has no counts at all.
+    pub blind_cell_fraction: f64,
     /// Wall-clock time of the run (s).
     pub seconds: f64,
 }
@@ -287,7 +291,8 @@ fn run_one(r: &RunInput) -> RunOutput {
         n_flagged_cells: d.flags.len(),
         n_detections: detections.len(),
         n_masked_cells: ex.mask.iter().filter(|&&m| m).count(),
-        bti_template_from_gti: ex.bti_template_from_gti,
+        template_cells: ex.template_stats,
+        blind_cell_fraction: blind_fraction(&ex),
         seconds: t_run.elapsed().as_secs_f64(),
     };
     tracing::debug!(
@@ -305,6 +310,20 @@ fn run_one(r: &RunInput) -> RunOutput {
         stats,
         expectation: ex,
     }
+}
+
+/// Fraction of covered cells with μ ≡ 0 (template and constant source 0) in a class with frames.
+fn blind_fraction(ex: &Expectation) -> f64 {
+    let covered = ex.covered();
+    let n_cov = covered.iter().filter(|&&c| c).count();
+    if n_cov == 0 {
+        return 0.0;
+    }
+    let classes: Vec<usize> = (0..2).filter(|&s| ex.bti.iter().any(|&b| b as usize == s)).collect();
+    let blind = (0..covered.len())
+        .filter(|&c| covered[c] && ex.src[c] <= 0.0 && classes.iter().any(|&s| ex.template[s][c] <= 0.0))
+        .count();
+    blind as f64 / n_cov as f64
 }
 
 /// The band events of every flagged cell, for light curves and eclipse centroids.

@@ -52,6 +52,7 @@ fn flare_components(cfg: &SimConfig, rng: &mut ChaCha8Rng) -> Vec<Flare> {
         Flares::None => return vec![],
         Flares::Mild => (2, 30.0, 600.0),
         Flares::Strong => (5, 60.0, 1500.0),
+        Flares::Brief => (1, 40.0, 60.0),
     };
     (0..n)
         .map(|k| {

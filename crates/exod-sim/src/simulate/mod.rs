@@ -109,6 +109,9 @@ pub enum Flares {
     Mild,
     /// Five flares peaking around 60 ct/s (pn), σ around 1500 s.
     Strong,
+    /// One brief flare peaking around 40 ct/s (pn), σ around 60 s: a BTI of a few 100-s windows
+    /// with few counts (the case where a BTI template is sparse).
+    Brief,
 }
 
 impl std::str::FromStr for Flares {
@@ -118,7 +121,8 @@ impl std::str::FromStr for Flares {
             "none" => Ok(Flares::None),
             "mild" => Ok(Flares::Mild),
             "strong" => Ok(Flares::Strong),
-            _ => Err(format!("flares must be none, mild or strong, not {s:?}")),
+            "brief" => Ok(Flares::Brief),
+            _ => Err(format!("flares must be none, mild, strong or brief, not {s:?}")),
         }
     }
 }
