@@ -35,7 +35,7 @@ use crate::measure::{self, RegionCurve};
 use crate::observation::Observation;
 use crate::regions;
 use crate::source::Source;
-use crate::stats::{Boundaries, Rule, Thresholds};
+use crate::stats::{decision_sigma, Boundaries, Rule, Thresholds};
 
 /// Parameters of a search, each with the paper's default.
 #[derive(Debug, Clone, serde::Serialize)]
@@ -106,14 +106,18 @@ pub struct Detection {
     pub t_start: f64,
     /// End of the last flagged frame (s).
     pub t_stop: f64,
-    /// Observed counts of the region (summed over its cells) in the most significant frame (ct).
-    pub n: u64,
-    /// Expected counts μ of the region in that frame (ct, paper §2.5).
-    pub mu: f64,
-    /// log10 of B_peak or B_eclipse (paper eqs. 6–7) of `n` given `mu`.
-    pub log10_b: f64,
-    /// σ-equivalent of `log10_b` (paper eqs. 8–10).
+    /// The largest [`crate::stats::decision_sigma`] of the region's flagged (cell, frame)s: the
+    /// statistic the search's `sigma` threshold applies to (for the EXOD2 rule, that of N − 1
+    /// counts), so a cut `sigma ≥ 5` on a 3σ run keeps the detections a 5σ run makes.
     pub sigma: f64,
+    /// Observed counts of the region (summed over its cells) in its most significant frame (ct).
+    pub region_n: u64,
+    /// Expected counts μ of the region in that frame (ct, paper §2.5).
+    pub region_mu: f64,
+    /// log10 of B_peak or B_eclipse (paper eqs. 6–7) of `region_n` given `region_mu`.
+    pub region_log10_b: f64,
+    /// σ-equivalent of `region_log10_b`.
+    pub region_sigma: f64,
     /// 16 % quantile of the transient amplitude (ct, paper eqs. 11–12); NaN if not solvable.
     pub amp_p16: f64,
     /// Median transient amplitude (ct); NaN if not solvable.
@@ -398,10 +402,17 @@ fn measure_region(
         t_peak_stop: frames.start(sig.frame + 1),
         t_start: frames.start(fr[0] as usize),
         t_stop: frames.start(*fr.last().expect("a region has a frame") as usize + 1),
-        n: sig.n,
-        mu: sig.mu,
-        log10_b: sig.log10_b,
-        sigma: sig.sigma,
+        sigma: members
+            .iter()
+            .map(|&j| {
+                let f = &flags[j];
+                decision_sigma(r.params.rule, f.n as u64, f.mu, kind == Kind::Peak)
+            })
+            .fold(f64::NEG_INFINITY, f64::max),
+        region_n: sig.n,
+        region_mu: sig.mu,
+        region_log10_b: sig.log10_b,
+        region_sigma: sig.sigma,
         amp_p16: sig.amplitude.p16,
         amp_p50: sig.amplitude.p50,
         amp_p84: sig.amplitude.p84,

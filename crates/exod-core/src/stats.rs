@@ -387,6 +387,40 @@ pub enum Rule {
     Exod2Parity,
 }
 
+/// The σ-equivalent of the statistic `rule` thresholds for `n` counts given μ, so that
+/// `decision_sigma(rule, n, μ, kind) ≥ s` exactly when `rule` at `s` σ flags the (cell, frame):
+/// * `Exact`: the σ-equivalent of `log10 B(n, μ)` (eqs. 6–10);
+/// * `Exod2Parity`, μ ≤ 1000: peaks are thresholded on `n − 1` counts, eclipses on `n`;
+/// * `Exod2Parity`, μ > 1000: the Gaussian σ of eq. 8 at `n − 1` (peaks) or `n + 1` (eclipses),
+///   the integer rounding of `N > ⌈N+⌉`, `N < ⌊N−⌋`.
+pub fn decision_sigma(rule: Rule, n: u64, mu: f64, peak: bool) -> f64 {
+    let exact = |n: u64| {
+        if peak {
+            sigma_equivalent_peak(log10_b_peak(n, mu))
+        } else {
+            sigma_equivalent_eclipse(log10_b_eclipse(n, mu))
+        }
+    };
+    match rule {
+        Rule::Exact => exact(n),
+        Rule::Exod2Parity if mu > MU_CALIBRATION => {
+            if peak {
+                gaussian_sigma(n as f64 - 1.0, mu)
+            } else {
+                -gaussian_sigma(n as f64 + 1.0, mu)
+            }
+        }
+        Rule::Exod2Parity if peak => {
+            if n == 0 {
+                f64::NEG_INFINITY
+            } else {
+                exact(n - 1)
+            }
+        }
+        Rule::Exod2Parity => exact(n),
+    }
+}
+
 /// Exact integer decision boundaries for one threshold pair: per count N, the largest μ at which
 /// N is a peak and the smallest μ at which N is an eclipse. A decision is then one comparison,
 /// identical to evaluating the Bayes factor (up to the last floating-point bit of the root).

@@ -421,3 +421,30 @@ fn invalid_expectations_never_flag_and_never_panic() {
         assert!(log10_b_peak(5, mu).is_nan());
     }
 }
+
+/// `decision_sigma ≥ s` exactly when the rule flags the cell at s σ, for both rules, below and
+/// above μ = 1000 (where the EXOD2 rule switches to eq. 8's Gaussian counts).
+#[test]
+fn decision_sigma_is_the_inverse_of_each_rule() {
+    use exod_core::stats::decision_sigma;
+    for rule in [Rule::Exact, Rule::Exod2Parity] {
+        for s in [3.0, 4.0, 5.0] {
+            let b = Boundaries::new(Thresholds::for_sigma(s).unwrap(), rule, 64);
+            for mu in [0.01, 0.3, 2.0, 40.0, 999.0, 1000.5, 5000.0, 20000.0] {
+                let lo = (mu - 8.0 * (mu as f64).sqrt() - 10.0).max(0.0) as u64;
+                let hi = (mu + 8.0 * (mu as f64).sqrt() + 30.0) as u64;
+                for n in lo..hi {
+                    let ds_p = decision_sigma(rule, n, mu, true);
+                    let ds_e = decision_sigma(rule, n, mu, false);
+                    // skip values within rounding of the threshold itself
+                    if (ds_p - s).abs() > 1e-9 {
+                        assert_eq!(ds_p >= s, b.is_peak(n, mu), "{rule:?} {s}σ peak n={n} μ={mu}: {ds_p}");
+                    }
+                    if (ds_e - s).abs() > 1e-9 {
+                        assert_eq!(ds_e >= s, b.is_eclipse(n, mu), "{rule:?} {s}σ eclipse n={n} μ={mu}: {ds_e}");
+                    }
+                }
+            }
+        }
+    }
+}

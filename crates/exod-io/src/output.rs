@@ -112,34 +112,40 @@ fn fields(dets: &[Detection]) -> Vec<Field> {
         f("T_STOP", "s", "end of the last flagged frame", &|d| {
             d.t_stop
         }),
-        i(
-            "N",
-            "ct",
-            "observed counts of the region in the most significant frame",
-            &|d| d.n as i64,
-        ),
-        f(
-            "MU",
-            "ct",
-            "expected counts of the region in that frame",
-            &|d| d.mu,
-        ),
-        f(
-            "LOG10_B",
-            "",
-            "log10 Bayes factor (B_peak or B_eclipse) of N given MU",
-            &|d| d.log10_b,
-        ),
         f(
             "SIGMA",
             "",
-            "sigma-equivalent of LOG10_B (paper eqs. 8-10)",
+            "sigma-equivalent (paper eqs. 8-10) of the most significant flagged cell: the statistic the run's --sigma applies to",
             &|d| d.sigma,
+        ),
+        i(
+            "REGION_N",
+            "ct",
+            "observed counts summed over the region's cells in its most significant frame",
+            &|d| d.region_n as i64,
+        ),
+        f(
+            "REGION_MU",
+            "ct",
+            "expected counts summed over the region's cells in that frame",
+            &|d| d.region_mu,
+        ),
+        f(
+            "REGION_LOG10_B",
+            "",
+            "log10 Bayes factor (B_peak or B_eclipse) of REGION_N given REGION_MU",
+            &|d| d.region_log10_b,
+        ),
+        f(
+            "REGION_SIGMA",
+            "",
+            "sigma-equivalent of REGION_LOG10_B",
+            &|d| d.region_sigma,
         ),
         f(
             "AMP_P16",
             "ct",
-            "16% quantile of the transient amplitude (eqs. 11-12)",
+            "16% quantile of the transient amplitude of the region sum (eqs. 11-12)",
             &|d| d.amp_p16,
         ),
         f("AMP_P50", "ct", "median transient amplitude", &|d| {
@@ -154,7 +160,7 @@ fn fields(dets: &[Detection]) -> Vec<Field> {
         i(
             "CELL_N",
             "ct",
-            "counts of the single most significant cell",
+            "counts of the most significant flagged (cell, frame); its frame may differ from the region's",
             &|d| d.cell_n as i64,
         ),
         f("CELL_MU", "ct", "expected counts of that cell", &|d| {

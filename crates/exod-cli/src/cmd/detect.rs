@@ -179,7 +179,7 @@ fn write_text(path: &Path, text: &str) -> Result<()> {
 pub fn print_table(res: &SearchResult) {
     println!(
         "{:<34} {:<8} {:>7} {:>5} {:>10} {:>10} {:>6} {:>5} {:>8} {:>6} {:>4}",
-        "name", "kind", "band", "tbin", "ra", "dec", "err\"", "N", "mu", "sigma", "BTI"
+        "name", "kind", "band", "tbin", "ra", "dec", "err\"", "N_reg", "mu_reg", "sigma", "BTI"
     );
     for d in &res.detections {
         println!(
@@ -191,8 +191,8 @@ pub fn print_table(res: &SearchResult) {
             d.ra,
             d.dec,
             d.pos_err,
-            d.n,
-            d.mu,
+            d.region_n,
+            d.region_mu,
             d.sigma,
             if d.bti { "yes" } else { "" }
         );
