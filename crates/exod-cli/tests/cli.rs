@@ -272,3 +272,77 @@ fn core_crate_depends_on_no_io_plotting_or_rand() {
         assert!(!names.contains(banned), "exod-core depends on {banned}: {names:?}");
     }
 }
+
+/// The Python with astropy that scripts/test.sh prepares (EXOD_PYTHON), or None.
+fn astropy_python() -> Option<String> {
+    let py = std::env::var("EXOD_PYTHON").unwrap_or_else(|_| "python3".into());
+    let ok = Command::new(&py)
+        .args(["-c", "import astropy"])
+        .output()
+        .map(|o| o.status.success())
+        .unwrap_or(false);
+    if !ok && std::env::var_os("CI").is_some() {
+        panic!("CI: astropy is required (scripts/test.sh installs it); {py} has none");
+    }
+    ok.then_some(py)
+}
+
+/// The detection tables read back by astropy (an independent reader): ECSV types and units,
+/// FITS verification, the same values in both.
+#[test]
+fn detection_outputs_read_back_with_astropy() {
+    let Some(py) = astropy_python() else {
+        eprintln!("astropy not available: run the tests through scripts/test.sh");
+        return;
+    };
+    let d = tempfile::tempdir().unwrap();
+    let sim = d.path().join("sim");
+    let o = exod(&["simulate", "--seed", "3", "--exposure", "20000", "--bursts", "4", "--burst-counts", "40", "--out", sim.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let mut args: Vec<String> = vec!["detect".into()];
+    for e in std::fs::read_dir(&sim).unwrap() {
+        let p = e.unwrap().path();
+        if p.to_string_lossy().contains("EVLI") {
+            args.push(p.display().to_string());
+        }
+    }
+    let out = d.path().join("det");
+    args.extend(["--no-plots".into(), "--out".into(), out.display().to_string()]);
+    let o = exod(&args.iter().map(|s| s.as_str()).collect::<Vec<_>>());
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../scripts/check_outputs_astropy.py");
+    let o = Command::new(py).arg(script).arg(&out).output().unwrap();
+    assert!(o.status.success(), "astropy: {}", String::from_utf8_lossy(&o.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert!(v["rows"].as_u64().unwrap() >= 4, "{v}");
+}
+
+/// An unsupported exposure (timing mode) among the inputs is skipped with a warning naming it;
+/// the others are searched.
+#[test]
+fn detect_skips_unsupported_exposures_and_searches_the_rest() {
+    let d = tempfile::tempdir().unwrap();
+    let good = real("xga_0201903501/mos1_exp1_clean_evts.fits");
+    let timing = d.path().join("timing.fits");
+    {
+        use std::io::Read;
+        let mut bytes = Vec::new();
+        flate2::read::GzDecoder::new(std::fs::File::open(real("xga_0201903501/mos2_exp1_clean_evts.fits")).unwrap())
+            .read_to_end(&mut bytes)
+            .unwrap();
+        std::fs::write(&timing, bytes).unwrap();
+        let mut f = fitsio::FitsFile::edit(&timing).unwrap();
+        f.hdu("EVENTS").unwrap();
+        let (k, v) = (std::ffi::CString::new("DATAMODE").unwrap(), std::ffi::CString::new("TIMING").unwrap());
+        let mut status = 0;
+        unsafe { fitsio::sys::ffukys(f.as_raw(), k.as_ptr(), v.as_ptr(), std::ptr::null(), &mut status) };
+        assert_eq!(status, 0);
+    }
+    let out = d.path().join("o");
+    let o = exod(&["detect", good.to_str().unwrap(), timing.to_str().unwrap(), "--no-plots", "--out", out.to_str().unwrap()]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(o.status.success(), "{err}");
+    assert!(err.contains("skipping") && err.contains("timing.fits") && err.contains("DATAMODE"), "{err}");
+    let run: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(out.join("run.json")).unwrap()).unwrap();
+    assert_eq!(run["events_per_camera"].as_array().unwrap().len(), 1);
+}

@@ -27,15 +27,14 @@ pub struct QualityFlags {
 
 /// The flags of a region of `kind` whose most significant frame is `best`.
 pub fn quality(kind: Kind, curve: &RegionCurve, best: usize) -> QualityFlags {
-    let nf = curve.n.len();
-    let last_live = (0..nf).rev().find(|&k| curve.live[k] > 0.0).unwrap_or(nf - 1);
-    let n = &curve.n;
+    let nf = curve.n_frames;
+    let n = |k: usize| curve.n_at(k);
     QualityFlags {
         isolated: kind == Kind::Peak
-            && (best == 0 || n[best - 1] == 0)
-            && (best + 1 >= nf || n[best + 1] == 0),
-        last_bin: best == last_live,
-        lt5_max: n.iter().copied().max().unwrap_or(0) < 5,
+            && (best == 0 || n(best - 1) == 0)
+            && (best + 1 >= nf || n(best + 1) == 0),
+        last_bin: best == curve.last_live,
+        lt5_max: curve.max_n < 5,
     }
 }
 
@@ -45,9 +44,13 @@ mod tests {
 
     fn curve(n: &[u32], live: &[f32]) -> RegionCurve {
         RegionCurve {
+            first: 0,
             n: n.to_vec(),
             mu: vec![0.1; n.len()],
             live: live.to_vec(),
+            max_n: n.iter().copied().max().unwrap_or(0),
+            last_live: (0..n.len()).rev().find(|&k| live[k] > 0.0).unwrap_or(n.len() - 1),
+            n_frames: n.len(),
         }
     }
 

@@ -18,30 +18,59 @@ use crate::grid::Frames;
 use crate::observation::Observation;
 use crate::stats;
 
-/// Counts, μ and live fraction per frame of a region.
+/// Counts, μ and live fraction per frame of a region, over a window of frames.
 #[derive(Debug, Clone)]
 pub struct RegionCurve {
-    /// Observed counts per frame.
+    /// Index of the window's first frame.
+    pub first: usize,
+    /// Observed counts per frame of the window.
     pub n: Vec<u32>,
-    /// Expected counts per frame.
+    /// Expected counts per frame of the window.
     pub mu: Vec<f64>,
-    /// Mean live fraction of the region cells per frame.
+    /// Mean live fraction of the region cells per frame of the window.
     pub live: Vec<f32>,
+    /// Largest count in any frame of the observation.
+    pub max_n: u32,
+    /// Last frame of the observation in which a region cell is live.
+    pub last_live: usize,
+    /// Number of frames of the observation.
+    pub n_frames: usize,
 }
 
-/// The light curve over the region `cells` (sorted), from the events of each cell.
+impl RegionCurve {
+    /// Counts in frame `k` of the run (0 outside the window).
+    pub fn n_at(&self, k: usize) -> u32 {
+        k.checked_sub(self.first)
+            .and_then(|i| self.n.get(i))
+            .copied()
+            .unwrap_or(0)
+    }
+
+    /// μ in frame `k` of the run (`k` inside the window).
+    pub fn mu_at(&self, k: usize) -> f64 {
+        self.mu[k - self.first]
+    }
+}
+
+/// The light curve over the region `cells` (sorted), from the events of each cell, over the
+/// frames `window`; counts are also scanned over the whole run for `max_n`.
 pub fn region_curve(
     ev: &Observation,
     ex: &Expectation,
     cells: &[u32],
     cell_events: &HashMap<u32, Vec<u32>>,
+    window: std::ops::Range<usize>,
 ) -> RegionCurve {
     let frames = &ex.frames;
-    let mut n = vec![0u32; frames.n];
+    let mut n = vec![0u32; window.len()];
+    let mut all = HashMap::<usize, u32>::new();
     for c in cells {
         for &e in &cell_events[c] {
             if let Some(k) = frames.of(ev.time()[e as usize]) {
-                n[k] += 1;
+                *all.entry(k).or_default() += 1;
+                if window.contains(&k) {
+                    n[k - window.start] += 1;
+                }
             }
         }
     }
@@ -56,7 +85,15 @@ pub fn region_curve(
     let sum_t = [0, 1].map(|s| cov_cells.iter().map(|&c| ex.template[s][c]).sum::<f64>());
     let sum_r: f64 = cov_cells.iter().map(|&c| ex.src[c]).sum();
     let cov_frac = cov_cells.len() as f64 / cells.len() as f64;
-    let mu: Vec<f64> = (0..frames.n)
+    let live_at = |k: usize| -> f64 {
+        if nominal[k] {
+            cov_frac
+        } else {
+            cells.iter().map(|&c| ex.live(c as usize, k)).sum::<f64>() / cells.len() as f64
+        }
+    };
+    let mu: Vec<f64> = window
+        .clone()
         .map(|k| {
             if nominal[k] {
                 sum_t[ex.bti[k] as usize] * ex.beta[k] + sum_r
@@ -65,17 +102,20 @@ pub fn region_curve(
             }
         })
         .collect();
-    let live: Vec<f32> = (0..frames.n)
-        .map(|k| {
-            let l: f64 = if nominal[k] {
-                cov_frac
-            } else {
-                cells.iter().map(|&c| ex.live(c as usize, k)).sum::<f64>() / cells.len() as f64
-            };
-            l as f32
-        })
-        .collect();
-    RegionCurve { n, mu, live }
+    let live: Vec<f32> = window.clone().map(|k| live_at(k) as f32).collect();
+    let last_live = (0..frames.n)
+        .rev()
+        .find(|&k| live_at(k) as f32 > 0.0)
+        .unwrap_or(frames.n - 1);
+    RegionCurve {
+        first: window.start,
+        n,
+        mu,
+        live,
+        max_n: all.values().copied().max().unwrap_or(0),
+        last_live,
+        n_frames: frames.n,
+    }
 }
 
 /// The significance of a region in its most significant frame.
@@ -99,14 +139,14 @@ pub struct Significance {
 /// (ties: the earlier frame).
 pub fn significance(kind: Kind, curve: &RegionCurve, flagged: &[u32]) -> Significance {
     let score = |k: usize| match kind {
-        Kind::Peak => stats::log10_b_peak(curve.n[k] as u64, curve.mu[k]),
-        Kind::Eclipse => stats::log10_b_eclipse(curve.n[k] as u64, curve.mu[k]),
+        Kind::Peak => stats::log10_b_peak(curve.n_at(k) as u64, curve.mu_at(k)),
+        Kind::Eclipse => stats::log10_b_eclipse(curve.n_at(k) as u64, curve.mu_at(k)),
     };
     let kbest = *flagged
         .iter()
         .max_by(|&&a, &&b| score(a as usize).total_cmp(&score(b as usize)).then(b.cmp(&a)))
         .expect("a region has a flagged frame") as usize;
-    let (n, mu) = (curve.n[kbest] as u64, curve.mu[kbest]);
+    let (n, mu) = (curve.n_at(kbest) as u64, curve.mu_at(kbest));
     let lb = score(kbest);
     let (sigma, amp) = match kind {
         Kind::Peak => (stats::sigma_equivalent_peak(lb), stats::peak_amplitude(n, mu)),

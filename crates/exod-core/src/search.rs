@@ -53,6 +53,10 @@ pub struct DetectParams {
     pub rule: Rule,
     /// Parameters of the expected counts μ (BTIs, source mask, templates; paper §2.5).
     pub expectation: ExpectationParams,
+    /// Frames kept on each side of a detection's flagged frames in its stored light curve
+    /// (default 100: ±500 s at 5 s, ±20 ks at 200 s); `None` keeps the whole observation (memory
+    /// and `lightcurves.fits` then grow as detections × frames).
+    pub lightcurve_window: Option<usize>,
 }
 
 impl Default for DetectParams {
@@ -67,6 +71,7 @@ impl Default for DetectParams {
             sigma: 3.0,
             rule: Rule::Exod2Parity,
             expectation: ExpectationParams::default(),
+            lightcurve_window: Some(100),
         }
     }
 }
@@ -159,8 +164,10 @@ pub struct Detection {
 pub struct LightCurve {
     /// The [`Detection::detid`] it belongs to.
     pub detid: String,
-    /// Start of frame 0 (s, event TIME system).
+    /// Start of the curve's first bin (s, event TIME system).
     pub t0: f64,
+    /// Index of the curve's first bin among the run's frames.
+    pub first_frame: usize,
     /// Bin length (s); bin k is `[t0 + k·tbin, t0 + (k+1)·tbin)`.
     pub tbin: f64,
     /// Observed counts per frame, summed over the region's cells (ct).
@@ -374,7 +381,12 @@ fn measure_region(
         .iter()
         .max_by(|&&a, &&b| flags[a].log10_b.total_cmp(&flags[b].log10_b).then(b.cmp(&a)))
         .expect("a region has a flag");
-    let curve = measure::region_curve(ev, ex, &cells, cell_events);
+    let window = match r.params.lightcurve_window {
+        Some(w) => fr[0].saturating_sub(w as u32) as usize
+            ..(*fr.last().expect("a region has a frame") as usize + 1 + w).min(frames.n),
+        None => 0..frames.n,
+    };
+    let curve = measure::region_curve(ev, ex, &cells, cell_events, window);
     let sig = measure::significance(kind, &curve, &fr);
     let flagged: Vec<usize> = fr.iter().map(|&k| k as usize).collect();
     let pos = measure::centroid(ev, frames, r.in_band, &cells, &flagged, kind, cell_events);
@@ -429,14 +441,17 @@ fn measure_region(
         flag_crowded: false,
         cells,
     };
-    let RegionCurve { n, mu, live } = curve;
+    let RegionCurve {
+        first, n, mu, live, ..
+    } = curve;
     let lc = LightCurve {
         detid,
-        t0: frames.t0,
+        t0: frames.start(first),
+        first_frame: first,
         tbin: r.tbin,
+        bti: ex.bti[first..first + n.len()].to_vec(),
         n,
         mu,
-        bti: ex.bti.clone(),
         live,
     };
     (det, lc)
@@ -453,7 +468,7 @@ pub fn search(
     let thresholds = Thresholds::for_sigma(params.sigma)?;
     // counts beyond the table are decided by direct evaluation (rare: bright cells at long t_bin)
     let bounds = Boundaries::new(thresholds, params.rule, 128);
-    tracing::info!(
+    tracing::debug!(
         events = ev.len(),
         runs = params.bands.len() * params.tbins.len(),
         sigma = params.sigma,

@@ -224,6 +224,30 @@ fn write_fits_table(
     flds: &[Field],
     keys: &[(&str, String)],
 ) -> Result<(), fitsio::errors::Error> {
+    let (mut f, hdu) = create_fits_table(tmp, extname, flds, keys)?;
+    for fl in flds {
+        match &fl.data {
+            Col::F(v) => hdu.write_col(&mut f, fl.name, v)?,
+            Col::I(v) => hdu.write_col(&mut f, fl.name, v)?,
+            Col::S(v, _) => hdu.write_col(&mut f, fl.name, v)?,
+            Col::B(v) => hdu.write_col(
+                &mut f,
+                fl.name,
+                &v.iter().map(|&b| b as u8).collect::<Vec<u8>>(),
+            )?,
+        };
+    }
+    Ok(())
+}
+
+/// A binary table with the columns of `flds` (their data is not written), units, descriptions
+/// and keywords.
+fn create_fits_table(
+    tmp: &Path,
+    extname: &str,
+    flds: &[Field],
+    keys: &[(&str, String)],
+) -> Result<(fitsio::FitsFile, fitsio::hdu::FitsHdu), fitsio::errors::Error> {
     let mut f = fitsio::FitsFile::create(tmp).open()?;
     let descs: Vec<_> = flds
         .iter()
@@ -239,18 +263,6 @@ fn write_fits_table(
         })
         .collect::<Result<_, _>>()?;
     let hdu = f.create_table(extname, &descs)?;
-    for fl in flds {
-        match &fl.data {
-            Col::F(v) => hdu.write_col(&mut f, fl.name, v)?,
-            Col::I(v) => hdu.write_col(&mut f, fl.name, v)?,
-            Col::S(v, _) => hdu.write_col(&mut f, fl.name, v)?,
-            Col::B(v) => hdu.write_col(
-                &mut f,
-                fl.name,
-                &v.iter().map(|&b| b as u8).collect::<Vec<u8>>(),
-            )?,
-        };
-    }
     for (k, fl) in flds.iter().enumerate() {
         if !fl.unit.is_empty() {
             hdu.write_key(&mut f, &format!("TUNIT{}", k + 1), fl.unit)?;
@@ -259,6 +271,27 @@ fn write_fits_table(
     }
     for (k, v) in keys {
         hdu.write_key(&mut f, k, v.as_str())?;
+    }
+    Ok((f, hdu))
+}
+
+/// Write the numeric columns of `flds` at rows `offset..` of an open table.
+fn write_rows(
+    f: &mut fitsio::FitsFile,
+    hdu: &fitsio::hdu::FitsHdu,
+    flds: &[Field],
+    offset: usize,
+) -> Result<(), fitsio::errors::Error> {
+    for fl in flds {
+        match &fl.data {
+            Col::F(v) => hdu.write_col_range(f, fl.name, v, &(offset..offset + v.len()))?,
+            Col::I(v) => hdu.write_col_range(f, fl.name, v, &(offset..offset + v.len()))?,
+            Col::B(v) => {
+                let b: Vec<u8> = v.iter().map(|&b| b as u8).collect();
+                hdu.write_col_range(f, fl.name, &b, &(offset..offset + b.len()))?
+            }
+            Col::S(..) => unreachable!("light-curve tables have no string column"),
+        };
     }
     Ok(())
 }
@@ -291,8 +324,7 @@ pub fn write_all(
     let p_ecsv = out.join("detections.ecsv");
     write_ecsv(&p_ecsv, &flds, res.detections.len(), meta)?;
     let p_lc = out.join("lightcurves.fits");
-    let lc_fields = lightcurve_fields(res);
-    atomic_fits(&p_lc, |tmp| write_fits_table(tmp, "LIGHTCURVES", &lc_fields, meta))?;
+    atomic_fits(&p_lc, |tmp| write_lightcurves(tmp, res, meta))?;
     let p_reg = out.join("regions.reg");
     write_regions(&p_reg, &res.detections)?;
     Ok(vec![p_fits, p_ecsv, p_lc, p_reg])
@@ -327,10 +359,8 @@ fn write_ecsv(p: &Path, flds: &[Field], n_rows: usize, meta: &[(&str, String)]) 
     ecsv::write(p, &cols, &rows, meta).map_err(|e| rerr(p, e))
 }
 
-/// The light curves as one table, rows of (DET, TIME, N, MU, BTI, LIVE); DET is the 1-based row
-/// of the detection in detections.fits, whose DETID names it.
-fn lightcurve_fields(res: &SearchResult) -> Vec<Field> {
-    let lcs = &res.lightcurves;
+/// The light-curve table's columns for the curves `lcs`, the first being detection `det0`.
+fn lightcurve_fields(lcs: &[exod_core::search::LightCurve], det0: usize) -> Vec<Field> {
     let total: usize = lcs.iter().map(|l| l.n.len()).sum();
     let mut det = Vec::with_capacity(total);
     let mut time = Vec::with_capacity(total);
@@ -340,7 +370,7 @@ fn lightcurve_fields(res: &SearchResult) -> Vec<Field> {
     let mut live = Vec::with_capacity(total);
     for (row, l) in lcs.iter().enumerate() {
         for k in 0..l.n.len() {
-            det.push(row as i64 + 1);
+            det.push((det0 + row) as i64 + 1);
             time.push(l.t0 + k as f64 * l.tbin);
             n.push(l.n[k] as i64);
             mu.push(l.mu[k]);
@@ -357,6 +387,20 @@ fn lightcurve_fields(res: &SearchResult) -> Vec<Field> {
         field("BTI", "", "frame in a bad (flaring) time interval", Col::B(bti)),
         field("LIVE", "", "mean live fraction of the region cells in the frame", Col::F(live)),
     ]
+}
+
+/// The light curves as one table, rows of (DET, TIME, N, MU, BTI, LIVE); DET is the 1-based row
+/// of the detection in detections.fits, whose DETID names it. Written as a stream, 64 curves at
+/// a time, so memory does not grow with the table.
+fn write_lightcurves(tmp: &Path, res: &SearchResult, meta: &[(&str, String)]) -> Result<(), fitsio::errors::Error> {
+    let (mut f, hdu) = create_fits_table(tmp, "LIGHTCURVES", &lightcurve_fields(&[], 0), meta)?;
+    let mut offset = 0;
+    for (c, chunk) in res.lightcurves.chunks(64).enumerate() {
+        let flds = lightcurve_fields(chunk, c * 64);
+        write_rows(&mut f, &hdu, &flds, offset)?;
+        offset += chunk.iter().map(|l| l.n.len()).sum::<usize>();
+    }
+    Ok(())
 }
 
 /// DS9 regions (fk5): a circle per detection, red for peaks, cyan for eclipses.

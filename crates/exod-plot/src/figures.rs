@@ -51,7 +51,10 @@ pub fn write_plots(
     written.push(p);
     for (d, l) in res.detections.iter().zip(&res.lightcurves) {
         let p = out.join(format!("lc_{}.png", d.detid));
-        let t: Vec<f64> = (0..l.n.len()).map(|k| k as f64 * l.tbin).collect();
+        // seconds since the start of the run's frames
+        let t: Vec<f64> = (0..l.n.len())
+            .map(|k| (l.first_frame + k) as f64 * l.tbin)
+            .collect();
         let n: Vec<f64> = l.n.iter().map(|&v| v as f64).collect();
         lightcurve_png(
             &p,
@@ -60,7 +63,7 @@ pub fn write_plots(
             &n,
             &l.mu,
             &l.bti,
-            Some(d.frame),
+            d.frame.checked_sub(l.first_frame),
             &format!(
                 "{} — {} {:.1}σ, {} keV, {} s bins",
                 d.name,

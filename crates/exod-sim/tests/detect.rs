@@ -50,10 +50,11 @@ fn burst_obs(seed: u64, dir: &Path) -> SimOutput {
 }
 
 #[test]
-fn every_burst_of_30_counts_in_one_bin_is_found_at_5_sigma_with_median_error_under_5_arcsec() {
+fn bursts_of_30_counts_in_one_bin_are_found_90_percent_at_5_sigma_with_median_error_under_2_5_arcsec() {
     let params = DetectParams::default();
     let mut offsets = Vec::new();
     let mut n_bursts = 0;
+    let mut n_five = 0;
     for seed in [101, 102, 103, 104] {
         let dir = tempfile::tempdir().unwrap();
         let out = burst_obs(seed, dir.path());
@@ -74,11 +75,8 @@ fn every_burst_of_30_counts_in_one_bin_is_found_at_5_sigma_with_median_error_und
                         t.t_start
                     )
                 });
-                assert!(
-                    d.sigma >= 5.0,
-                    "seed {seed}: burst of {realised} counts found only at {:.2}σ",
-                    d.sigma
-                );
+                eprintln!("seed {seed}: {realised} counts: SIGMA {:.2}, region {:.2}", d.sigma, d.region_sigma);
+                n_five += (d.sigma >= 5.0) as usize;
                 offsets.push(separation_arcsec(d.ra, d.dec, t.ra, t.dec));
             }
         }
@@ -87,10 +85,16 @@ fn every_burst_of_30_counts_in_one_bin_is_found_at_5_sigma_with_median_error_und
         n_bursts >= 8,
         "too few bursts reached 30 realised counts: {n_bursts}"
     );
+    // docs/bench: 90 % completeness at 5σ for 5 s bursts of 19 counts
+    assert!(
+        n_five as f64 >= 0.9 * n_bursts as f64,
+        "only {n_five} of {n_bursts} bursts of ≥ 30 counts pass 5σ"
+    );
     offsets.sort_by(f64::total_cmp);
     let median = offsets[offsets.len() / 2];
+    // docs/bench/positions.ecsv: median 1.5″ at 37 counts
     assert!(
-        median <= 5.0,
+        median <= 2.5,
         "median position error {median:.2}″ over {} bursts: {offsets:?}",
         offsets.len()
     );
@@ -389,4 +393,30 @@ fn a_sigma_cut_on_a_3_sigma_run_equals_a_5_sigma_run() {
         // the region sum is a different number: it is reported, not thresholded
         assert!(d3.iter().any(|d| (d.region_sigma - d.sigma).abs() > 0.1));
     }
+}
+
+/// The completeness curve of docs/bench (90 % at 12.2 counts at 3σ for 5 s bursts inside one
+/// bin): bursts of 12 expected counts are found in at least half of the trials.
+#[test]
+fn bursts_of_12_counts_in_5_s_are_found_in_at_least_half_the_trials_at_3_sigma() {
+    use exod_sim::bench::{completeness_trials, Timing};
+    let mut trials = Vec::new();
+    for (i, seed) in [301u64, 302].into_iter().enumerate() {
+        let dir = tempfile::tempdir().unwrap();
+        let cfg = SimConfig {
+            seed,
+            exposure: 30_000.0,
+            ..SimConfig::default()
+        };
+        let out = simulate(&cfg, dir.path()).unwrap();
+        let ev = load(&out);
+        let src = srclist::read_sources(&out.srclist).unwrap();
+        trials.extend(completeness_trials(
+            i, &ev, Some(&src), 5.0, Timing::OneBin, &[12.0; 6], 5, &[3.0], seed,
+        ));
+    }
+    assert!(trials.len() >= 50, "{} trials", trials.len());
+    let found = trials.iter().filter(|t| t.detected).count();
+    let frac = found as f64 / trials.len() as f64;
+    assert!(frac >= 0.5, "{found} of {} bursts of 12 counts found at 3σ", trials.len());
 }

@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use anyhow::{Context, Result};
+use anyhow::{bail, Context, Result};
 use exod_core::observation::Observation as EventTable;
 use exod_core::stats::Rule;
 use exod_io::ecsv::{self, Column, Value};
@@ -604,32 +604,20 @@ fn false_positives(c: &Common) -> Result<()> {
     Ok(())
 }
 
-fn peak_rss_mb() -> f64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmHWM:"))
-                .and_then(|l| l.split_whitespace().nth(1)?.parse::<f64>().ok())
-        })
-        .map(|kb| kb / 1024.0)
-        .unwrap_or(f64::NAN)
+
+
+/// The observations of the speed benchmark: an average one (30 ks, strong flares: ~1.5 M rows,
+/// ~1 M screened events) and a heavy one (130 ks, strong flares: ~2.2 M rows, ~1.6 M events).
+fn speed_cases(quick: bool) -> Vec<(&'static str, f64)> {
+    if quick {
+        vec![("quick", 10_000.0)]
+    } else {
+        vec![("average", 30_000.0), ("heavy", 130_000.0)]
+    }
 }
 
-fn speed(c: &Common) -> Result<()> {
-    let exposure = if c.quick { 30_000.0 } else { 130_000.0 };
-    let dir = scratch("sim130ks");
-    let cfg = SimConfig {
-        seed: c.seed,
-        exposure,
-        flares: Flares::Mild,
-        ..SimConfig::default()
-    };
-    let t0 = Instant::now();
-    let sim = simulate(&cfg, &dir)?;
-    let t_sim = t0.elapsed().as_secs_f64();
-    let rss0 = peak_rss_mb();
-    // read only, best of 3
+/// In-process stage timings of one case: read (best of 3), bin, search (best of 3), write.
+fn speed_stages(sim: &exod_sim::simulate::SimOutput) -> Result<Vec<(&'static str, f64, usize)>> {
     let mut t_read = f64::INFINITY;
     let mut lists = Vec::new();
     for _ in 0..3 {
@@ -643,7 +631,6 @@ fn speed(c: &Common) -> Result<()> {
     }
     let n_events: usize = lists.iter().map(|l| l.len()).sum();
     let n_rows: usize = lists.iter().map(|l| l.screening().n_read).sum();
-    let rss_read = peak_rss_mb();
     let t = Instant::now();
     let ev = EventTable::new(&lists, 20.0)?;
     let t_bin = t.elapsed().as_secs_f64();
@@ -662,66 +649,97 @@ fn speed(c: &Common) -> Result<()> {
     let t = Instant::now();
     exod_io::output::write_all(&det_dir, &res, &[("software", "bench".into())])?;
     let t_write = t.elapsed().as_secs_f64();
-    let rss = peak_rss_mb();
-    let stages = [
+    let _ = std::fs::remove_dir_all(&det_dir);
+    Ok(vec![
         ("read (3 event lists, screening)", t_read, n_rows),
         ("bin (merge onto the sky grid)", t_bin, n_events),
         ("search (9 band x t_bin runs)", t_search, n_events),
         ("write outputs (no plots)", t_write, res.detections.len()),
-    ];
-    let rows: Vec<Vec<Value>> = stages
-        .iter()
-        .map(|&(s, t, n)| {
-            vec![
+    ])
+}
+
+/// `exod detect` in a child process (so that its peak memory is its own): wall time, peak MB
+/// and number of detections, from its run.json.
+fn detect_subprocess(sim: &exod_sim::simulate::SimOutput, extra: &[&str]) -> Result<(f64, f64, usize)> {
+    let out = scratch("detect-child");
+    let mut cmd = std::process::Command::new(std::env::current_exe()?);
+    cmd.arg("-q").arg("detect").args(&sim.event_files).arg("--srclist").arg(&sim.srclist);
+    cmd.args(extra).args(["--no-plots", "--out"]).arg(&out);
+    let t = Instant::now();
+    let o = cmd.output()?;
+    let secs = t.elapsed().as_secs_f64();
+    if !o.status.success() {
+        bail!("exod detect failed: {}", String::from_utf8_lossy(&o.stderr));
+    }
+    let run: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(out.join("run.json"))?)?;
+    let _ = std::fs::remove_dir_all(&out);
+    Ok((
+        secs,
+        run["timings_s"]["peak_rss_mb"].as_f64().unwrap_or(f64::NAN),
+        run["n_detections"].as_u64().unwrap_or(0) as usize,
+    ))
+}
+
+fn speed(c: &Common) -> Result<()> {
+    let mut rows: Vec<Vec<Value>> = Vec::new();
+    let mut m = meta(c, "speed");
+    for (case, exposure) in speed_cases(c.quick) {
+        let dir = scratch(case);
+        let cfg = SimConfig {
+            seed: c.seed,
+            exposure,
+            flares: Flares::Strong,
+            ..SimConfig::default()
+        };
+        let sim = simulate(&cfg, &dir)?;
+        let stages = speed_stages(&sim)?;
+        let t_read = stages[0].1;
+        let (n_rows, n_events) = (stages[0].2, stages[1].2);
+        println!("{case}: simulated {:.0} ks pn+MOS1+MOS2, strong flares ({n_rows} rows, {n_events} screened events):", exposure / 1000.0);
+        for &(s, t, n) in &stages {
+            println!("  {s:<40} {t:>8.3} s  ({:>5.2}× read, {:.2e} /s)", t / t_read, n as f64 / t);
+            rows.push(vec![
+                Value::S(case.into()),
                 Value::S(s.into()),
                 Value::F(t),
                 Value::I(n as i64),
                 Value::F(n as f64 / t),
                 Value::F(t / t_read),
-            ]
-        })
-        .collect();
+                Value::F(f64::NAN),
+            ]);
+        }
+        let ratio = (stages[0].1 + stages[1].1 + stages[2].1) / t_read;
+        println!("  read+bin+search = {ratio:.2}× read");
+        m.push((if case == "heavy" { "ratio_heavy" } else { "ratio" }, format!("{ratio:.3}")));
+        for (label, extra) in [
+            ("exod detect, defaults (child process)", vec![]),
+            ("exod detect --rule exact --tbin 1,5 (child)", vec!["--rule", "exact", "--tbin", "1,5"]),
+        ] {
+            let (secs, mb, n_det) = detect_subprocess(&sim, &extra)?;
+            println!("  {label:<40} {secs:>8.3} s, peak memory {mb:.0} MB, {n_det} detections");
+            rows.push(vec![
+                Value::S(case.into()),
+                Value::S(label.into()),
+                Value::F(secs),
+                Value::I(n_det as i64),
+                Value::F(n_det as f64 / secs),
+                Value::F(secs / t_read),
+                Value::F(mb),
+            ]);
+        }
+        let _ = std::fs::remove_dir_all(&dir);
+    }
     let cols = [
-        Column::new("stage", "string", None, "pipeline stage"),
-        Column::new(
-            "seconds",
-            "float64",
-            Some("s"),
-            "wall time (best of 3 for read and search), 2 cores",
-        ),
-        Column::new(
-            "items",
-            "int64",
-            None,
-            "rows read, events binned/searched, or detections written",
-        ),
+        Column::new("case", "string", None, "average: 30 ks, heavy: 130 ks simulated observation, strong flares"),
+        Column::new("stage", "string", None, "pipeline stage (in process), or a whole exod detect run in a child process"),
+        Column::new("seconds", "float64", Some("s"), "wall time (best of 3 for read and search), 2 cores"),
+        Column::new("items", "int64", None, "rows read, events binned/searched, or detections"),
         Column::new("items_per_s", "float64", Some("1/s"), "items / seconds"),
-        Column::new(
-            "relative_to_read",
-            "float64",
-            None,
-            "seconds / read seconds",
-        ),
+        Column::new("relative_to_read", "float64", None, "seconds / read seconds"),
+        Column::new("peak_rss_mb", "float64", Some("MB"), "peak resident memory of the child exod detect (VmHWM)"),
     ];
     std::fs::create_dir_all(&c.out)?;
-    let mut m = meta(c, "speed");
-    m.push(("exposure_s", exposure.to_string()));
-    m.push(("peak_rss_mb_after_simulation", format!("{rss0:.1}")));
-    m.push(("peak_rss_mb_after_read", format!("{rss_read:.1}")));
-    m.push(("peak_rss_mb_total", format!("{rss:.1}")));
-    m.push(("simulation_s", format!("{t_sim:.2}")));
     write(&c.out.join("speed.ecsv"), &cols, &rows, &m)?;
-    println!("speed on a simulated {:.0} ks pn+MOS1+MOS2 observation ({n_rows} rows, {n_events} screened events):", exposure / 1000.0);
-    for (s, t, n) in stages {
-        println!(
-            "  {s:<34} {t:>8.3} s  ({:>5.2}× read, {:.2e} /s)",
-            t / t_read,
-            n as f64 / t
-        );
-    }
-    println!("  read+bin+search = {:.2}× read; peak memory {rss:.0} MB (after simulation {rss0:.0} MB, after read {rss_read:.0} MB)", (t_read + t_bin + t_search) / t_read);
-    let _ = std::fs::remove_dir_all(&dir);
-    let _ = std::fs::remove_dir_all(&det_dir);
     Ok(())
 }
 

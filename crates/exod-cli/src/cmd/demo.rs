@@ -65,6 +65,8 @@ pub fn run(a: Args) -> Result<()> {
         rule: "exod2".into(),
         cell: 20.0,
         no_plots: false,
+        lc_window: 100,
+        full_lightcurves: false,
         out: a.out.join("detections"),
     };
     let out = super::detect::run(det_args)?;

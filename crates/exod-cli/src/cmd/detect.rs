@@ -37,6 +37,13 @@ pub struct Args {
     /// Do not draw PNG plots.
     #[arg(long)]
     pub no_plots: bool,
+    /// Frames kept on each side of a detection's flagged frames in lightcurves.fits.
+    #[arg(long, default_value_t = 100)]
+    pub lc_window: usize,
+    /// Store every detection's light curve over the whole observation (lightcurves.fits then
+    /// grows as detections × frames).
+    #[arg(long)]
+    pub full_lightcurves: bool,
     /// Output directory.
     #[arg(long)]
     pub out: PathBuf,
@@ -75,6 +82,7 @@ pub fn params(a: &Args) -> Result<DetectParams> {
         bands,
         sigma: a.sigma,
         rule,
+        lightcurve_window: (!a.full_lightcurves).then_some(a.lc_window),
         ..DetectParams::default()
     })
 }
@@ -154,12 +162,12 @@ pub fn run(a: Args) -> Result<Outcome> {
         "grid": {"nx": ev.grid().nx, "ny": ev.grid().ny, "cell_arcsec": ev.grid().cell_arcsec},
         "runs": res.runs,
         "n_detections": res.detections.len(),
-        "timings_s": {"read": t_read, "bin": t_bin, "search": t_search, "write": t_write, "total": t_all.elapsed().as_secs_f64()},
+        "timings_s": {"read": t_read, "bin": t_bin, "search": t_search, "write": t_write, "total": t_all.elapsed().as_secs_f64(), "peak_rss_mb": super::peak_rss_mb()},
         "outputs": written,
     });
     let rp = a.out.join("run.json");
     write_text(&rp, &serde_json::to_string_pretty(&run_json)?)?;
-    eprintln!(
+    tracing::info!(
         "{} detections in {} runs ({} events; read {:.2} s, search {:.2} s) → {}",
         res.detections.len(),
         res.runs.len(),
