@@ -176,6 +176,12 @@ impl Exposure {
                 format!("TIME of event {} is {} (expected a finite time in s)", i + 1, p.time[i]),
             ));
         }
+        if let Some(i) = (0..n).find(|&i| !(p.x[i].is_finite() && p.y[i].is_finite())) {
+            return Err(CoreError::input(
+                p.path.display(),
+                format!("sky X/Y of event {} is {}/{} (expected finite pixel coordinates)", i + 1, p.x[i], p.y[i]),
+            ));
+        }
         sort_by_time(&mut p);
         Ok(Exposure { p })
     }

@@ -62,7 +62,28 @@ pub struct Frames {
     pub n: usize,
 }
 
+/// Default largest number of frames of one run (DetectParams::max_frames): 2·10⁶, e.g. 130 ks
+/// at 65 ms; the per-frame arrays of a run then take ~0.2 GB.
+pub const MAX_FRAMES: usize = 2_000_000;
+
 impl Frames {
+    /// The frames of `tbin` over `span`, or why there would be too many (more than `max`).
+    pub fn checked(span: (f64, f64), tbin: f64, max: usize) -> Result<Frames, crate::CoreError> {
+        if !(tbin > 0.0 && tbin.is_finite()) {
+            return Err(crate::CoreError::param(format!(
+                "t_bin {tbin} s: expected a positive number of seconds"
+            )));
+        }
+        let n = ((span.1 - span.0) / tbin).ceil();
+        if !(n <= max as f64) {
+            return Err(crate::CoreError::param(format!(
+                "t_bin {tbin} s over the {:.0} s spanned by the GTIs makes {n:.3e} frames, more than the limit of {max} (raise max_frames / --max-frames, or use a longer t_bin)",
+                span.1 - span.0
+            )));
+        }
+        Ok(Frames::new(span, tbin))
+    }
+
     /// Frames of `tbin` seconds from `span.0`, `⌈(span.1 − span.0) / tbin⌉` of them (at least 1).
     pub fn new(span: (f64, f64), tbin: f64) -> Frames {
         let n = (((span.1 - span.0) / tbin).ceil() as usize).max(1);

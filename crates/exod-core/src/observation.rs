@@ -75,6 +75,7 @@ impl Observation {
             .iter()
             .map(|l| l.instrument())
             .collect::<Result<Vec<_>, _>>()?;
+        check_one_observation(lists)?;
         let wcs = common_sky_frame(lists)?;
         if !(cell_arcsec > 0.0 && cell_arcsec.is_finite()) {
             return Err(CoreError::input("-", format!("cell size {cell_arcsec}″ must be > 0")));
@@ -305,6 +306,46 @@ impl Observation {
     }
 }
 
+/// Longest gap allowed between the GTI spans of two exposures of one observation (s): an XMM
+/// revolution is 2 days; exposures further apart are different observations.
+pub const MAX_EXPOSURE_GAP_S: f64 = 172_800.0;
+
+/// The exposures must be one observation: not the same file or exposure twice, one list per
+/// camera, one OBS_ID, and time spans within [`MAX_EXPOSURE_GAP_S`] of each other.
+fn check_one_observation(lists: &[Exposure]) -> Result<(), CoreError> {
+    for (i, b) in lists.iter().enumerate() {
+        for a in &lists[..i] {
+            let (ha, hb) = (a.header(), b.header());
+            // paths as given (the caller resolves links: no file system access here)
+            let same_file = a.path() == b.path();
+            if same_file || (ha.exp_id.is_some() && ha.exp_id == hb.exp_id && ha.instrument == hb.instrument) {
+                return Err(CoreError::input(b.path().display(), format!("the same exposure as {} (given twice)", a.path().display())));
+            }
+            if ha.instrument == hb.instrument {
+                return Err(CoreError::input(b.path().display(), format!(
+                    "a second {} list (the first is {}): an observation is searched with one list per camera; search the other exposure separately",
+                    hb.instrument, a.path().display()
+                )));
+            }
+            if let (Some(oa), Some(ob)) = (&ha.obs_id, &hb.obs_id) {
+                if oa != ob {
+                    return Err(CoreError::input(b.path().display(), format!("OBS_ID {ob} differs from {}'s {oa}: lists of different observations cannot be searched together", a.path().display())));
+                }
+            }
+            if let (Some((a0, a1)), Some((b0, b1))) = (a.time_span(), b.time_span()) {
+                let gap = (b0 - a1).max(a0 - b1);
+                if gap > MAX_EXPOSURE_GAP_S {
+                    return Err(CoreError::input(b.path().display(), format!(
+                        "its GTIs start {:.1} days away from {}'s: different observations cannot be searched together (limit {} days)",
+                        gap / 86_400.0, a.path().display(), MAX_EXPOSURE_GAP_S / 86_400.0
+                    )));
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
 /// The sky frame shared by every exposure, or which one differs.
 fn common_sky_frame(lists: &[Exposure]) -> Result<crate::wcs::SkyWcs, CoreError> {
     let first = &lists[0];
@@ -370,14 +411,17 @@ fn grid_over(
     let ky0 = ((ymin - ay) / cell_px).floor();
     let x0 = ax + kx0 * cell_px;
     let y0 = ay + ky0 * cell_px;
-    let nx = (((xmax - x0) / cell_px).floor() as usize) + 1;
-    let ny = (((ymax - y0) / cell_px).floor() as usize) + 1;
-    if nx * ny > MAX_CELLS {
+    // sizes in floating point first: a stray coordinate or a tiny cell must not overflow
+    let (fx, fy) = (((xmax - x0) / cell_px).floor() + 1.0, ((ymax - y0) / cell_px).floor() + 1.0);
+    if !(fx * fy <= MAX_CELLS as f64) {
         return Err(CoreError::input(
             name,
-            format!("events span {nx}×{ny} cells of {cell_arcsec}″: too large a field for one cube (stray coordinates?)"),
+            format!(
+                "events span {fx:.3e} × {fy:.3e} cells of {cell_arcsec}″ (sky X {xmin}–{xmax}, Y {ymin}–{ymax}): more than the limit of {MAX_CELLS} cells for one observation (stray coordinates, or a cell size too small?)"
+            ),
         ));
     }
+    let (nx, ny) = (fx as usize, fy as usize);
     Ok(SkyGrid {
         cell_px,
         cell_arcsec,
@@ -454,6 +498,86 @@ mod tests {
             let f = (xi as f64 - g.x0) / g.cell_px;
             let frac = f - f.floor();
             assert!(frac > 0.4 / 400.0 && frac < 1.0 - 0.4 / 400.0, "{xi} at {frac}");
+        }
+    }
+}
+
+#[cfg(test)]
+mod checks {
+    use super::*;
+    use crate::exposure::{ExposureHeader, ExposureParts};
+    use crate::instrument::Mission;
+    use crate::wcs::{Projection, SkyWcs, WcsParams};
+
+    fn exp(path: &str, instrume: &str, obs: &str, t0: f64, x: Vec<f32>) -> Exposure {
+        let n = x.len();
+        let mut gti = std::collections::BTreeMap::new();
+        gti.insert(1, Gti::single(t0, t0 + 1000.0));
+        let mut h = ExposureHeader::new(Mission::Xmm, "XMM", instrume);
+        h.obs_id = Some(obs.into());
+        Exposure::new(ExposureParts {
+            wcs: Ok(SkyWcs::new(WcsParams {
+                projection: Projection::Tan,
+                crval: [150.0, 2.0],
+                crpix: [25921.0, 25921.0],
+                cdelt: [-1.0 / 72000.0, 1.0 / 72000.0],
+            })
+            .unwrap()),
+            time: (0..n).map(|i| t0 + i as f64).collect(),
+            y: x.clone(),
+            x,
+            energy: vec![1000.0; n],
+            ccd: vec![1; n],
+            gti,
+            ..ExposureParts::empty(path, h)
+        })
+        .unwrap()
+    }
+
+    fn err(lists: &[Exposure], cell: f64) -> String {
+        Observation::new(lists, cell).unwrap_err().to_string()
+    }
+
+    #[test]
+    fn exposures_of_one_observation_only() {
+        let x = vec![25000.0f32, 26000.0];
+        let m1 = exp("m1.fits", "EMOS1", "0123", 0.0, x.clone());
+        let m2 = exp("m2.fits", "EMOS2", "0123", 0.0, x.clone());
+        assert!(Observation::new(&[m1.clone(), m2.clone()], 20.0).is_ok());
+        let e = err(&[m1.clone(), m1.clone()], 20.0);
+        assert!(e.contains("given twice"), "{e}");
+        let e = err(&[m1.clone(), exp("m1b.fits", "EMOS1", "0123", 0.0, x.clone())], 20.0);
+        assert!(e.contains("m1b.fits") && e.contains("second EMOS1"), "{e}");
+        let e = err(&[m1.clone(), exp("m2.fits", "EMOS2", "0999", 0.0, x.clone())], 20.0);
+        assert!(e.contains("OBS_ID 0999"), "{e}");
+        // 35 days apart
+        let e = err(&[m1, exp("m2.fits", "EMOS2", "0123", 35.0 * 86_400.0, x)], 20.0);
+        assert!(e.contains("35.0 days"), "{e}");
+    }
+
+    #[test]
+    fn stray_coordinates_and_tiny_cells_are_refused_not_a_panic() {
+        let m1 = exp("m1.fits", "EMOS1", "0123", 0.0, vec![25000.0, 1.0e30]);
+        let e = err(&[m1], 20.0);
+        assert!(e.contains("m1.fits") && e.contains("limit of 4000000 cells"), "{e}");
+        let m1 = exp("m1.fits", "EMOS1", "0123", 0.0, vec![25000.0, 26000.0]);
+        let e = err(&[m1], 1e-300);
+        assert!(e.contains("cell size too small"), "{e}");
+    }
+
+    #[test]
+    fn too_many_frames_is_refused_with_the_limit() {
+        let m1 = exp("m1.fits", "EMOS1", "0123", 0.0, vec![25000.0, 26000.0]);
+        let ev = Observation::new(&[m1], 20.0).unwrap();
+        for (tbins, want) in [
+            (vec![1e-6], "limit of 2000000"),
+            (vec![1e-300], "limit of 2000000"),
+            (vec![5.0, 5.0], "given twice"),
+            (vec![-1.0], "positive"),
+        ] {
+            let p = crate::search::DetectParams { tbins, ..Default::default() };
+            let e = crate::search::search(&ev, None, &p, "t").err().expect("refused").to_string();
+            assert!(e.contains(want), "{e}");
         }
     }
 }

@@ -57,6 +57,34 @@ pub struct DetectParams {
     /// (default 100: ±500 s at 5 s, ±20 ks at 200 s); `None` keeps the whole observation (memory
     /// and `lightcurves.fits` then grow as detections × frames).
     pub lightcurve_window: Option<usize>,
+    /// Largest number of frames of one run (default [`crate::grid::MAX_FRAMES`]): a t_bin that
+    /// would make more is refused with a message instead of allocating without bound.
+    pub max_frames: usize,
+}
+
+impl DetectParams {
+    /// Check the parameters against an observation: positive t_bins and cell size, no band or
+    /// t_bin given twice (their detection ids would collide), frames within `max_frames`.
+    pub fn validate(&self, ev: &Observation) -> Result<(), CoreError> {
+        if self.tbins.is_empty() || self.bands.is_empty() {
+            return Err(CoreError::param("no t_bin or no band to search"));
+        }
+        for (i, t) in self.tbins.iter().enumerate() {
+            if self.tbins[..i].contains(t) {
+                return Err(CoreError::param(format!("t_bin {t} s is given twice")));
+            }
+            Frames::checked(ev.span(), *t, self.max_frames)?;
+        }
+        for (i, b) in self.bands.iter().enumerate() {
+            if self.bands[..i].contains(b) {
+                return Err(CoreError::param(format!("band {} keV is given twice", b.label())));
+            }
+        }
+        if !(self.cell_arcsec > 0.0 && self.cell_arcsec.is_finite()) {
+            return Err(CoreError::param(format!("cell size {}″: expected > 0", self.cell_arcsec)));
+        }
+        Ok(())
+    }
 }
 
 impl Default for DetectParams {
@@ -72,6 +100,7 @@ impl Default for DetectParams {
             rule: Rule::Exod2Parity,
             expectation: ExpectationParams::default(),
             lightcurve_window: Some(100),
+            max_frames: crate::grid::MAX_FRAMES,
         }
     }
 }
@@ -465,6 +494,7 @@ pub fn search(
     params: &DetectParams,
     obs_label: &str,
 ) -> Result<SearchResult, CoreError> {
+    params.validate(ev)?;
     let thresholds = Thresholds::for_sigma(params.sigma)?;
     // counts beyond the table are decided by direct evaluation (rare: bright cells at long t_bin)
     let bounds = Boundaries::new(thresholds, params.rule, 128);

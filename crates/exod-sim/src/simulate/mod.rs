@@ -319,6 +319,9 @@ pub fn simulate(cfg: &SimConfig, out_dir: &Path) -> Result<SimOutput, SimError> 
 }
 
 /// Reject configurations the simulator cannot honour.
+/// Largest expected number of photons of one burst (bounds the memory of a simulation).
+pub const MAX_BURST_COUNTS: f64 = 1.0e7;
+
 fn validate(cfg: &SimConfig) -> Result<(), SimError> {
     if !(cfg.exposure >= 1000.0 && cfg.exposure <= 500_000.0) {
         return Err(SimError::Config(format!(
@@ -330,10 +333,16 @@ fn validate(cfg: &SimConfig) -> Result<(), SimError> {
         return Err(SimError::Config("no camera".into()));
     }
     for b in &cfg.bursts {
-        if !(b.counts >= 0.0 && b.duration > 0.0) {
+        if !(b.counts >= 0.0 && b.duration > 0.0 && b.duration.is_finite()) {
             return Err(SimError::Config(format!(
-                "burst counts {} / duration {} s",
+                "burst counts {} / duration {} s: expected counts ≥ 0 and a positive duration",
                 b.counts, b.duration
+            )));
+        }
+        if b.counts > MAX_BURST_COUNTS {
+            return Err(SimError::Config(format!(
+                "burst counts {}: more than the limit of {MAX_BURST_COUNTS} expected photons per burst (a bright source's whole observation is ~10⁵; the limit bounds memory)",
+                b.counts
             )));
         }
     }
