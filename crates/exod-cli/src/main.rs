@@ -5,11 +5,13 @@
 use clap::{Parser, Subcommand};
 
 mod cmd;
+mod signals;
+mod staging;
 
 #[derive(Parser)]
 #[command(
     name = "exod",
-    version,
+    version = concat!(env!("CARGO_PKG_VERSION"), " (commit ", env!("EXOD_GIT_COMMIT"), ")"),
     about = "Faint, fast X-ray transients in photon event lists (the EXOD method)"
 )]
 struct Cli {
@@ -42,6 +44,7 @@ enum Command {
 }
 
 fn main() {
+    signals::install();
     let cli = Cli::parse();
     let level = match (cli.quiet, cli.verbose) {
         (true, _) => "error",
@@ -54,6 +57,7 @@ fn main() {
     tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .with_target(false)
         .init();
     let result = match cli.command {
@@ -64,7 +68,15 @@ fn main() {
         Command::Demo(a) => cmd::demo::run(a),
         Command::Bench(b) => cmd::bench::run(b),
     };
+    // exit codes (README): 0 success, 1 an error (bad input, refused data, I/O), 2 a usage
+    // error (clap), 128 + N interrupted by signal N (staging folders removed)
     if let Err(e) = result {
+        if signals::interrupted() {
+            // the signal thread is removing the unfinished outputs and will exit with 128 + N
+            loop {
+                std::thread::sleep(std::time::Duration::from_secs(1));
+            }
+        }
         eprintln!("error: {e:#}");
         std::process::exit(1);
     }

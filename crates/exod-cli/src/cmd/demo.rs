@@ -13,6 +13,9 @@ pub struct Args {
     /// Output directory for the simulated files and the search results.
     #[arg(long, default_value = "exod-demo")]
     pub out: PathBuf,
+    /// Replace a non-empty output directory (a previous demo's is replaced without asking).
+    #[arg(long)]
+    pub overwrite: bool,
 }
 
 /// The demo observation: seed 2026, mild flares, six bursts of several sizes and durations, and
@@ -55,7 +58,12 @@ pub fn run(a: Args) -> Result<()> {
         cfg.seed,
         sim_dir.display()
     );
-    let sim = simulate(&cfg, &sim_dir)?;
+    // a previous demo's output is replaced; anything else needs --overwrite
+    let previous_demo = a.out.join("simulated/truth.ecsv").exists();
+    let overwrite = a.overwrite || previous_demo;
+    let stage = crate::staging::Staged::begin(&sim_dir, overwrite)?;
+    let sim = simulate(&cfg, stage.path())?.relocated(stage.path(), &sim_dir);
+    stage.commit()?;
     let det_args = super::detect::Args {
         files: sim.event_files.clone(),
         srclist: Some(sim.srclist.clone()),
@@ -67,6 +75,7 @@ pub fn run(a: Args) -> Result<()> {
         no_plots: false,
         lc_window: 100,
         full_lightcurves: false,
+        overwrite,
         out: a.out.join("detections"),
     };
     let out = super::detect::run(det_args)?;

@@ -44,9 +44,12 @@ pub struct Args {
     /// grows as detections × frames).
     #[arg(long)]
     pub full_lightcurves: bool,
-    /// Output directory.
+    /// Output directory (written as a whole: a staging folder is moved into place when complete).
     #[arg(long)]
     pub out: PathBuf,
+    /// Replace a non-empty output directory (its files stay until the new outputs are complete).
+    #[arg(long)]
+    pub overwrite: bool,
 }
 
 pub struct Outcome {
@@ -87,7 +90,56 @@ pub fn params(a: &Args) -> Result<DetectParams> {
     })
 }
 
-pub fn run(a: Args) -> Result<Outcome> {
+/// Run the search, writing into a staging folder that replaces `--out` when complete.
+pub fn run(mut a: Args) -> Result<Outcome> {
+    a.files = expand_pps_dirs(&a.files, &mut a.srclist)?;
+    let stage = crate::staging::Staged::begin(&a.out, a.overwrite)?;
+    let dest = std::mem::replace(&mut a.out, stage.path().to_path_buf());
+    let outcome = run_in(a, &stage)?;
+    stage.commit()?;
+    tracing::info!(
+        "{} detections → {}",
+        outcome.result.detections.len(),
+        dest.display()
+    );
+    Ok(outcome)
+}
+
+/// Event lists of PPS folders given as inputs: `P<obsid>…{PN,M1,M2}…{PIEVLI,MIEVLI}….FTZ` (and
+/// `.FIT`, `.fits`), and their `…OBSMLI…` source list when `--srclist` is not given.
+fn expand_pps_dirs(inputs: &[PathBuf], srclist: &mut Option<PathBuf>) -> Result<Vec<PathBuf>> {
+    let mut files = Vec::new();
+    for i in inputs {
+        if !i.is_dir() {
+            files.push(i.clone());
+            continue;
+        }
+        let mut names: Vec<PathBuf> = std::fs::read_dir(i)
+            .with_context(|| format!("{}: cannot list the folder", i.display()))?
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .collect();
+        names.sort();
+        let name_of = |p: &Path| p.file_name().map(|n| n.to_string_lossy().to_ascii_uppercase()).unwrap_or_default();
+        let lists: Vec<PathBuf> = names
+            .iter()
+            .filter(|p| {
+                let n = name_of(p);
+                n.contains("EVLI") && (n.contains("PIEVLI") || n.contains("MIEVLI"))
+            })
+            .cloned()
+            .collect();
+        if lists.is_empty() {
+            bail!("{}: no EPIC event list (P<obsid>…PIEVLI…/…MIEVLI…) in the folder", i.display());
+        }
+        if srclist.is_none() {
+            *srclist = names.iter().find(|p| name_of(p).contains("OBSMLI")).cloned();
+        }
+        files.extend(lists);
+    }
+    Ok(files)
+}
+
+fn run_in(a: Args, stage: &crate::staging::Staged) -> Result<Outcome> {
     let p = params(&a)?;
     let t_all = Instant::now();
     let pb = progress("reading event lists");
@@ -163,18 +215,17 @@ pub fn run(a: Args) -> Result<Outcome> {
         "runs": res.runs,
         "n_detections": res.detections.len(),
         "timings_s": {"read": t_read, "bin": t_bin, "search": t_search, "write": t_write, "total": t_all.elapsed().as_secs_f64(), "peak_rss_mb": super::peak_rss_mb()},
-        "outputs": written,
+        "outputs": written.iter().map(|p| stage.final_path(p)).collect::<Vec<_>>(),
     });
     let rp = a.out.join("run.json");
     write_text(&rp, &serde_json::to_string_pretty(&run_json)?)?;
     tracing::info!(
-        "{} detections in {} runs ({} events; read {:.2} s, search {:.2} s) → {}",
+        "{} detections in {} runs ({} events; read {:.2} s, search {:.2} s)",
         res.detections.len(),
         res.runs.len(),
         ev.len(),
         t_read,
         t_search,
-        a.out.display()
     );
     Ok(Outcome { result: res })
 }

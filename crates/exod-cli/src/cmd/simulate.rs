@@ -8,9 +8,12 @@ use exod_sim::simulate::{simulate, Burst, Eclipse, Flares, Profile, SimConfig};
 
 #[derive(clap::Args)]
 pub struct Args {
-    /// Output directory (created if needed).
+    /// Output directory (written as a whole: a staging folder is moved into place when complete).
     #[arg(long)]
     pub out: PathBuf,
+    /// Replace a non-empty output directory (its files stay until the new ones are complete).
+    #[arg(long)]
+    pub overwrite: bool,
     /// Random seed: the same seed gives byte-identical files.
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
@@ -109,8 +112,11 @@ pub fn config(a: &Args) -> Result<SimConfig> {
 pub fn run(a: Args) -> Result<()> {
     let cfg = config(&a)?;
     let t = std::time::Instant::now();
-    let out =
-        simulate(&cfg, &a.out).with_context(|| format!("simulating into {}", a.out.display()))?;
+    let stage = crate::staging::Staged::begin(&a.out, a.overwrite)?;
+    let out = simulate(&cfg, stage.path())
+        .with_context(|| format!("simulating into {}", a.out.display()))?
+        .relocated(stage.path(), &a.out);
+    stage.commit()?;
     for (p, n) in out.event_files.iter().zip(&out.n_events) {
         println!("{}  {n} events", p.display());
     }

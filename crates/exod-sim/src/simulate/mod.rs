@@ -289,6 +289,22 @@ pub struct SimOutput {
     pub n_events: Vec<usize>,
 }
 
+impl SimOutput {
+    /// The same outputs after their folder `from` was moved to `to`.
+    pub fn relocated(self, from: &Path, to: &Path) -> SimOutput {
+        let mv = |p: PathBuf| match p.strip_prefix(from) {
+            Ok(rel) => to.join(rel),
+            Err(_) => p,
+        };
+        SimOutput {
+            event_files: self.event_files.into_iter().map(mv).collect(),
+            srclist: mv(self.srclist),
+            truth_path: mv(self.truth_path),
+            ..self
+        }
+    }
+}
+
 /// Simulate an observation into `out_dir` (created if needed).
 pub fn simulate(cfg: &SimConfig, out_dir: &Path) -> Result<SimOutput, SimError> {
     validate(cfg)?;

@@ -1,0 +1,73 @@
+//! SIGINT, SIGTERM and SIGHUP: remove the staging folders of the running command, then exit with
+//! 128 + the signal number. The signals are blocked in every thread (from `main`, before any
+//! thread starts) and received by one thread with `sigwait`, so the cleanup runs outside a signal
+//! handler.
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Mutex;
+
+static STAGING: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
+static INTERRUPTED: AtomicBool = AtomicBool::new(false);
+
+/// Has a signal arrived? (The main thread then leaves the exit to the signal thread.)
+pub fn interrupted() -> bool {
+    INTERRUPTED.load(Ordering::SeqCst)
+}
+
+/// Remove `d` and make sure it stays removed: a writer may still be adding a file to it.
+fn remove_for_good(d: &Path) {
+    for _ in 0..200 {
+        let _ = std::fs::remove_dir_all(d);
+        std::thread::sleep(std::time::Duration::from_millis(2));
+        if !d.exists() {
+            return;
+        }
+    }
+}
+
+fn signal_set() -> libc::sigset_t {
+    // SAFETY: sigemptyset/sigaddset initialise a sigset_t we own.
+    unsafe {
+        let mut set: libc::sigset_t = std::mem::zeroed();
+        libc::sigemptyset(&mut set);
+        for s in [libc::SIGINT, libc::SIGTERM, libc::SIGHUP] {
+            libc::sigaddset(&mut set, s);
+        }
+        set
+    }
+}
+
+/// Block the signals in this thread (and the threads it will start) and start the thread that
+/// receives them. Call first in `main`.
+pub fn install() {
+    let set = signal_set();
+    // SAFETY: a valid signal set; no previous mask is needed.
+    unsafe { libc::pthread_sigmask(libc::SIG_BLOCK, &set, std::ptr::null_mut()) };
+    std::thread::spawn(move || {
+        let mut sig: libc::c_int = 0;
+        // SAFETY: waits for one of the blocked signals of `set`.
+        unsafe { libc::sigwait(&set, &mut sig) };
+        INTERRUPTED.store(true, Ordering::SeqCst);
+        let dirs = STAGING.lock().map(|v| v.clone()).unwrap_or_default();
+        for d in &dirs {
+            remove_for_good(d);
+        }
+        eprintln!("interrupted (signal {sig}): {} unfinished output folder(s) removed, previous outputs kept", dirs.len());
+        std::process::exit(128 + sig);
+    });
+}
+
+/// Remove `dir` if the process is interrupted.
+pub fn register(dir: &Path) {
+    if let Ok(mut v) = STAGING.lock() {
+        v.push(dir.to_path_buf());
+    }
+}
+
+/// `dir` is complete (or gone): do not remove it on a signal.
+pub fn unregister(dir: &Path) {
+    if let Ok(mut v) = STAGING.lock() {
+        v.retain(|d| d != dir);
+    }
+}
