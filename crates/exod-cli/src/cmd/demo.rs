@@ -75,6 +75,7 @@ pub fn run(a: Args) -> Result<()> {
         no_plots: false,
         lc_window: 100,
         full_lightcurves: false,
+        max_frames: exod_core::grid::MAX_FRAMES,
         overwrite,
         out: a.out.join("detections"),
     };

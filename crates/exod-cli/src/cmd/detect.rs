@@ -40,6 +40,9 @@ pub struct Args {
     /// Frames kept on each side of a detection's flagged frames in lightcurves.fits.
     #[arg(long, default_value_t = 100)]
     pub lc_window: usize,
+    /// Largest number of frames of one run (t_bins that would make more are refused).
+    #[arg(long, default_value_t = exod_core::grid::MAX_FRAMES)]
+    pub max_frames: usize,
     /// Store every detection's light curve over the whole observation (lightcurves.fits then
     /// grows as detections × frames).
     #[arg(long)]
@@ -86,6 +89,7 @@ pub fn params(a: &Args) -> Result<DetectParams> {
         sigma: a.sigma,
         rule,
         lightcurve_window: (!a.full_lightcurves).then_some(a.lc_window),
+        max_frames: a.max_frames,
         ..DetectParams::default()
     })
 }
