@@ -388,6 +388,48 @@ fn region_cell_events(ev: &Observation, flags: &[Flag], in_band: &[u32]) -> Hash
     cell_events
 }
 
+/// What a region is made of: its cells and flagged frames (sorted, unique), its best flag.
+struct RegionParts {
+    kind: Kind,
+    cells: Vec<u32>,
+    frames: Vec<u32>,
+    best: usize,
+    sigma: f64,
+}
+
+impl RegionParts {
+    fn new(flags: &[Flag], members: &[usize], rule: Rule) -> RegionParts {
+        let kind = flags[members[0]].kind;
+        let mut cells: Vec<u32> = members.iter().map(|&j| flags[j].cell).collect();
+        cells.sort_unstable();
+        cells.dedup();
+        let mut frames: Vec<u32> = members.iter().map(|&j| flags[j].frame).collect();
+        frames.sort_unstable();
+        frames.dedup();
+        let best = *members
+            .iter()
+            .max_by(|&&a, &&b| flags[a].log10_b.total_cmp(&flags[b].log10_b).then(b.cmp(&a)))
+            .expect("a region has a flag");
+        let sigma = members
+            .iter()
+            .map(|&j| decision_sigma(rule, flags[j].n as u64, flags[j].mu, kind == Kind::Peak))
+            .fold(f64::NEG_INFINITY, f64::max);
+        RegionParts { kind, cells, frames, best, sigma }
+    }
+
+    /// The light-curve window: the flagged frames ± `w` (all frames for `None`).
+    fn window(&self, w: Option<usize>, n_frames: usize) -> std::ops::Range<usize> {
+        match w {
+            Some(w) => {
+                let first = self.frames[0] as usize;
+                let last = *self.frames.last().expect("a region has a frame") as usize;
+                first.saturating_sub(w)..(last + 1 + w).min(n_frames)
+            }
+            None => 0..n_frames,
+        }
+    }
+}
+
 /// The detection and light curve of one region.
 fn measure_region(
     r: &RunInput,
@@ -397,40 +439,56 @@ fn measure_region(
     cell_events: &HashMap<u32, Vec<u32>>,
     rank: usize,
 ) -> (Detection, LightCurve) {
-    let ev = r.ev;
-    let frames = &ex.frames;
-    let kind = flags[members[0]].kind;
-    let mut cells: Vec<u32> = members.iter().map(|&j| flags[j].cell).collect();
-    cells.sort_unstable();
-    cells.dedup();
-    let mut fr: Vec<u32> = members.iter().map(|&j| flags[j].frame).collect();
-    fr.sort_unstable();
-    fr.dedup();
-    let best = *members
-        .iter()
-        .max_by(|&&a, &&b| flags[a].log10_b.total_cmp(&flags[b].log10_b).then(b.cmp(&a)))
-        .expect("a region has a flag");
-    let window = match r.params.lightcurve_window {
-        Some(w) => fr[0].saturating_sub(w as u32) as usize
-            ..(*fr.last().expect("a region has a frame") as usize + 1 + w).min(frames.n),
-        None => 0..frames.n,
-    };
-    let curve = measure::region_curve(ev, ex, &cells, cell_events, window);
-    let sig = measure::significance(kind, &curve, &fr);
-    let flagged: Vec<usize> = fr.iter().map(|&k| k as usize).collect();
-    let pos = measure::centroid(ev, frames, r.in_band, &cells, &flagged, kind, cell_events);
-    let (ra, dec) = ev
-        .grid()
-        .wcs
-        .pix_to_world(pos.x, pos.y)
-        .unwrap_or((f64::NAN, f64::NAN));
-    let q = flags::quality(kind, &curve, sig.frame);
+    let (ev, frames) = (r.ev, &ex.frames);
+    let reg = RegionParts::new(flags, members, r.params.rule);
+    let window = reg.window(r.params.lightcurve_window, frames.n);
+    let curve = measure::region_curve(ev, ex, &reg.cells, cell_events, window);
+    let sig = measure::significance(reg.kind, &curve, &reg.frames);
+    let flagged: Vec<usize> = reg.frames.iter().map(|&k| k as usize).collect();
+    let pos = measure::centroid(ev, frames, r.in_band, &reg.cells, &flagged, reg.kind, cell_events);
+    let q = flags::quality(reg.kind, &curve, sig.frame);
     let detid = format!("{}_{}_{}_{}", r.obs_label, r.band.label(), r.tbin, rank + 1);
-    let f = &flags[best];
-    let det = Detection {
-        detid: detid.clone(),
+    let lc = light_curve(&detid, r.tbin, ex, curve);
+    let det = detection(r, ex, &flags[reg.best], reg, sig, pos, q, detid);
+    (det, lc)
+}
+
+/// The stored light curve of a region.
+fn light_curve(detid: &str, tbin: f64, ex: &Expectation, curve: RegionCurve) -> LightCurve {
+    let RegionCurve {
+        first, n, mu, live, ..
+    } = curve;
+    LightCurve {
+        detid: detid.to_string(),
+        t0: ex.frames.start(first),
+        first_frame: first,
+        tbin,
+        bti: ex.bti[first..first + n.len()].to_vec(),
+        n,
+        mu,
+        live,
+    }
+}
+
+/// Assemble a detection from the measurements of its region.
+#[allow(clippy::too_many_arguments)]
+fn detection(
+    r: &RunInput,
+    ex: &Expectation,
+    best: &Flag,
+    reg: RegionParts,
+    sig: measure::Significance,
+    pos: measure::Centroid,
+    q: flags::QualityFlags,
+    detid: String,
+) -> Detection {
+    let frames = &ex.frames;
+    let (ra, dec) = r.ev.grid().wcs.pix_to_world(pos.x, pos.y).unwrap_or((f64::NAN, f64::NAN));
+    let last = *reg.frames.last().expect("a region has a frame") as usize;
+    Detection {
+        detid,
         name: iau_name(ra, dec),
-        kind,
+        kind: reg.kind,
         band: r.band.label(),
         tbin: r.tbin,
         ra,
@@ -441,15 +499,9 @@ fn measure_region(
         frame: sig.frame,
         t_peak_start: frames.start(sig.frame),
         t_peak_stop: frames.start(sig.frame + 1),
-        t_start: frames.start(fr[0] as usize),
-        t_stop: frames.start(*fr.last().expect("a region has a frame") as usize + 1),
-        sigma: members
-            .iter()
-            .map(|&j| {
-                let f = &flags[j];
-                decision_sigma(r.params.rule, f.n as u64, f.mu, kind == Kind::Peak)
-            })
-            .fold(f64::NEG_INFINITY, f64::max),
+        t_start: frames.start(reg.frames[0] as usize),
+        t_stop: frames.start(last + 1),
+        sigma: reg.sigma,
         region_n: sig.n,
         region_mu: sig.mu,
         region_log10_b: sig.log10_b,
@@ -457,33 +509,19 @@ fn measure_region(
         amp_p16: sig.amplitude.p16,
         amp_p50: sig.amplitude.p50,
         amp_p84: sig.amplitude.p84,
-        cell_n: f.n as u64,
-        cell_mu: f.mu,
-        cell_log10_b: f.log10_b,
-        n_cells: cells.len(),
-        n_frames: fr.len(),
+        cell_n: best.n as u64,
+        cell_mu: best.mu,
+        cell_log10_b: best.log10_b,
+        n_cells: reg.cells.len(),
+        n_frames: reg.frames.len(),
         counts_cam: pos.counts_per_camera,
         bti: ex.bti[sig.frame],
         flag_isolated: q.isolated,
         flag_last_bin: q.last_bin,
         flag_lt5_max: q.lt5_max,
         flag_crowded: false,
-        cells,
-    };
-    let RegionCurve {
-        first, n, mu, live, ..
-    } = curve;
-    let lc = LightCurve {
-        detid,
-        t0: frames.start(first),
-        first_frame: first,
-        tbin: r.tbin,
-        bti: ex.bti[first..first + n.len()].to_vec(),
-        n,
-        mu,
-        live,
-    };
-    (det, lc)
+        cells: reg.cells,
+    }
 }
 
 /// Search one observation's events for transients with every band × t_bin of `params`, on the
