@@ -5,7 +5,8 @@
 //! Volatile content is the only thing normalised: `run.json` loses its wall-clock timings
 //! (`timings_s`, `runs[].seconds`) before hashing. Every run uses argv[0] = `exod` and paths
 //! relative to a scratch directory, so the COMMAND recorded in the outputs is the same on every
-//! machine.
+//! machine, and SOURCE_DATE_EPOCH = 0, so the DATE of the FITS headers (and their checksums) is
+//! the same on every run.
 //!
 //! The manifest was first written by the code before the crate restructure (issue 8). A change
 //! of science output must be deliberate: rerun with `EXOD_UPDATE_GOLDEN=1` and say in the commit
@@ -25,6 +26,7 @@ fn repo() -> PathBuf {
 fn exod(dir: &Path, args: &[&str]) {
     let o = Command::new(env!("CARGO_BIN_EXE_exod"))
         .arg0("exod")
+        .env("SOURCE_DATE_EPOCH", "0")
         .current_dir(dir)
         .args(args)
         .output()

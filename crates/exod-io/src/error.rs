@@ -1,5 +1,7 @@
-//! The one error type of the I/O crate: every variant names the file, what is wrong and what was
-//! expected. A Python binding maps each variant to an exception class.
+//! The one error type of the I/O crate: every variant names the file (once), what is wrong and
+//! what was expected, in words — cfitsio failures as "cfitsio status N: text", never Rust Debug
+//! text — and carries no `source()` chain that would repeat the message. A Python binding maps
+//! each variant to an exception class.
 
 use std::path::PathBuf;
 
@@ -29,14 +31,14 @@ pub enum IoError {
         /// What is wrong and what was expected.
         what: String,
     },
-    /// An operating-system error on a file.
-    #[error("{path}: {source}")]
+    /// An operating-system error on a file. The OS error is part of the message, not a
+    /// `source()`: a chain printer (`{:#}`) would otherwise show it twice.
+    #[error("{path}: {error}")]
     Io {
         /// The file.
         path: PathBuf,
         /// The OS error.
-        #[source]
-        source: std::io::Error,
+        error: std::io::Error,
     },
     /// An output that could not be written.
     #[error("{path}: {msg}")]

@@ -8,8 +8,16 @@
 //!
 //! GTIs: for EPIC, the per-CCD `STDGTInn` extensions, intersected with the flare-filtered GTI
 //! extension that the EVENTS header's data-subspace keywords (`nDSVAL1` = CCD, `nDSREF6` =
-//! `:GTI…`) attach to that CCD when a list was filtered by time (SAS-cleaned lists). For other
-//! missions, the `GTI`/`STDGTI` extension, or [TSTART, TSTOP].
+//! `:GTI…`) attach to that CCD when a list was filtered by time (SAS-cleaned lists); a CCD with
+//! events but no `STDGTInn` is an error (its events would all fall outside the good time). For
+//! other missions, the `GTI`/`STDGTI` extension (the union of them when there are several, e.g.
+//! one per Chandra CCD), or [TSTART, TSTOP] when the file has none — never when one exists but
+//! cannot be read. A GTI row far outside [TSTART, TSTOP] is a damaged column.
+//!
+//! Damage is refused, never read as data: [`Fits::open`] checks every HDU and the file size
+//! (truncation, a table larger than the file); every column read must hold one number per
+//! row (a `2J` X is an error); the last row of the EVENTS and GTI tables must not be FITS fill
+//! (an NAXIS2 larger than the rows written).
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -60,7 +68,7 @@ fn read_header(f: &mut Fits) -> Result<ExposureHeader, IoError> {
                 reason: format!(
                 "INSTRUME = {other:?}: only EPIC imaging lists (EPN, EMOS1, EMOS2) are supported"
             ),
-            })
+            });
         }
         _ => None,
     };
@@ -135,11 +143,7 @@ fn check_mode(path: &Path, h: &ExposureHeader) -> Result<(), IoError> {
 }
 
 /// Build the sky WCS from the X/Y column keywords, or XMM's REFX*/REFY* primary keywords.
-fn read_wcs(
-    f: &mut Fits,
-    xcol: usize,
-    ycol: usize,
-) -> Result<Result<SkyWcs, WcsError>, IoError> {
+fn read_wcs(f: &mut Fits, xcol: usize, ycol: usize) -> Result<Result<SkyWcs, WcsError>, IoError> {
     let (cx, cy) = (xcol, ycol);
     let tctyp_x = f.string(&format!("TCTYP{cx}"))?;
     let tctyp_y = f.string(&format!("TCTYP{cy}"))?;
@@ -210,12 +214,43 @@ fn restore(f: &mut Fits, keys: &[(String, String)]) -> Result<(), IoError> {
     Ok(())
 }
 
-/// Read a GTI table (START/STOP) of the current HDU.
-fn read_gti_table(f: &mut Fits) -> Result<Gti, IoError> {
+/// The observation's [TSTART, TSTOP], when both are known and TSTOP > TSTART.
+fn obs_span(h: &ExposureHeader) -> Option<(f64, f64)> {
+    match (h.tstart, h.tstop) {
+        (Some(a), Some(b)) if b > a => Some((a, b)),
+        _ => None,
+    }
+}
+
+/// Read a GTI table (START/STOP) of the current HDU. `span` is the observation's
+/// [TSTART, TSTOP]: an interval far outside it (by more than the span itself, at least a day)
+/// is not a good time of this observation but a damaged column or header.
+fn read_gti_table(f: &mut Fits, span: Option<(f64, f64)>) -> Result<Gti, IoError> {
     let (start_c, _) = f.column_req("START", "GTI start times")?;
     let (stop_c, _) = f.column_req("STOP", "GTI stop times")?;
+    f.require_scalar_number(&start_c, "GTI start times in s")?;
+    f.require_scalar_number(&stop_c, "GTI stop times in s")?;
+    f.check_last_row_not_fill()?;
     let start: Vec<f64> = f.read_all(&start_c)?;
     let stop: Vec<f64> = f.read_all(&stop_c)?;
+    if let Some((t0, t1)) = span {
+        let margin = (t1 - t0).max(86_400.0);
+        let bad = start.iter().zip(&stop).position(|(&a, &b)| {
+            a.is_finite() && b.is_finite() && (a < t0 - margin || b > t1 + margin)
+        });
+        if let Some(i) = bad {
+            return Err(invalid(
+                &f.path,
+                format!(
+                    "GTI extension {} row {}: [{}, {}] lies far outside the observation (TSTART–TSTOP = {t0}–{t1} s): a damaged column or header?",
+                    f.hdu_name(),
+                    i + 1,
+                    start[i],
+                    stop[i]
+                ),
+            ));
+        }
+    }
     Gti::from_rows(&start, &stop).map_err(|e| {
         invalid(
             &f.path,
@@ -244,8 +279,16 @@ fn parse_ccd_selection(v: &str, n_ccd: u8) -> Option<Vec<u8>> {
     for part in v.split(',').map(str::trim).filter(|p| !p.is_empty()) {
         let (lo, hi) = match part.split_once(':') {
             Some((a, b)) => (
-                if a.trim().is_empty() { 1 } else { a.trim().parse::<u8>().ok()? },
-                if b.trim().is_empty() { n_ccd } else { b.trim().parse::<u8>().ok()? },
+                if a.trim().is_empty() {
+                    1
+                } else {
+                    a.trim().parse::<u8>().ok()?
+                },
+                if b.trim().is_empty() {
+                    n_ccd
+                } else {
+                    b.trim().parse::<u8>().ok()?
+                },
             ),
             None => {
                 let c = part.parse::<u8>().ok()?;
@@ -258,7 +301,11 @@ fn parse_ccd_selection(v: &str, n_ccd: u8) -> Option<Vec<u8>> {
 }
 
 /// The data-subspace components of the EVENTS header, as far as CCDNR and TIME go.
-fn dss_components(f: &mut Fits, n_ccd: u8, warnings: &mut Vec<String>) -> Result<Vec<DssComponent>, IoError> {
+fn dss_components(
+    f: &mut Fits,
+    n_ccd: u8,
+    warnings: &mut Vec<String>,
+) -> Result<Vec<DssComponent>, IoError> {
     let mut time_n = None;
     let mut ccd_n = None;
     for n in 1..=20 {
@@ -331,8 +378,12 @@ impl SkyRange {
     fn of_column(f: &mut Fits, n: usize) -> Result<SkyRange, IoError> {
         Ok(SkyRange {
             tnull: f.num(&format!("TNULL{n}"), "the null value of an integer column")?,
-            lo: f.num(&format!("TLMIN{n}"), "the legal minimum of the column")?.unwrap_or(f64::NEG_INFINITY),
-            hi: f.num(&format!("TLMAX{n}"), "the legal maximum of the column")?.unwrap_or(f64::INFINITY),
+            lo: f
+                .num(&format!("TLMIN{n}"), "the legal minimum of the column")?
+                .unwrap_or(f64::NEG_INFINITY),
+            hi: f
+                .num(&format!("TLMAX{n}"), "the legal maximum of the column")?
+                .unwrap_or(f64::INFINITY),
         })
     }
 
@@ -342,7 +393,8 @@ impl SkyRange {
     }
 }
 
-/// Open the file and select its EVENTS extension; returns the HDU names.
+/// Open the file (which checks every HDU and the file size) and select its EVENTS extension;
+/// returns the HDU names.
 fn open_events(path: &Path) -> Result<(Fits, Vec<String>, String), IoError> {
     let mut f = Fits::open(path)?;
     let names = f.hdu_names();
@@ -390,16 +442,35 @@ fn find_columns(
                 "PI × 14.6 eV (ACIS channel width; no energy column)",
             ),
         },
-        Mission::Nustar => (f.column("PI")?.map(|c| c.0), 40.0, 1600.0, "1.6 keV + 40 eV × PI (NuSTAR)"),
-        Mission::Swift => (f.column("PI")?.map(|c| c.0), 10.0, 0.0, "PI × 10 eV (Swift-XRT channel width)"),
+        Mission::Nustar => (
+            f.column("PI")?.map(|c| c.0),
+            40.0,
+            1600.0,
+            "1.6 keV + 40 eV × PI (NuSTAR)",
+        ),
+        Mission::Swift => (
+            f.column("PI")?.map(|c| c.0),
+            10.0,
+            0.0,
+            "PI × 10 eV (Swift-XRT channel width)",
+        ),
         _ => (f.column("PI")?.map(|c| c.0), 1.0, 0.0, "PI (eV)"),
     };
     let Some(energy) = energy else {
-        return Err(missing_column(f, ev_name, "PI", "event energies (PI in eV, or ENERGY)"));
+        return Err(missing_column(
+            f,
+            ev_name,
+            "PI",
+            "event energies (PI in eV, or ENERGY)",
+        ));
     };
-    let ccd = ["CCDNR", "CCD_ID", "TM_NR", "DET_ID"]
-        .iter()
-        .find_map(|n| f.column(n).ok().flatten().map(|c| c.0));
+    let mut ccd = None;
+    for n in ["CCDNR", "CCD_ID", "TM_NR", "DET_ID"] {
+        if let Some((c, _)) = f.column(n)? {
+            ccd = Some(c);
+            break;
+        }
+    }
     let is_xmm = h.mission == Mission::Xmm;
     let epic = if is_xmm {
         Some([
@@ -413,6 +484,27 @@ fn find_columns(
     };
     if is_xmm && ccd.is_none() {
         return Err(missing_column(f, ev_name, "CCDNR", "the CCD of each event"));
+    }
+    // one number per event in every column read (a `2J` X would be read as a scalar)
+    let mut scalars: Vec<(&str, &str)> = vec![
+        (&time, "photon arrival times (s)"),
+        (&x, "sky X pixel"),
+        (&y, "sky Y pixel"),
+        (&energy, "event energies"),
+    ];
+    if let Some(c) = &ccd {
+        scalars.push((c, "the CCD of each event"));
+    }
+    if let Some([p, fl, rx, ry]) = &epic {
+        scalars.extend([
+            (p.as_str(), "EPIC event patterns"),
+            (fl.as_str(), "EPIC event flags"),
+            (rx.as_str(), "CCD raw column"),
+            (ry.as_str(), "CCD raw row"),
+        ]);
+    }
+    for (c, what) in scalars {
+        f.require_scalar_number(c, what)?;
     }
     let sky = [SkyRange::of_column(f, x_n)?, SkyRange::of_column(f, y_n)?];
     let cols = EventColumns {
@@ -431,7 +523,11 @@ fn find_columns(
 }
 
 /// The FLAG mask of the file's own `XMMEA_EP`/`XMMEA_EM` card, or the documented fallback.
-fn epic_flag_mask(f: &mut Fits, cam: EpicCamera, warnings: &mut Vec<String>) -> Result<u32, IoError> {
+fn epic_flag_mask(
+    f: &mut Fits,
+    cam: EpicCamera,
+    warnings: &mut Vec<String>,
+) -> Result<u32, IoError> {
     let (key, fallback) = if cam == EpicCamera::Pn {
         ("XMMEA_EP", screening::XMMEA_EP_FALLBACK)
     } else {
@@ -441,7 +537,11 @@ fn epic_flag_mask(f: &mut Fits, cam: EpicCamera, warnings: &mut Vec<String>) -> 
         Some(m) => Ok(m),
         None => {
             let path = f.path.clone();
-            warn(&path, warnings, format!("no parsable {key} card: FLAG mask falls back to {fallback:#x}"));
+            warn(
+                &path,
+                warnings,
+                format!("no parsable {key} card: FLAG mask falls back to {fallback:#x}"),
+            );
             Ok(fallback)
         }
     }
@@ -453,6 +553,7 @@ fn epic_gtis(
     f: &mut Fits,
     names: &[String],
     cam: EpicCamera,
+    span: Option<(f64, f64)>,
     warnings: &mut Vec<String>,
 ) -> Result<(BTreeMap<u8, Gti>, String), IoError> {
     let path = f.path.clone();
@@ -470,9 +571,9 @@ fn epic_gtis(
             continue;
         }
         f.select(&name, "a per-CCD GTI")?;
-        let mut g = read_gti_table(f)?;
+        let mut g = read_gti_table(f, span)?;
         if timed {
-            if let Some(allowed) = dss_time(f, names, &dss, ccd, warnings)? {
+            if let Some(allowed) = dss_time(f, names, &dss, ccd, span, warnings)? {
                 g = g.intersect(&allowed);
             }
         }
@@ -488,7 +589,10 @@ fn epic_gtis(
         ));
     }
     if gti.values().all(|g| g.is_empty()) {
-        return Err(invalid(&path, "every GTI is empty: the exposure has no good time"));
+        return Err(invalid(
+            &path,
+            "every GTI is empty: the exposure has no good time",
+        ));
     }
     Ok((gti, source.into()))
 }
@@ -500,6 +604,7 @@ fn dss_time(
     names: &[String],
     dss: &[DssComponent],
     ccd: u8,
+    span: Option<(f64, f64)>,
     warnings: &mut Vec<String>,
 ) -> Result<Option<Gti>, IoError> {
     let mine: Vec<&DssComponent> = dss
@@ -513,11 +618,15 @@ fn dss_time(
     let mut allowed = Gti::default();
     for c in mine {
         let Some(r) = &c.gti else { return Ok(None) };
-        if !names.iter().any(|n| n == r) {
-            return Err(invalid(&f.path, format!("the EVENTS data subspace of CCD {ccd} refers to GTI extension {r}, which is not in the file")));
+        if !names.iter().any(|n| n.eq_ignore_ascii_case(r)) {
+            return Err(invalid(&f.path, format!(
+                "the EVENTS data subspace of CCD {ccd} refers to GTI extension {r}, which is not in the file (its {} HDUs end with {}: is the file cut short?)",
+                names.len(),
+                names.last().map(String::as_str).unwrap_or("?")
+            )));
         }
         f.select(r, "the flare-filtered GTI named by DSREF")?;
-        allowed = allowed.union(&read_gti_table(f)?);
+        allowed = allowed.union(&read_gti_table(f, span)?);
     }
     Ok(Some(allowed))
 }
@@ -526,26 +635,58 @@ fn dss_time(
 /// read) their span.
 fn other_gtis(
     f: &mut Fits,
-    names: &[String],
     h: &ExposureHeader,
     warnings: &mut Vec<String>,
 ) -> Result<(BTreeMap<u8, Gti>, String), IoError> {
     let mut gti = BTreeMap::new();
-    let gname = names
+    let is_gti =
+        |n: &str| n.eq_ignore_ascii_case("GTI") || n.to_ascii_uppercase().starts_with("STDGTI");
+    let found: Vec<(usize, String)> = f
+        .hdus()
         .iter()
-        .find(|n| n.eq_ignore_ascii_case("GTI") || n.to_ascii_uppercase().starts_with("STDGTI"));
-    let source = match gname {
-        Some(g) => {
-            let g = g.clone();
-            f.select(&g, "a GTI table")?;
-            gti.insert(0, read_gti_table(f)?);
+        .filter(|e| is_gti(&e.name))
+        .map(|e| (e.index, e.name.clone()))
+        .collect();
+    // a GTI extension that exists is read, or the read fails: never a fallback to TSTART–TSTOP
+    let source = match found.as_slice() {
+        [(i, g)] => {
+            f.select_index(*i)?;
+            gti.insert(0, read_gti_table(f, obs_span(h))?);
             format!("{g} extension")
         }
-        None => match (h.tstart, h.tstop) {
+        [_, _, ..] => {
+            // e.g. Chandra: one GTI extension per CCD (CCD_ID keyword); their union
+            let mut all = Gti::default();
+            for (i, _) in &found {
+                f.select_index(*i)?;
+                all = all.union(&read_gti_table(f, obs_span(h))?);
+            }
+            gti.insert(0, all);
+            let list = found
+                .iter()
+                .map(|(i, g)| format!("{g} (HDU {i})"))
+                .collect::<Vec<_>>()
+                .join(", ");
+            let path = f.path.clone();
+            warn(
+                &path,
+                warnings,
+                format!(
+                    "{} GTI extensions ({list}): their union is used for every event",
+                    found.len()
+                ),
+            );
+            format!("union of the GTI extensions {list}")
+        }
+        [] => match (h.tstart, h.tstop) {
             (Some(a), Some(b)) if b > a => {
                 gti.insert(0, Gti::single(a, b));
                 let path = f.path.clone();
-                warn(&path, warnings, "no GTI extension: GTI = [TSTART, TSTOP]".into());
+                warn(
+                    &path,
+                    warnings,
+                    "no GTI extension: GTI = [TSTART, TSTOP]".into(),
+                );
                 "TSTART–TSTOP (no GTI extension)".into()
             }
             _ => {
@@ -568,6 +709,8 @@ struct Screened {
     removed: [usize; 9],
     /// EPIC events whose RAWX/RAWY/CCDNR do not exist on the camera named by INSTRUME.
     off_camera: usize,
+    /// Rows read per CCDNR value 0..=255 (EPIC), before any screening.
+    rows_per_ccd: Vec<usize>,
     max_raw: (i32, i32, i32),
 }
 
@@ -610,7 +753,10 @@ fn read_events(
     nrows: usize,
     screen: Option<&EpicScreen>,
 ) -> Result<Screened, IoError> {
-    let mut out = Screened::default();
+    let mut out = Screened {
+        rows_per_ccd: vec![0; 256],
+        ..Screened::default()
+    };
     let mut start = 0;
     while start < nrows {
         let end = (start + CHUNK).min(nrows);
@@ -619,11 +765,16 @@ fn read_events(
             if !k.t[i].is_finite() {
                 return Err(invalid(
                     &f.path,
-                    format!("TIME of row {} is {} (expected a finite time in s)", start + i + 1, k.t[i]),
+                    format!(
+                        "TIME of row {} is {} (expected a finite time in s)",
+                        start + i + 1,
+                        k.t[i]
+                    ),
                 ));
             }
             let ev = k.e[i] * c.energy_scale + c.energy_offset;
             if let (Some(s), Some((pat, flg, rx, ry))) = (screen, &k.epic) {
+                out.rows_per_ccd[k.ccd[i].clamp(0, 255) as usize] += 1;
                 let (w, h) = s.camera().raw_max();
                 if rx[i] > w || ry[i] > h || k.ccd[i] > s.camera().n_ccd() as i32 {
                     out.off_camera += 1;
@@ -666,7 +817,12 @@ fn warn(path: &Path, warnings: &mut Vec<String>, msg: String) {
 }
 
 /// Warnings about what screening cannot do on this file.
-fn screening_warnings(f: &mut Fits, h: &ExposureHeader, opts: &ReadOptions, warnings: &mut Vec<String>) -> Result<(), IoError> {
+fn screening_warnings(
+    f: &mut Fits,
+    h: &ExposureHeader,
+    opts: &ReadOptions,
+    warnings: &mut Vec<String>,
+) -> Result<(), IoError> {
     let path = f.path.clone();
     match (h.mission, h.camera) {
         (Mission::Xmm, Some(_)) => {
@@ -709,6 +865,44 @@ fn check_camera(path: &Path, cam: Option<EpicCamera>, s: &Screened) -> Result<()
     ))
 }
 
+/// Every EPIC CCD with events must have its `STDGTInn`: without it the events would all be
+/// dropped as outside the good time, without a word.
+fn check_ccd_gtis(
+    path: &Path,
+    cam: Option<EpicCamera>,
+    s: &Screened,
+    gti: &BTreeMap<u8, Gti>,
+    names: &[String],
+) -> Result<(), IoError> {
+    let Some(cam) = cam else { return Ok(()) };
+    let missing: Vec<(u8, usize)> = (1..=cam.n_ccd())
+        .filter(|c| !gti.contains_key(c))
+        .map(|c| (c, s.rows_per_ccd[c as usize]))
+        .filter(|&(_, n)| n > 0)
+        .collect();
+    if missing.is_empty() {
+        return Ok(());
+    }
+    let list = missing
+        .iter()
+        .map(|(c, n)| {
+            format!(
+                "CCD {c} ({} events, no STDGTI{c:02})",
+                crate::fits::thousands(*n as u64)
+            )
+        })
+        .collect::<Vec<_>>()
+        .join(", ");
+    Err(invalid(
+        path,
+        format!(
+            "{list}: every EPIC CCD with events needs its STDGTInn extension, or its events would be lost as outside the good time (the file's {} HDUs end with {}: is it cut short, or an EXTNAME damaged?)",
+            names.len(),
+            names.last().map(String::as_str).unwrap_or("?")
+        ),
+    ))
+}
+
 /// Read and screen one event list.
 pub fn read(path: &Path, opts: &ReadOptions) -> Result<Exposure, IoError> {
     let (mut f, names, ev_name) = open_events(path)?;
@@ -728,16 +922,25 @@ pub fn read(path: &Path, opts: &ReadOptions) -> Result<Exposure, IoError> {
         None => 0,
     };
     let (mut gti, mut gti_source) = match cam {
-        Some(c) => epic_gtis(&mut f, &names, c, &mut warnings)?,
-        None => other_gtis(&mut f, &names, &header, &mut warnings)?,
+        Some(c) => epic_gtis(&mut f, &names, c, obs_span(&header), &mut warnings)?,
+        None => other_gtis(&mut f, &header, &mut warnings)?,
     };
     f.select(&ev_name, "a photon event list")?;
+    f.check_last_row_not_fill()?;
     let screen = cam.map(|c| {
-        EpicScreen::new(&opts.screen, c, header.revolution, header.submode.as_deref(), flag_mask, &gti)
+        EpicScreen::new(
+            &opts.screen,
+            c,
+            header.revolution,
+            header.submode.as_deref(),
+            flag_mask,
+            &gti,
+        )
     });
     let s = read_events(&mut f, &cols, nrows, screen.as_ref())?;
     drop(screen);
     check_camera(path, cam, &s)?;
+    check_ccd_gtis(path, cam, &s, &gti, &names)?;
     let is_xmm = cam.is_some();
     let screening = ScreenReport {
         n_read: nrows,
@@ -751,9 +954,16 @@ pub fn read(path: &Path, opts: &ReadOptions) -> Result<Exposure, IoError> {
     };
     // lists without GTI information: the span of the events
     if gti.get(&0).map(|g| g.is_empty()).unwrap_or(false) {
-        if let (Some(a), Some(b)) = (s.time.iter().copied().reduce(f64::min), s.time.iter().copied().reduce(f64::max)) {
+        if let (Some(a), Some(b)) = (
+            s.time.iter().copied().reduce(f64::min),
+            s.time.iter().copied().reduce(f64::max),
+        ) {
             gti.insert(0, Gti::single(a, b));
-            warn(path, &mut warnings, "no GTI extension and no TSTART/TSTOP: GTI = span of the events".into());
+            warn(
+                path,
+                &mut warnings,
+                "no GTI extension and no TSTART/TSTOP: GTI = span of the events".into(),
+            );
             gti_source = "span of the events (no GTI extension, no TSTART/TSTOP)".into();
         }
     }

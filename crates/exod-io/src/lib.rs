@@ -6,8 +6,10 @@
 //!   [`exod_core::exposure::Exposure`].
 //! * [`srclist`] — source lists (EPIC OBSMLI FITS, CSV).
 //! * [`ecsv`] — Astropy ECSV tables.
-//! * [`output`] — the files of a search: `detections.fits`/`.ecsv`, `lightcurves.fits`,
-//!   `regions.reg`.
+//! * [`output`] — the files of a search: `detections.fits`/`.ecsv`, `lightcurves.fits` (OGIP
+//!   light curves), `image.fits` (counts with WCS), `regions.reg`.
+//! * [`context`] — what the outputs' headers say about the observation and the run
+//!   ([`context::OutputContext`]; `SOURCE_DATE_EPOCH` fixes their `DATE`).
 //!
 //! ```no_run
 //! use exod_io::events::{read, ReadOptions};
@@ -16,10 +18,12 @@
 //! ```
 #![warn(missing_docs)]
 
+pub mod context;
 pub mod ecsv;
 pub mod error;
 pub mod events;
 pub mod fits;
+mod fitsw;
 pub mod output;
 pub mod srclist;
 

@@ -1,15 +1,64 @@
 //! Outputs of a search: `detections.fits` and `detections.ecsv` (one row per detection, unit and
-//! description on every column), `lightcurves.fits`, `regions.reg` (DS9, fk5), PNG light curves
-//! and an image with the detections marked. Every file is written atomically.
+//! description on every column), `lightcurves.fits` (OGIP light curves), `image.fits` (the
+//! counts image with its sky WCS) and `regions.reg` (DS9, fk5). PNG figures are drawn by
+//! `exod-plot`. Every file is written atomically.
+//!
+//! ## Headers
+//!
+//! Every HDU of every FITS file carries the facts of an [`OutputContext`]: `TELESCOP`,
+//! `INSTRUME` (the cameras searched, e.g. `'EPN+EMOS1+EMOS2'`), `OBS_ID`, `OBJECT`, `DATE-OBS`,
+//! `MJDREF` (or `MJDREFI` + `MJDREFF`, as the mission writes it), `TIMESYS`, `TIMEREF`,
+//! `TASSIGN`, `TIMEUNIT = 's'`, `TSTART`/`TSTOP`, `RADESYS`/`EQUINOX`, `CREATOR = 'exod
+//! <version>'`, `DATE` (creation, UTC; `SOURCE_DATE_EPOCH` makes it reproducible, see
+//! [`crate::context`]), `COMMAND` (the whole command line, long-string `CONTINUE` convention),
+//! the run's parameters as typed keywords (e.g. `SIGMA = 3.0`, `RULE = 'exod2'`), and
+//! `CHECKSUM`/`DATASUM`. Flags are logical (`L`) columns. Texts are ASCII (σ is written
+//! `sigma`).
+//!
+//! ## detections.fits
+//!
+//! Primary HDU without data, then `DETECTIONS`: one row per detection. Per-camera counts are
+//! named by camera, `COUNTS_PN`, `COUNTS_M1`, `COUNTS_M2` (only the cameras of the observation,
+//! always in that order), whatever the order of the input files.
+//!
+//! ## lightcurves.fits
+//!
+//! * HDU 0: primary, no data.
+//! * HDU k, for k = 1 … N: the OGIP light curve (`HDUCLASS = 'OGIP'`, `HDUCLAS1 =
+//!   'LIGHTCURVE'`, `HDUCLAS2 = 'TOTAL'`, `HDUCLAS3 = 'RATE'`) of row k of `detections.fits`,
+//!   `EXTNAME` = its `DETID`. Columns `TIME` (bin centre, mission time, `TIMEPIXR = 0.5`,
+//!   `TIMEZERO = 0`), `RATE` = N / `TIMEDEL` (count/s, not divided by `FRACEXP`: the exposure-
+//!   corrected rate is `RATE / FRACEXP`, which is what stingray's `Lightcurve.read` and lcurve
+//!   compute), `ERROR` = (1 + √(N + 0.75)) / `TIMEDEL` (Gehrels' 1σ upper error of N),
+//!   `FRACEXP` (live fraction of the bin: mean over the region's cells), `COUNTS` (N), `MU`
+//!   (expected counts μ of exod's model), `BTI` (logical). `TSTART`/`TSTOP` are those of the
+//!   curve (its window), `TIMEDEL` its bin, `EXPOSURE` = Σ `FRACEXP` · `TIMEDEL`; `DETID`,
+//!   `DET` (row), `OBJECT` (the detection's name), `RA_OBJ`/`DEC_OBJ`, `E_MIN`/`E_MAX` (keV),
+//!   `DET_SIG` (its σ) describe the detection. There is no `GTI` extension: bins without live
+//!   time have `FRACEXP = 0` (stingray makes its GTIs from `FRACEXP ≥ 0.9`).
+//!   `Lightcurve.read("lightcurves.fits", fmt="hea", ratehdu=k)` reads detection k.
+//! * HDU N + 1, `LIGHTCURVES`: every curve in one table, rows of (`DET`, `TIME` = start of the
+//!   frame, `N`, `MU`, `BTI`, `LIVE`), `DET` being the row of the detection; written as a stream.
+//!
+//! ## image.fits
+//!
+//! The 0.2–12 keV counts per sky cell (the search's grid, 20″ cells by default) as a 32-bit
+//! primary image, with the celestial WCS of the grid (`CTYPE = 'RA---TAN'/'DEC--TAN'`,
+//! `CRPIX`/`CRVAL`/`CDELT` from the event list's sky WCS: image pixel i is cell i − 1), and the
+//! sky pixels X/Y of the event list as DS9's physical coordinates (`LTV`/`LTM`, and the
+//! alternate WCS `P`), so `regions.reg` (fk5) and regions in sky pixels overlay on it.
 
 use std::path::{Path, PathBuf};
 
-use fitsio::tables::{ColumnDataType, ColumnDescription};
+use exod_core::band::Band;
+use exod_core::observation::Observation;
+use exod_core::search::{Detection, Kind, LightCurve, SearchResult};
+use exod_core::wcs::Projection;
 
-use exod_core::search::{Detection, Kind, SearchResult};
-
+pub use crate::context::{Camera, KeyValue, MjdRef, OutputContext, Param};
 use crate::ecsv::{self, Column, Value};
 use crate::error::IoError;
+use crate::fitsw::{ColSpec, FitsWriteError, FitsWriter};
 
 fn rerr(path: &Path, e: impl std::fmt::Display) -> IoError {
     IoError::output(path, e)
@@ -23,38 +72,55 @@ enum Col {
 }
 
 struct Field {
-    name: &'static str,
+    name: String,
     unit: &'static str,
-    desc: &'static str,
+    desc: String,
     data: Col,
 }
 
-fn fields(dets: &[Detection]) -> Vec<Field> {
-    let f = |name, unit, desc, get: &dyn Fn(&Detection) -> f64| Field {
-        name,
+impl Field {
+    fn spec(&self) -> ColSpec {
+        ColSpec {
+            name: self.name.clone(),
+            tform: match &self.data {
+                Col::F(_) => "1D".into(),
+                Col::I(_) => "1J".into(),
+                Col::S(_, w) => format!("{w}A"),
+                Col::B(_) => "1L".into(),
+            },
+            unit: self.unit.into(),
+            comment: self.desc.clone(),
+        }
+    }
+}
+
+fn fields(dets: &[Detection], ctx: &OutputContext) -> Vec<Field> {
+    let f = |name: &str, unit, desc: &str, get: &dyn Fn(&Detection) -> f64| Field {
+        name: name.into(),
         unit,
-        desc,
+        desc: desc.into(),
         data: Col::F(dets.iter().map(get).collect()),
     };
-    let i = |name, unit, desc, get: &dyn Fn(&Detection) -> i64| Field {
-        name,
+    let i = |name: &str, unit, desc: &str, get: &dyn Fn(&Detection) -> i64| Field {
+        name: name.into(),
         unit,
-        desc,
+        desc: desc.into(),
         data: Col::I(dets.iter().map(get).collect()),
     };
-    let b = |name, desc, get: &dyn Fn(&Detection) -> bool| Field {
-        name,
+    let b = |name: &str, desc: &str, get: &dyn Fn(&Detection) -> bool| Field {
+        name: name.into(),
         unit: "",
-        desc,
+        desc: desc.into(),
         data: Col::B(dets.iter().map(get).collect()),
     };
-    let s = |name, desc, w, get: &dyn Fn(&Detection) -> String| Field {
-        name,
+    let s = |name: &str, desc: &str, w, get: &dyn Fn(&Detection) -> String| Field {
+        name: name.into(),
         unit: "",
-        desc,
+        desc: desc.into(),
         data: Col::S(dets.iter().map(get).collect(), w),
     };
-    vec![
+    let frame = ctx.radesys.as_str();
+    let mut v = vec![
         s(
             "DETID",
             "unique detection id: obsid_band_tbin_rank",
@@ -72,13 +138,13 @@ fn fields(dets: &[Detection]) -> Vec<Field> {
         f(
             "RA",
             "deg",
-            "right ascension of the photon centroid (ICRS)",
+            &format!("right ascension of the photon centroid ({frame}, RADESYS)"),
             &|d| d.ra,
         ),
         f(
             "DEC",
             "deg",
-            "declination of the photon centroid (ICRS)",
+            &format!("declination of the photon centroid ({frame}, RADESYS)"),
             &|d| d.dec,
         ),
         f(
@@ -178,18 +244,20 @@ fn fields(dets: &[Detection]) -> Vec<Field> {
         i("N_FRAMES", "", "flagged frames in the region", &|d| {
             d.n_frames as i64
         }),
-        i(
-            "COUNTS_CAM1",
+    ];
+    for ci in ctx.camera_order() {
+        let cam = &ctx.cameras[ci];
+        v.push(i(
+            &format!("COUNTS_{}", cam.label),
             "ct",
-            "events within the centroid aperture in flagged frames, first camera",
-            &|d| d.counts_cam.first().copied().unwrap_or(0) as i64,
-        ),
-        i("COUNTS_CAM2", "ct", "same, second camera", &|d| {
-            d.counts_cam.get(1).copied().unwrap_or(0) as i64
-        }),
-        i("COUNTS_CAM3", "ct", "same, third camera", &|d| {
-            d.counts_cam.get(2).copied().unwrap_or(0) as i64
-        }),
+            &format!(
+                "band events of camera {} ({}) within the centroid aperture: in the flagged frames (peaks), in the region's other frames (eclipses)",
+                cam.label, cam.instrume
+            ),
+            &|d| d.counts_cam.get(ci).copied().unwrap_or(0) as i64,
+        ));
+    }
+    v.extend([
         b(
             "BTI",
             "the most significant frame is in a bad (flaring) time interval",
@@ -215,123 +283,118 @@ fn fields(dets: &[Detection]) -> Vec<Field> {
             "the observation has more than 20 detections",
             &|d| d.flag_crowded,
         ),
-    ]
+    ]);
+    v
 }
 
-fn write_fits_table(
-    tmp: &Path,
-    extname: &str,
-    flds: &[Field],
-    keys: &[(&str, String)],
-) -> Result<(), fitsio::errors::Error> {
-    let (mut f, hdu) = create_fits_table(tmp, extname, flds, keys)?;
-    for fl in flds {
-        match &fl.data {
-            Col::F(v) => hdu.write_col(&mut f, fl.name, v)?,
-            Col::I(v) => hdu.write_col(&mut f, fl.name, v)?,
-            Col::S(v, _) => hdu.write_col(&mut f, fl.name, v)?,
-            Col::B(v) => hdu.write_col(
-                &mut f,
-                fl.name,
-                &v.iter().map(|&b| b as u8).collect::<Vec<u8>>(),
-            )?,
-        };
+/// The keywords every HDU carries: the observation's facts, the time span `span` of the HDU's
+/// data, provenance and the run's parameters. `object` replaces the observation's OBJECT.
+fn common_keys(w: &mut FitsWriter, ctx: &OutputContext, span: (f64, f64), object: Option<&str>) {
+    w.key("TELESCOP", ctx.telescope.as_str(), "mission");
+    w.key("INSTRUME", ctx.instrume(), "cameras searched, joined by +");
+    if let Some(o) = &ctx.obs_id {
+        w.key("OBS_ID", o.as_str(), "observation identifier");
     }
-    Ok(())
-}
-
-/// A binary table with the columns of `flds` (their data is not written), units, descriptions
-/// and keywords.
-fn create_fits_table(
-    tmp: &Path,
-    extname: &str,
-    flds: &[Field],
-    keys: &[(&str, String)],
-) -> Result<(fitsio::FitsFile, fitsio::hdu::FitsHdu), fitsio::errors::Error> {
-    let mut f = fitsio::FitsFile::create(tmp).open()?;
-    let descs: Vec<_> = flds
-        .iter()
-        .map(|fl| {
-            let mut d = ColumnDescription::new(fl.name);
-            match &fl.data {
-                Col::F(_) => d.with_type(ColumnDataType::Double),
-                Col::I(_) => d.with_type(ColumnDataType::Long),
-                Col::S(_, w) => d.with_type(ColumnDataType::String).that_repeats(*w),
-                Col::B(_) => d.with_type(ColumnDataType::Byte),
-            };
-            d.create()
-        })
-        .collect::<Result<_, _>>()?;
-    let hdu = f.create_table(extname, &descs)?;
-    for (k, fl) in flds.iter().enumerate() {
-        if !fl.unit.is_empty() {
-            hdu.write_key(&mut f, &format!("TUNIT{}", k + 1), fl.unit)?;
+    if let Some(o) = object.or(ctx.object.as_deref()) {
+        w.key("OBJECT", o, "name of the observed object");
+    }
+    if let Some(d) = &ctx.date_obs {
+        w.key("DATE-OBS", d.as_str(), "start of the observation (TIMESYS)");
+    }
+    match ctx.mjdref {
+        Some(MjdRef::Single(m)) => w.key("MJDREF", m, "MJD of TIME = 0 (TIMESYS)"),
+        Some(MjdRef::Split { integer, fraction }) => {
+            w.key("MJDREFI", integer as i64, "integer part of the MJD of TIME = 0");
+            w.key("MJDREFF", fraction, "fractional part of the MJD of TIME = 0");
         }
-        hdu.write_key(&mut f, &format!("TCOMM{}", k + 1), fl.desc)?;
+        None => {}
     }
-    for (k, v) in keys {
-        hdu.write_key(&mut f, k, v.as_str())?;
+    w.key("TIMESYS", ctx.timesys.as_str(), "time system of TIME, TSTART, TSTOP");
+    w.key("TIMEREF", ctx.timeref.as_str(), "reference frame of the times");
+    w.key("TASSIGN", ctx.tassign.as_str(), "where the times are assigned");
+    w.key("TIMEUNIT", "s", "unit of TIME, TSTART, TSTOP, TIMEDEL");
+    w.key("TSTART", span.0, "start of the data (mission time)");
+    w.key("TSTOP", span.1, "end of the data (mission time)");
+    w.key("RADESYS", ctx.radesys.as_str(), "celestial frame of RA, Dec");
+    w.key("EQUINOX", ctx.equinox, "equinox of the celestial frame");
+    w.key("CREATOR", ctx.creator.as_str(), "program that made the file");
+    w.key(
+        "DATE",
+        ctx.date.as_str(),
+        "file creation (UTC) or SOURCE_DATE_EPOCH",
+    );
+    w.key("COMMAND", ctx.command.as_str(), "command line");
+    for p in &ctx.params {
+        w.key(&p.key, p.value.clone(), &p.comment);
     }
-    Ok((f, hdu))
 }
 
-/// Write the numeric columns of `flds` at rows `offset..` of an open table.
-fn write_rows(
-    f: &mut fitsio::FitsFile,
-    hdu: &fitsio::hdu::FitsHdu,
-    flds: &[Field],
-    offset: usize,
-) -> Result<(), fitsio::errors::Error> {
-    for fl in flds {
+fn write_cols(w: &mut FitsWriter, flds: &[Field], first_row: usize) {
+    for (k, fl) in flds.iter().enumerate() {
         match &fl.data {
-            Col::F(v) => hdu.write_col_range(f, fl.name, v, &(offset..offset + v.len()))?,
-            Col::I(v) => hdu.write_col_range(f, fl.name, v, &(offset..offset + v.len()))?,
-            Col::B(v) => {
-                let b: Vec<u8> = v.iter().map(|&b| b as u8).collect();
-                hdu.write_col_range(f, fl.name, &b, &(offset..offset + b.len()))?
-            }
-            Col::S(..) => unreachable!("light-curve tables have no string column"),
-        };
+            Col::F(v) => w.col_f64(k + 1, first_row, v),
+            Col::I(v) => w.col_i64(k + 1, first_row, v),
+            Col::S(v, _) => w.col_str(k + 1, first_row, v),
+            Col::B(v) => w.col_bool(k + 1, first_row, v),
+        }
     }
-    Ok(())
 }
 
 fn atomic_fits(
     dest: &Path,
-    fill: impl FnOnce(&Path) -> Result<(), fitsio::errors::Error>,
+    fill: impl FnOnce(&Path) -> Result<(), FitsWriteError>,
 ) -> Result<(), IoError> {
-    let tmp = dest.with_extension("tmp.fits");
-    let _ = std::fs::remove_file(&tmp);
-    fill(&tmp).map_err(|e| {
-        let _ = std::fs::remove_file(&tmp);
-        rerr(dest, format!("cfitsio: {e}"))
-    })?;
-    std::fs::rename(&tmp, dest).map_err(|e| rerr(dest, e))
+    crate::fits::write_atomic(dest, fill).map_err(|e| rerr(dest, format!("cfitsio: {e}")))
 }
 
-/// Write the tables of a search into `out`: `detections.fits`, `detections.ecsv`,
-/// `lightcurves.fits` and `regions.reg` (figures are drawn by `exod-plot`). Returns the files
-/// written, in that order.
+/// Write the files of a search into `out`: `detections.fits`, `detections.ecsv`,
+/// `lightcurves.fits`, `image.fits` (0.2–12 keV counts of `obs` on its grid, with WCS) and
+/// `regions.reg` (figures are drawn by `exod-plot`), their headers filled from `ctx`. Returns the
+/// files written, in that order.
 pub fn write_all(
     out: &Path,
     res: &SearchResult,
-    meta: &[(&str, String)],
+    obs: &Observation,
+    ctx: &OutputContext,
 ) -> Result<Vec<PathBuf>, IoError> {
     std::fs::create_dir_all(out).map_err(|e| rerr(out, e))?;
-    let flds = fields(&res.detections);
+    let flds = fields(&res.detections, ctx);
     let p_fits = out.join("detections.fits");
-    atomic_fits(&p_fits, |tmp| write_fits_table(tmp, "DETECTIONS", &flds, meta))?;
+    atomic_fits(&p_fits, |tmp| {
+        write_detections(tmp, &flds, res.detections.len(), ctx)
+    })?;
     let p_ecsv = out.join("detections.ecsv");
-    write_ecsv(&p_ecsv, &flds, res.detections.len(), meta)?;
+    write_ecsv(&p_ecsv, &flds, res.detections.len(), ctx)?;
     let p_lc = out.join("lightcurves.fits");
-    atomic_fits(&p_lc, |tmp| write_lightcurves(tmp, res, meta))?;
+    atomic_fits(&p_lc, |tmp| write_lightcurves(tmp, res, ctx))?;
+    let p_img = out.join("image.fits");
+    atomic_fits(&p_img, |tmp| write_image(tmp, obs, ctx))?;
     let p_reg = out.join("regions.reg");
     write_regions(&p_reg, &res.detections)?;
-    Ok(vec![p_fits, p_ecsv, p_lc, p_reg])
+    Ok(vec![p_fits, p_ecsv, p_lc, p_img, p_reg])
+}
+
+fn write_detections(
+    tmp: &Path,
+    flds: &[Field],
+    n_rows: usize,
+    ctx: &OutputContext,
+) -> Result<(), FitsWriteError> {
+    let mut w = FitsWriter::create(tmp)?;
+    w.empty_primary();
+    common_keys(&mut w, ctx, (ctx.tstart, ctx.tstop), None);
+    w.comment("exod transient detections: one row per detection in the DETECTIONS extension");
+    w.checksum_placeholders(&ctx.date);
+    let specs: Vec<ColSpec> = flds.iter().map(Field::spec).collect();
+    w.table("DETECTIONS", &specs, n_rows);
+    common_keys(&mut w, ctx, (ctx.tstart, ctx.tstop), None);
+    w.checksum_placeholders(&ctx.date);
+    write_cols(&mut w, flds, 0);
+    w.close()
 }
 
 /// The detection table as ECSV (same columns, units and descriptions as the FITS table).
-fn write_ecsv(p: &Path, flds: &[Field], n_rows: usize, meta: &[(&str, String)]) -> Result<(), IoError> {
+fn write_ecsv(p: &Path, flds: &[Field], n_rows: usize, ctx: &OutputContext) -> Result<(), IoError> {
     let cols: Vec<Column> = flds
         .iter()
         .map(|fl| {
@@ -341,7 +404,7 @@ fn write_ecsv(p: &Path, flds: &[Field], n_rows: usize, meta: &[(&str, String)]) 
                 Col::S(..) => "string",
                 Col::B(_) => "bool",
             };
-            Column::new(fl.name, dt, (!fl.unit.is_empty()).then_some(fl.unit), fl.desc)
+            Column::new(&fl.name, dt, (!fl.unit.is_empty()).then_some(fl.unit), &fl.desc)
         })
         .collect();
     let rows: Vec<Vec<Value>> = (0..n_rows)
@@ -356,11 +419,13 @@ fn write_ecsv(p: &Path, flds: &[Field], n_rows: usize, meta: &[(&str, String)]) 
                 .collect()
         })
         .collect();
-    ecsv::write(p, &cols, &rows, meta).map_err(|e| rerr(p, e))
+    let meta = ctx.ecsv_meta();
+    let meta: Vec<(&str, String)> = meta.iter().map(|(k, v)| (k.as_str(), v.clone())).collect();
+    ecsv::write(p, &cols, &rows, &meta).map_err(|e| rerr(p, e))
 }
 
-/// The light-curve table's columns for the curves `lcs`, the first being detection `det0`.
-fn lightcurve_fields(lcs: &[exod_core::search::LightCurve], det0: usize) -> Vec<Field> {
+/// The index table's columns for the curves `lcs`, the first being detection `det0`.
+fn lightcurve_fields(lcs: &[LightCurve], det0: usize) -> Vec<Field> {
     let total: usize = lcs.iter().map(|l| l.n.len()).sum();
     let mut det = Vec::with_capacity(total);
     let mut time = Vec::with_capacity(total);
@@ -378,7 +443,12 @@ fn lightcurve_fields(lcs: &[exod_core::search::LightCurve], det0: usize) -> Vec<
             live.push(l.live[k] as f64);
         }
     }
-    let field = |name, unit, desc, data| Field { name, unit, desc, data };
+    let field = |name: &str, unit, desc: &str, data| Field {
+        name: name.into(),
+        unit,
+        desc: desc.into(),
+        data,
+    };
     vec![
         field("DET", "", "1-based row of the detection in detections.fits", Col::I(det)),
         field("TIME", "s", "start of the frame (mission time)", Col::F(time)),
@@ -389,18 +459,169 @@ fn lightcurve_fields(lcs: &[exod_core::search::LightCurve], det0: usize) -> Vec<
     ]
 }
 
-/// The light curves as one table, rows of (DET, TIME, N, MU, BTI, LIVE); DET is the 1-based row
-/// of the detection in detections.fits, whose DETID names it. Written as a stream, 64 curves at
-/// a time, so memory does not grow with the table.
-fn write_lightcurves(tmp: &Path, res: &SearchResult, meta: &[(&str, String)]) -> Result<(), fitsio::errors::Error> {
-    let (mut f, hdu) = create_fits_table(tmp, "LIGHTCURVES", &lightcurve_fields(&[], 0), meta)?;
+/// The OGIP RATE columns of one curve.
+fn rate_fields(l: &LightCurve) -> Vec<Field> {
+    let n = l.n.len();
+    let dt = l.tbin;
+    let field = |name: &str, unit, desc: &str, data| Field {
+        name: name.into(),
+        unit,
+        desc: desc.into(),
+        data,
+    };
+    vec![
+        field(
+            "TIME",
+            "s",
+            "centre of the bin (mission time; TIMEPIXR = 0.5, TIMEZERO = 0)",
+            Col::F((0..n).map(|k| l.t0 + (k as f64 + 0.5) * dt).collect()),
+        ),
+        field(
+            "RATE",
+            "count/s",
+            "COUNTS / TIMEDEL, not divided by FRACEXP (exposure-corrected rate: RATE / FRACEXP)",
+            Col::F(l.n.iter().map(|&c| c as f64 / dt).collect()),
+        ),
+        field(
+            "ERROR",
+            "count/s",
+            "(1 + sqrt(COUNTS + 0.75)) / TIMEDEL: Gehrels (1986) 1-sigma upper error",
+            Col::F(l.n.iter().map(|&c| (1.0 + (c as f64 + 0.75).sqrt()) / dt).collect()),
+        ),
+        field(
+            "FRACEXP",
+            "",
+            "fraction of the bin with live time (mean over the region's cells)",
+            Col::F(l.live.iter().map(|&x| x as f64).collect()),
+        ),
+        field(
+            "COUNTS",
+            "ct",
+            "events of the detection's band in the region's cells",
+            Col::I(l.n.iter().map(|&c| c as i64).collect()),
+        ),
+        field(
+            "MU",
+            "ct",
+            "expected counts mu of the region (exod's background and source model)",
+            Col::F(l.mu.clone()),
+        ),
+        field(
+            "BTI",
+            "",
+            "bin in a bad (flaring) time interval",
+            Col::B(l.bti.clone()),
+        ),
+    ]
+}
+
+/// One OGIP light-curve extension: detection `row` (1-based) and its curve.
+fn write_rate_hdu(w: &mut FitsWriter, ctx: &OutputContext, row: usize, d: &Detection, l: &LightCurve) {
+    let flds = rate_fields(l);
+    let specs: Vec<ColSpec> = flds.iter().map(Field::spec).collect();
+    w.table(&d.detid, &specs, l.n.len());
+    w.key("HDUCLASS", "OGIP", "format conforms to OGIP standard");
+    w.key("HDUCLAS1", "LIGHTCURVE", "light curve");
+    w.key("HDUCLAS2", "TOTAL", "source region counts, background not subtracted");
+    w.key("HDUCLAS3", "RATE", "RATE column in count/s");
+    w.key("HDUVERS", "1.1.0", "version of the OGIP light-curve format");
+    let t1 = l.t0 + l.n.len() as f64 * l.tbin;
+    common_keys(w, ctx, (l.t0, t1), Some(&d.name));
+    w.key("TIMEDEL", l.tbin, "bin size (s)");
+    w.key("TIMEPIXR", 0.5, "TIME is the centre of the bin");
+    w.key("TIMEZERO", 0.0, "added to TIME (s)");
+    let exposure: f64 = l.live.iter().map(|&x| x as f64 * l.tbin).sum();
+    w.key("EXPOSURE", exposure, "sum of FRACEXP x TIMEDEL (s)");
+    w.key("DETID", d.detid.as_str(), "detection id (DETID of detections.fits)");
+    w.key("DET", row, "row of the detection in detections.fits");
+    w.key("KIND", d.kind.as_str(), "peak (burst) or eclipse (dip)");
+    w.key("RA_OBJ", d.ra, "RA of the detection (deg, RADESYS)");
+    w.key("DEC_OBJ", d.dec, "Dec of the detection (deg, RADESYS)");
+    if let Some((lo, hi)) = d.band.split_once('-') {
+        if let (Ok(lo), Ok(hi)) = (lo.parse::<f64>(), hi.parse::<f64>()) {
+            w.key("E_MIN", lo, "lower edge of the band (keV)");
+            w.key("E_MAX", hi, "upper edge of the band (keV)");
+        }
+    }
+    w.key("DET_SIG", d.sigma, "sigma-equivalent (SIGMA of detections.fits)");
+    w.checksum_placeholders(&ctx.date);
+    write_cols(w, &flds, 0);
+}
+
+/// `lightcurves.fits` (layout in the module doc), written as a stream: one curve at a time, and
+/// the index table 64 curves at a time, so memory does not grow with the file.
+fn write_lightcurves(tmp: &Path, res: &SearchResult, ctx: &OutputContext) -> Result<(), FitsWriteError> {
+    let mut w = FitsWriter::create(tmp)?;
+    w.empty_primary();
+    common_keys(&mut w, ctx, (ctx.tstart, ctx.tstop), None);
+    w.key("NDET", res.detections.len(), "detections (light-curve extensions)");
+    w.comment("HDU k (k = 1..NDET) is the OGIP light curve of row k of detections.fits, EXTNAME = its DETID; the last HDU, LIGHTCURVES, holds every curve in one table (rows DET, TIME, N, MU, BTI, LIVE).");
+    w.checksum_placeholders(&ctx.date);
+    for (row, (d, l)) in res.detections.iter().zip(&res.lightcurves).enumerate() {
+        write_rate_hdu(&mut w, ctx, row + 1, d, l);
+    }
+    let specs: Vec<ColSpec> = lightcurve_fields(&[], 0).iter().map(Field::spec).collect();
+    w.table("LIGHTCURVES", &specs, 0);
+    common_keys(&mut w, ctx, (ctx.tstart, ctx.tstop), None);
+    w.checksum_placeholders(&ctx.date);
     let mut offset = 0;
     for (c, chunk) in res.lightcurves.chunks(64).enumerate() {
-        let flds = lightcurve_fields(chunk, c * 64);
-        write_rows(&mut f, &hdu, &flds, offset)?;
+        write_cols(&mut w, &lightcurve_fields(chunk, c * 64), offset);
         offset += chunk.iter().map(|l| l.n.len()).sum::<usize>();
     }
-    Ok(())
+    w.close()
+}
+
+/// `image.fits`: 0.2–12 keV counts per cell with the grid's WCS (see the module doc).
+fn write_image(tmp: &Path, obs: &Observation, ctx: &OutputContext) -> Result<(), FitsWriteError> {
+    let g = obs.grid();
+    let full = Band::parse("0.2-12").expect("valid");
+    let mut img = vec![0i32; g.n_cells()];
+    for (&c, &e) in obs.cell().iter().zip(obs.energy()) {
+        if full.contains(e) {
+            img[c as usize] += 1;
+        }
+    }
+    let p = g.wcs.params();
+    let proj = match p.projection {
+        Projection::Tan => "TAN",
+        Projection::Sin => "SIN",
+    };
+    let mut w = FitsWriter::create(tmp)?;
+    w.image_i32(g.nx, g.ny, &img);
+    w.key("BUNIT", "count", "0.2-12 keV events per cell");
+    w.key("WCSAXES", 2i64, "celestial WCS of the cells");
+    w.key("CTYPE1", format!("RA---{proj}"), "right ascension");
+    w.key("CTYPE2", format!("DEC--{proj}"), "declination");
+    w.key("CUNIT1", "deg", "");
+    w.key("CUNIT2", "deg", "");
+    w.key("CRPIX1", (p.crpix[0] - g.x0) / g.cell_px + 0.5, "reference pixel (the event list's)");
+    w.key("CRPIX2", (p.crpix[1] - g.y0) / g.cell_px + 0.5, "reference pixel");
+    w.key("CRVAL1", p.crval[0], "RA of the reference pixel (deg)");
+    w.key("CRVAL2", p.crval[1], "Dec of the reference pixel (deg)");
+    w.key("CDELT1", p.cdelt[0] * g.cell_px, "cell size along X (deg)");
+    w.key("CDELT2", p.cdelt[1] * g.cell_px, "cell size along Y (deg)");
+    // DS9 physical coordinates: the sky pixels X/Y of the event list
+    w.key("LTV1", 0.5 - g.x0 / g.cell_px, "image = LTM1_1 * X + LTV1");
+    w.key("LTV2", 0.5 - g.y0 / g.cell_px, "image = LTM2_2 * Y + LTV2");
+    w.key("LTM1_1", 1.0 / g.cell_px, "sky pixels per image pixel, inverted");
+    w.key("LTM2_2", 1.0 / g.cell_px, "");
+    w.key("WCSNAMEP", "PHYSICAL", "sky pixels X/Y of the event list");
+    w.key("CTYPE1P", "X", "");
+    w.key("CTYPE2P", "Y", "");
+    w.key("CRPIX1P", 0.5, "");
+    w.key("CRPIX2P", 0.5, "");
+    w.key("CRVAL1P", g.x0, "sky X of the lower edge of cell column 0");
+    w.key("CRVAL2P", g.y0, "sky Y of the lower edge of cell row 0");
+    w.key("CDELT1P", g.cell_px, "sky pixels per cell");
+    w.key("CDELT2P", g.cell_px, "");
+    w.key("CELLSIZE", g.cell_arcsec, "cell size (arcsec)");
+    w.key("E_MIN", 0.2, "lower edge of the band (keV)");
+    w.key("E_MAX", 12.0, "upper edge of the band (keV)");
+    common_keys(&mut w, ctx, (ctx.tstart, ctx.tstop), None);
+    w.comment("exod counts image: the search grid's cells; regions.reg (fk5) overlays on it");
+    w.checksum_placeholders(&ctx.date);
+    w.close()
 }
 
 /// DS9 regions (fk5): a circle per detection, red for peaks, cyan for eclipses.

@@ -9,6 +9,25 @@ pub use exod_core::source::Source;
 use crate::error::IoError as EventsError;
 use crate::fits::Fits;
 
+/// Why (ra, dec) is not a sky position, if it is not: both finite, RA in [0, 360), |Dec| ≤ 90.
+fn position_problem(ra: f64, dec: f64) -> Option<String> {
+    if !ra.is_finite() {
+        Some(format!(
+            "RA = {ra} is not a finite number (expected degrees in [0, 360))"
+        ))
+    } else if !dec.is_finite() {
+        Some(format!(
+            "Dec = {dec} is not a finite number (expected degrees in [−90, 90])"
+        ))
+    } else if !(0.0..360.0).contains(&ra) {
+        Some(format!("RA = {ra}° is outside [0, 360)"))
+    } else if dec.abs() > 90.0 {
+        Some(format!("Dec = {dec}° is outside [−90, 90]"))
+    } else {
+        None
+    }
+}
+
 /// Read a source list, FITS (first table with RA/DEC) or CSV (by extension `.csv`).
 pub fn read_sources(path: &Path) -> Result<Vec<Source>, EventsError> {
     let is_csv = path
@@ -20,19 +39,23 @@ pub fn read_sources(path: &Path) -> Result<Vec<Source>, EventsError> {
     }
     let mut f = Fits::open(path)?;
     let names = f.hdu_names();
-    for name in names.iter().skip(1) {
-        f.select(name, "a source table")?;
-        if f.table_info().is_err() {
+    for (index, name) in names.iter().enumerate().skip(1) {
+        let is_table = f.hdus()[index].kind != crate::fits::HduKind::Image;
+        if !is_table {
             continue;
         }
+        f.select_index(index)?;
         let (Some((ra_c, _)), Some((dec_c, _))) = (f.column("RA")?, f.column("DEC")?) else {
             continue;
         };
+        f.require_scalar_number(&ra_c, "source right ascensions in degrees")?;
+        f.require_scalar_number(&dec_c, "source declinations in degrees")?;
         let ra: Vec<f64> = f.read_all(&ra_c)?;
         let dec: Vec<f64> = f.read_all(&dec_c)?;
         let opt = |f: &mut Fits, names: &[&str]| -> Result<Option<Vec<f64>>, EventsError> {
             for n in names {
                 if let Some((c, _)) = f.column(n)? {
+                    f.require_scalar_number(&c, "one number per source")?;
                     return Ok(Some(f.read_all(&c)?));
                 }
             }
@@ -42,25 +65,39 @@ pub fn read_sources(path: &Path) -> Result<Vec<Source>, EventsError> {
         let rate = opt(&mut f, &["EP_8_RATE", "EP_TOT", "RATE"])?;
         let ext = opt(&mut f, &["EP_EXTENT", "EXTENT"])?;
         let mut out = Vec::with_capacity(ra.len());
+        // optional columns: a NaN is an undefined value (FITS convention), ±inf an error
+        let opt_at =
+            |v: &Option<Vec<f64>>, i: usize| v.as_ref().map(|v| v[i]).filter(|x| !x.is_nan());
         for i in 0..ra.len() {
-            if !(ra[i].is_finite() && dec[i].is_finite() && dec[i].abs() <= 90.0) {
+            if let Some(why) = position_problem(ra[i], dec[i]) {
                 return Err(EventsError::Invalid {
                     path: path.into(),
-                    what: format!(
-                        "{name} row {}: RA/DEC = {}/{} is not a sky position",
-                        i + 1,
-                        ra[i],
-                        dec[i]
-                    ),
+                    what: format!("{name} row {}: {why}: not a sky position", i + 1),
                 });
             }
-            out.push(Source {
+            let s = Source {
                 ra: ra[i],
                 dec: dec[i],
-                det_ml: ml.as_ref().map(|v| v[i]),
-                rate: rate.as_ref().map(|v| v[i]),
-                extent: ext.as_ref().map(|v| v[i]),
-            });
+                det_ml: opt_at(&ml, i),
+                rate: opt_at(&rate, i),
+                extent: opt_at(&ext, i),
+            };
+            for (what, v) in [
+                ("detection likelihood", s.det_ml),
+                ("rate", s.rate),
+                ("extent", s.extent),
+            ] {
+                if let Some(x) = v.filter(|x| x.is_infinite()) {
+                    return Err(EventsError::Invalid {
+                        path: path.into(),
+                        what: format!(
+                            "{name} row {}: {what} = {x}: expected a finite number",
+                            i + 1
+                        ),
+                    });
+                }
+            }
+            out.push(s);
         }
         return Ok(out);
     }
@@ -102,22 +139,39 @@ fn read_csv(path: &Path) -> Result<Vec<Source>, EventsError> {
     for rec in rdr.records() {
         let rec = rec.map_err(|e| bad(format!("not valid CSV: {e}")))?;
         let line = rec.position().map(|p| p.line()).unwrap_or(0);
+        let text = || rec.iter().collect::<Vec<_>>().join(",");
         let num = |i: usize| rec.get(i).and_then(|v| v.parse::<f64>().ok());
-        match (num(ira), num(idec)) {
-            (Some(ra), Some(dec)) if dec.abs() <= 90.0 => out.push(Source {
-                ra,
-                dec,
-                det_ml: None,
-                rate: irate.and_then(num),
-                extent: None,
-            }),
-            _ => {
-                return Err(bad(format!(
-                    "line {line}: no valid ra/dec numbers in {:?}",
-                    rec.iter().collect::<Vec<_>>().join(",")
-                )))
-            }
+        let (Some(ra), Some(dec)) = (num(ira), num(idec)) else {
+            return Err(bad(format!(
+                "line {line}: no valid ra/dec numbers in {:?}",
+                text()
+            )));
+        };
+        if let Some(why) = position_problem(ra, dec) {
+            return Err(bad(format!(
+                "line {line}: {why}: not a sky position ({:?})",
+                text()
+            )));
         }
+        // rate: empty is absent; anything else must be a finite number ≥ 0
+        let rate = match irate.and_then(|i| rec.get(i)).map(str::trim).filter(|v| !v.is_empty()) {
+            None => None,
+            Some(v) => match v.parse::<f64>() {
+                Ok(x) if x.is_finite() && x >= 0.0 => Some(x),
+                _ => {
+                    return Err(bad(format!(
+                        "line {line}: rate {v:?} is not a count rate (expected a finite number ≥ 0, or an empty field)"
+                    )))
+                }
+            },
+        };
+        out.push(Source {
+            ra,
+            dec,
+            det_ml: None,
+            rate,
+            extent: None,
+        });
     }
     Ok(out)
 }

@@ -1,5 +1,7 @@
-//! The figures of a search: `image.png` (0.2–12 keV counts per cell with the detections marked)
-//! and `lc_<detid>.png` (each detection's light curve with μ and shaded BTIs).
+//! The figures of a search: `image.png` (0.2–12 keV counts per cell with RA/Dec axes, a colour
+//! bar and the detections marked and listed) and `lc_<detid>.png` (each detection's light curve
+//! with μ and shaded BTIs, time in seconds since the observation start, whose mission time is
+//! given on the axis).
 
 use std::path::{Path, PathBuf};
 
@@ -7,7 +9,8 @@ use exod_core::band::Band;
 use exod_core::observation::Observation;
 use exod_core::search::{Kind, SearchResult};
 
-use crate::plot::{image_png, lightcurve_png, Mark, PlotError};
+use crate::plot::{curve_png, Curve, Mark, PlotError};
+use crate::sky::sky_image_png;
 
 /// PNG light curves of every detection and an image with the detections marked.
 pub fn write_plots(
@@ -24,56 +27,65 @@ pub fn write_plots(
             img[ev.cell()[i] as usize] += 1.0;
         }
     }
-    let marks: Vec<Mark> = res
-        .detections
+    // the most significant detection first: it names its position in the image's list
+    let mut order: Vec<usize> = (0..res.detections.len()).collect();
+    order.sort_by(|&a, &b| res.detections[b].sigma.total_cmp(&res.detections[a].sigma).then(a.cmp(&b)));
+    let marks: Vec<Mark> = order
         .iter()
-        .map(|d| Mark {
-            x: (d.x - g.x0) / g.cell_px,
-            y: (d.y - g.y0) / g.cell_px,
-            label: format!("{} {:.1}σ {}s", d.kind.as_str(), d.sigma, d.tbin),
-            red: d.kind == Kind::Peak,
+        .map(|&k| {
+            let d = &res.detections[k];
+            Mark {
+                x: (d.x - g.x0) / g.cell_px,
+                y: (d.y - g.y0) / g.cell_px,
+                label: format!(
+                    "{} {:.1}σ, {} s, {} keV  {}",
+                    d.kind.as_str(),
+                    d.sigma,
+                    d.tbin,
+                    d.band,
+                    d.name.trim_start_matches("EXOD ")
+                ),
+                red: d.kind == Kind::Peak,
+            }
         })
         .collect();
     let p = out.join("image.png");
-    image_png(
+    sky_image_png(
         &p,
         &img,
-        g.nx,
-        g.ny,
-        &format!(
-            "0.2–12 keV counts in {}″ cells, {} detections",
-            g.cell_arcsec,
-            res.detections.len()
-        ),
+        g,
+        &format!("0.2–12 keV counts in {}″ cells (image.fits)", g.cell_arcsec),
         &marks,
-    )
-    ?;
+    )?;
     written.push(p);
+    let t_obs = ev.span().0;
+    let x_desc = format!("time since the observation start (s); start = mission time {t_obs:.0} s");
     for (d, l) in res.detections.iter().zip(&res.lightcurves) {
         let p = out.join(format!("lc_{}.png", d.detid));
-        // seconds since the start of the run's frames
         let t: Vec<f64> = (0..l.n.len())
-            .map(|k| (l.first_frame + k) as f64 * l.tbin)
+            .map(|k| l.t0 - t_obs + k as f64 * l.tbin)
             .collect();
         let n: Vec<f64> = l.n.iter().map(|&v| v as f64).collect();
-        lightcurve_png(
+        curve_png(
             &p,
-            &t,
-            l.tbin,
-            &n,
-            &l.mu,
-            &l.bti,
-            d.frame.checked_sub(l.first_frame),
-            &format!(
-                "{} — {} {:.1}σ, {} keV, {} s bins",
-                d.name,
-                d.kind.as_str(),
-                d.sigma,
-                d.band,
-                d.tbin
-            ),
-        )
-        ?;
+            &Curve {
+                t: &t,
+                tbin: l.tbin,
+                observed: (&n, "N (observed)"),
+                expected: (&l.mu, "μ (expected)"),
+                bti: &l.bti,
+                highlight: d.frame.checked_sub(l.first_frame),
+                title: &format!(
+                    "{} — {} {:.1}σ, {} keV, {} s bins",
+                    d.name,
+                    d.kind.as_str(),
+                    d.sigma,
+                    d.band,
+                    d.tbin
+                ),
+                x_desc: &x_desc,
+            },
+        )?;
         written.push(p);
     }
     Ok(written)

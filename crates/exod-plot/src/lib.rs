@@ -1,7 +1,8 @@
 //! # exod-plot — PNG figures of exod results
 //!
 //! [`plot`] holds the drawing primitives (a counts image with marks, a light curve with μ and
-//! shaded BTIs, series and curves for benchmarks); [`figures`] draws the figures of a search.
+//! shaded BTIs, series and curves for benchmarks); [`sky`] draws a search grid's image with
+//! RA/Dec axes, a colour bar and numbered marks; [`figures`] draws the figures of a search.
 //! Fonts are embedded (DejaVu), so no system font library is needed.
 //!
 //! ```no_run
@@ -13,5 +14,6 @@
 
 pub mod figures;
 pub mod plot;
+pub mod sky;
 
 pub use plot::PlotError;

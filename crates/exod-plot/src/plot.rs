@@ -17,7 +17,7 @@ pub struct PlotError {
     pub msg: String,
 }
 
-fn fonts() {
+pub(crate) fn fonts() {
     static ONCE: Once = Once::new();
     ONCE.call_once(|| {
         let _ = plotters::style::register_font(
@@ -29,7 +29,7 @@ fn fonts() {
     });
 }
 
-fn err(path: &Path, e: impl std::fmt::Display) -> PlotError {
+pub(crate) fn err(path: &Path, e: impl std::fmt::Display) -> PlotError {
     PlotError {
         path: path.display().to_string(),
         msg: e.to_string(),
@@ -37,7 +37,7 @@ fn err(path: &Path, e: impl std::fmt::Display) -> PlotError {
 }
 
 /// Viridis-like colour map on [0, 1].
-fn cmap(v: f64) -> RGBColor {
+pub(crate) fn cmap(v: f64) -> RGBColor {
     let stops = [
         (68, 1, 84),
         (59, 82, 139),
@@ -133,6 +133,7 @@ pub fn image_png(
 
 /// A light curve: bin left edges `t` (s from the start), observed counts `n`, expectation `mu`,
 /// BTI flags, an optional highlighted bin, written atomically to `path`.
+#[allow(clippy::too_many_arguments)]
 pub fn lightcurve_png(
     path: &Path,
     t: &[f64],
@@ -143,19 +144,23 @@ pub fn lightcurve_png(
     highlight: Option<usize>,
     title: &str,
 ) -> Result<(), PlotError> {
-    series_png(
+    curve_png(
         path,
-        t,
-        tbin,
-        (n, "N (observed)"),
-        (mu, "μ (expected)"),
-        bti,
-        highlight,
-        title,
+        &Curve {
+            t,
+            tbin,
+            observed: (n, "N (observed)"),
+            expected: (mu, "μ (expected)"),
+            bti,
+            highlight,
+            title,
+            x_desc: "time since start (s)",
+        },
     )
 }
 
-/// Two step series over the same bins (black, and blue), BTIs shaded, one bin highlighted.
+/// Two step series over the same bins (grey histogram, and a blue line), BTIs shaded, one bin
+/// highlighted.
 #[allow(clippy::too_many_arguments)]
 pub fn series_png(
     path: &Path,
@@ -167,75 +172,161 @@ pub fn series_png(
     highlight: Option<usize>,
     title: &str,
 ) -> Result<(), PlotError> {
-    let (n, la) = a;
-    let (mu, lb) = b;
+    curve_png(
+        path,
+        &Curve {
+            t,
+            tbin,
+            observed: a,
+            expected: b,
+            bti,
+            highlight,
+            title,
+            x_desc: "time since start (s)",
+        },
+    )
+}
+
+/// A binned curve for [`curve_png`].
+pub struct Curve<'a> {
+    /// Left edges of the bins (the x axis, e.g. s since the observation start).
+    pub t: &'a [f64],
+    /// Bin length (s).
+    pub tbin: f64,
+    /// Observed values per bin and their legend (drawn as a grey histogram).
+    pub observed: (&'a [f64], &'a str),
+    /// Expected values per bin and their legend (drawn as a thick blue line, on top).
+    pub expected: (&'a [f64], &'a str),
+    /// Bins shaded as bad time intervals.
+    pub bti: &'a [bool],
+    /// A bin shaded in yellow (the most significant one).
+    pub highlight: Option<usize>,
+    /// Caption.
+    pub title: &'a str,
+    /// Label of the time axis (say what 0 is).
+    pub x_desc: &'a str,
+}
+
+/// Draw a [`Curve`], written atomically to `path`. The y axis is logarithmic when the expected
+/// values would hug the axis of a linear one (all below 25 % of the largest value): bins of 0
+/// counts then sit on its floor. The legend sits in headroom above the data.
+pub fn curve_png(path: &Path, c: &Curve) -> Result<(), PlotError> {
+    let (t, tbin) = (c.t, c.tbin);
+    let (n, la) = c.observed;
+    let (mu, lb) = c.expected;
     let (la, lb) = (la.to_string(), lb.to_string());
     fonts();
     let tmp = path.with_extension("tmp.png");
     {
-        let root = BitMapBackend::new(&tmp, (1000, 420)).into_drawing_area();
+        let root = BitMapBackend::new(&tmp, (1000, 440)).into_drawing_area();
         root.fill(&WHITE).map_err(|e| err(path, e))?;
-        let t_max = t.last().map(|x| x + tbin).unwrap_or(1.0);
-        let y_max = n.iter().chain(mu.iter()).cloned().fold(1.0, f64::max) * 1.15;
-        let mut chart = ChartBuilder::on(&root)
-            .caption(title, ("sans-serif", 18))
-            .margin(10)
-            .x_label_area_size(40)
-            .y_label_area_size(55)
-            .build_cartesian_2d(0.0..t_max, 0.0..y_max)
-            .map_err(|e| err(path, e))?;
-        chart
-            .configure_mesh()
-            .x_desc("time since start (s)")
-            .y_desc(format!("counts per {tbin} s"))
-            .draw()
-            .map_err(|e| err(path, e))?;
-        let grey = RGBColor(255, 200, 200);
-        chart
-            .draw_series(
-                t.iter()
-                    .zip(bti)
-                    .filter(|(_, b)| **b)
-                    .map(|(&x, _)| Rectangle::new([(x, 0.0), (x + tbin, y_max)], grey.filled())),
-            )
-            .map_err(|e| err(path, e))?
-            .label("BTI")
-            .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 12, y + 5)], grey.filled()));
-        if let Some(h) = highlight {
-            if h < t.len() {
-                let x = t[h];
-                chart
-                    .draw_series(std::iter::once(Rectangle::new(
-                        [(x, 0.0), (x + tbin, y_max)],
-                        RGBColor(255, 230, 120).filled(),
-                    )))
-                    .map_err(|e| err(path, e))?;
-            }
-        }
+        let t_min = t.first().copied().unwrap_or(0.0);
+        let t_max = t.last().map(|x| x + tbin).unwrap_or(1.0).max(t_min + tbin);
+        let data_max = n.iter().chain(mu.iter()).cloned().fold(1.0, f64::max);
+        let mu_max = mu.iter().cloned().fold(0.0, f64::max);
+        let mu_min_pos = mu.iter().cloned().filter(|&m| m > 0.0).fold(f64::INFINITY, f64::min);
+        let log = mu_max > 0.0 && mu_max < 0.25 * data_max;
+        let y_desc = if log {
+            format!("counts per {tbin} s bin (log scale)")
+        } else {
+            format!("counts per {tbin} s bin")
+        };
+        let floor = if log { (mu_min_pos.min(0.5) / 2.0).max(1e-4) } else { 0.0 };
+        let y_max = if log { data_max * 8.0 } else { data_max * 1.45 };
+        let clamp = |y: f64| y.max(floor);
+        let hist_fill = RGBColor(205, 205, 205);
+        let bti_fill = RGBColor(255, 210, 210);
+        let hi_fill = RGBColor(255, 226, 110);
+        let mu_col = RGBColor(20, 80, 220);
         let steps = |v: &[f64]| -> Vec<(f64, f64)> {
             let mut pts = Vec::with_capacity(2 * v.len());
             for (i, &y) in v.iter().enumerate() {
-                pts.push((t[i], y));
-                pts.push((t[i] + tbin, y));
+                pts.push((t[i], clamp(y)));
+                pts.push((t[i] + tbin, clamp(y)));
             }
             pts
         };
-        chart
-            .draw_series(LineSeries::new(steps(n), BLACK.stroke_width(1)))
-            .map_err(|e| err(path, e))?
-            .label(la)
-            .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 14, y)], BLACK));
-        chart
-            .draw_series(LineSeries::new(steps(mu), BLUE.stroke_width(2)))
-            .map_err(|e| err(path, e))?
-            .label(lb)
-            .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 14, y)], BLUE.stroke_width(2)));
-        chart
-            .configure_series_labels()
-            .background_style(WHITE.mix(0.8))
-            .border_style(BLACK)
-            .draw()
-            .map_err(|e| err(path, e))?;
+        let mut cb = ChartBuilder::on(&root);
+        cb.caption(c.title, ("sans-serif", 18))
+            .margin(12)
+            .x_label_area_size(44)
+            .y_label_area_size(64);
+        macro_rules! draw {
+            ($chart:expr) => {{
+                let mut chart = $chart;
+                chart
+                    .configure_mesh()
+                    .x_desc(c.x_desc)
+                    .y_desc(y_desc.as_str())
+                    .x_label_formatter(&|x| format!("{x:.0}"))
+                    .y_label_formatter(&|y| {
+                        let s = format!("{y:.3}");
+                        s.trim_end_matches('0').trim_end_matches('.').to_string()
+                    })
+                    .light_line_style(RGBColor(238, 238, 238))
+                    .draw()
+                    .map_err(|e| err(path, e))?;
+                let shaded = chart
+                    .draw_series(t.iter().zip(c.bti).filter(|(_, b)| **b).map(|(&x, _)| {
+                        Rectangle::new([(x, floor), (x + tbin, y_max)], bti_fill.filled())
+                    }))
+                    .map_err(|e| err(path, e))?;
+                if c.bti.iter().any(|&b| b) {
+                    shaded.label("BTI (flaring)").legend(move |(x, y)| {
+                        Rectangle::new([(x, y - 5), (x + 14, y + 5)], bti_fill.filled())
+                    });
+                }
+                if let Some(h) = c.highlight.filter(|&h| h < t.len()) {
+                    let x = t[h];
+                    chart
+                        .draw_series(std::iter::once(Rectangle::new(
+                            [(x, floor), (x + tbin, y_max)],
+                            hi_fill.filled(),
+                        )))
+                        .map_err(|e| err(path, e))?
+                        .label("most significant bin")
+                        .legend(move |(x, y)| {
+                            Rectangle::new([(x, y - 5), (x + 14, y + 5)], hi_fill.filled())
+                        });
+                }
+                chart
+                    .draw_series(n.iter().enumerate().filter(|(_, &y)| clamp(y) > floor).map(
+                        |(i, &y)| Rectangle::new([(t[i], floor), (t[i] + tbin, y)], hist_fill.filled()),
+                    ))
+                    .map_err(|e| err(path, e))?;
+                chart
+                    .draw_series(LineSeries::new(steps(n), BLACK.stroke_width(1)))
+                    .map_err(|e| err(path, e))?
+                    .label(la)
+                    .legend(move |(x, y)| {
+                        Rectangle::new([(x, y - 5), (x + 14, y + 5)], hist_fill.filled())
+                    });
+                chart
+                    .draw_series(LineSeries::new(steps(mu), mu_col.stroke_width(3)))
+                    .map_err(|e| err(path, e))?
+                    .label(lb)
+                    .legend(move |(x, y)| {
+                        PathElement::new(vec![(x, y), (x + 14, y)], mu_col.stroke_width(3))
+                    });
+                chart
+                    .configure_series_labels()
+                    .position(SeriesLabelPosition::UpperRight)
+                    .background_style(WHITE.mix(0.9))
+                    .border_style(BLACK)
+                    .label_font(("sans-serif", 13))
+                    .draw()
+                    .map_err(|e| err(path, e))?;
+            }};
+        }
+        if log {
+            draw!(cb
+                .build_cartesian_2d(t_min..t_max, (floor..y_max).log_scale())
+                .map_err(|e| err(path, e))?);
+        } else {
+            draw!(cb
+                .build_cartesian_2d(t_min..t_max, 0.0..y_max)
+                .map_err(|e| err(path, e))?);
+        }
         root.present().map_err(|e| err(path, e))?;
     }
     std::fs::rename(&tmp, path).map_err(|e| err(path, e))

@@ -183,6 +183,10 @@ pub fn draw_bursts(
     let nc = g.n_cells();
     let ok_cells: Vec<usize> = (0..nc).filter(|&c| ex.covered()[c] && !ex.mask[c]).collect();
     let mut out: Vec<Injection> = Vec::new();
+    if ok_cells.is_empty() || frames.n < 4 {
+        tracing::warn!("no covered unmasked cell or fewer than 4 frames: no burst injected");
+        return out;
+    }
     let mut used_frames: Vec<usize> = Vec::new();
     let gap = (frames.n / (amplitudes.len() * 2 + 1)).max(3);
     for &amp in amplitudes {

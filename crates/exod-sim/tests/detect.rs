@@ -260,7 +260,7 @@ fn outputs_are_complete_self_describing_and_deterministic() {
         assert!(!res.detections.is_empty());
         let od = dir.path().join(format!("det{k}"));
         let mut written =
-            exod_io::output::write_all(&od, &res, &[("software", "test".into())]).unwrap();
+            exod_io::output::write_all(&od, &res, &ev, &exod_io::output::OutputContext::new(&[], &ev, ["test"]).with_date(0)).unwrap();
         if k == 0 {
             written.extend(exod_plot::figures::write_plots(&od, &ev, &res).unwrap());
         }

@@ -647,7 +647,7 @@ fn speed_stages(sim: &exod_sim::simulate::SimOutput) -> Result<Vec<(&'static str
     let res = res.expect("ran");
     let det_dir = scratch("detect");
     let t = Instant::now();
-    exod_io::output::write_all(&det_dir, &res, &[("software", "bench".into())])?;
+    exod_io::output::write_all(&det_dir, &res, &ev, &exod_io::output::OutputContext::new(&[], &ev, ["exod", "bench"]))?;
     let t_write = t.elapsed().as_secs_f64();
     let _ = std::fs::remove_dir_all(&det_dir);
     Ok(vec![

@@ -186,6 +186,9 @@ fn run_in(a: Args, stage: &crate::staging::Staged) -> Result<Outcome> {
         .clone()
         .unwrap_or_else(|| "obs".into());
     let t_bin = t0.elapsed().as_secs_f64();
+    let out_ctx = exod_io::output::OutputContext::new(&lists, &ev, std::env::args())
+        .with_param("SIGMA", p.sigma, "detection threshold (sigma-equivalent)")
+        .with_param("RULE", a.rule.as_str(), "decision rule (exod2 or exact)");
     drop(lists);
     pb.set_message(format!(
         "searching {} band × t_bin runs",
@@ -196,14 +199,7 @@ fn run_in(a: Args, stage: &crate::staging::Staged) -> Result<Outcome> {
     let t_search = t0.elapsed().as_secs_f64();
     pb.set_message("writing outputs");
     let t0 = Instant::now();
-    let meta = vec![
-        ("software", format!("exod {}", env!("CARGO_PKG_VERSION"))),
-        ("command", std::env::args().collect::<Vec<_>>().join(" ")),
-        ("obs_id", obs.clone()),
-        ("sigma", p.sigma.to_string()),
-        ("rule", a.rule.clone()),
-    ];
-    let mut written = exod_io::output::write_all(&a.out, &res, &meta)?;
+    let mut written = exod_io::output::write_all(&a.out, &res, &ev, &out_ctx)?;
     if !a.no_plots {
         written.extend(exod_plot::figures::write_plots(&a.out, &ev, &res)?);
     }
