@@ -91,20 +91,12 @@ impl Observation {
                 n_events: l.len(),
             })
             .collect();
-        let mut obs = Observation {
-            time: vec![],
-            x: vec![],
-            y: vec![],
-            energy: vec![],
-            cell: vec![],
-            cam: vec![],
-            ccd: vec![],
+        let mut obs = Observation::without_events(
             cameras,
             grid,
-            coverage: CcdCoverage::default(),
-            bti_rule: instruments[0].bti_rule(),
-            bti_events: vec![],
-        };
+            CcdCoverage::default(),
+            instruments[0].bti_rule(),
+        );
         obs.merge(lists);
         obs.coverage = CcdCoverage::build(
             &obs.cell,
@@ -122,6 +114,28 @@ impl Observation {
             "observation merged onto the sky grid"
         );
         Ok(obs)
+    }
+
+    fn without_events(
+        cameras: Vec<CameraInfo>,
+        grid: SkyGrid,
+        coverage: CcdCoverage,
+        bti_rule: Option<BtiRule>,
+    ) -> Observation {
+        Observation {
+            time: vec![],
+            x: vec![],
+            y: vec![],
+            energy: vec![],
+            cell: vec![],
+            cam: vec![],
+            ccd: vec![],
+            cameras,
+            grid,
+            coverage,
+            bti_rule,
+            bti_events: vec![],
+        }
     }
 
     /// k-way merge of the time-sorted exposures (ties by camera order).
@@ -190,20 +204,12 @@ impl Observation {
                 && self.grid.cell_of(e.x as f64, e.y as f64).is_some()
         });
         extra.sort_by(|a, b| a.time.total_cmp(&b.time));
-        let mut out = Observation {
-            time: vec![],
-            x: vec![],
-            y: vec![],
-            energy: vec![],
-            cell: vec![],
-            cam: vec![],
-            ccd: vec![],
-            cameras: self.cameras.clone(),
-            grid: self.grid.clone(),
-            coverage: self.coverage.clone(),
-            bti_rule: self.bti_rule,
-            bti_events: vec![],
-        };
+        let mut out = Observation::without_events(
+            self.cameras.clone(),
+            self.grid.clone(),
+            self.coverage.clone(),
+            self.bti_rule,
+        );
         out.reserve(self.len() + extra.len());
         let (mut i, mut j) = (0, 0);
         while i < self.len() || j < extra.len() {

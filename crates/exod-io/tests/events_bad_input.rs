@@ -6,21 +6,8 @@ use std::path::{Path, PathBuf};
 use exod_io::events::{read, ReadOptions};
 use fitsio::FitsFile;
 
-/// The shipped real MOS1 list of 0201901401 (gzip-compressed, see `testdata/README.md`).
-fn real_mos() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../testdata/real/xga_0201901401/mos1_exp1_clean_evts.fits.gz")
-}
-
-/// Its uncompressed bytes, to damage.
-fn real_mos_bytes() -> Vec<u8> {
-    use std::io::Read;
-    let mut out = Vec::new();
-    flate2::read::GzDecoder::new(std::fs::File::open(real_mos()).unwrap())
-        .read_to_end(&mut out)
-        .unwrap();
-    out
-}
+mod common;
+use common::{real_mos, real_mos_bytes};
 
 fn copy_to(dir: &Path, name: &str) -> PathBuf {
     let p = dir.join(name);

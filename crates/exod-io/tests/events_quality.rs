@@ -8,16 +8,8 @@ use exod_core::observation::Observation;
 use fitsio::FitsFile;
 use exod_io::events::{read, ReadOptions};
 
-fn real_mos_bytes() -> Vec<u8> {
-    use std::io::Read;
-    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../testdata/real/xga_0201901401/mos1_exp1_clean_evts.fits.gz");
-    let mut out = Vec::new();
-    flate2::read::GzDecoder::new(std::fs::File::open(p).unwrap())
-        .read_to_end(&mut out)
-        .unwrap();
-    out
-}
+mod common;
+use common::real_mos_bytes;
 
 fn copy(dir: &Path, name: &str) -> PathBuf {
     let p = dir.join(name);
