@@ -346,3 +346,50 @@ fn detect_skips_unsupported_exposures_and_searches_the_rest() {
     let run: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(out.join("run.json")).unwrap()).unwrap();
     assert_eq!(run["events_per_camera"].as_array().unwrap().len(), 1);
 }
+
+/// The command line as the issue asks (exit codes, -q, colour, version) and the remaining
+/// reproducers of bad input at the command level: no panic, one clear message, non-zero exit.
+#[test]
+fn command_line_conventions_and_refusals() {
+    let d = tempfile::tempdir().unwrap();
+    // --version names the commit
+    let o = exod(&["--version"]);
+    let v = String::from_utf8_lossy(&o.stdout);
+    assert!(o.status.success() && v.contains("commit "), "{v}");
+    // a usage error exits with 2
+    assert_eq!(exod(&["detect", "--no-such-flag"]).status.code(), Some(2));
+    // stderr is not a terminal here: no ANSI colour codes, and -q leaves it empty on success
+    let sim = d.path().join("sim");
+    let o = exod(&["simulate", "--seed", "2", "--exposure", "5000", "--out", sim.to_str().unwrap()]);
+    assert!(o.status.success());
+    let files: Vec<String> = std::fs::read_dir(&sim)
+        .unwrap()
+        .map(|e| e.unwrap().path().display().to_string())
+        .filter(|p| p.contains("EVLI"))
+        .collect();
+    let mut args: Vec<&str> = vec!["detect"];
+    args.extend(files.iter().map(|s| s.as_str()));
+    let out = d.path().join("o");
+    args.extend(["--no-plots", "--out", out.to_str().unwrap()]);
+    let o = exod(&args);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(o.status.success() && !err.contains('\u{1b}'), "{err}");
+    assert!(err.contains("detections"), "info line expected without -q: {err}");
+    let mut q = vec!["-q"];
+    q.extend(args.iter().copied());
+    q.push("--overwrite");
+    let o = exod(&q);
+    assert!(o.status.success() && o.stderr.is_empty(), "{}", String::from_utf8_lossy(&o.stderr));
+    // a simulated burst of 10⁹ photons is refused with the limit, not an out-of-memory
+    let o = exod(&["simulate", "--bursts", "1", "--burst-counts", "1e9", "--out", d.path().join("big").to_str().unwrap()]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(err.contains("limit") && err.contains("1000000000"), "{err}");
+    assert!(!d.path().join("big").exists());
+    // the completeness benchmark on a Chandra list: refused with its reason, no panic
+    let chandra = real("stingray_chandra/chandra_test.fits");
+    let o = exod(&["bench", "completeness", "--quick", "--real", chandra.to_str().unwrap(), "--out", d.path().join("b").to_str().unwrap()]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert!(err.contains("no instrument description") && !err.contains("panicked"), "{err}");
+}
