@@ -594,24 +594,10 @@ impl Fits {
         }
     }
 
-    /// Describe the current HDU (just moved to by the scan).
-    fn describe_hdu(&mut self, index: usize, hdutype: c_int) -> Result<HduEntry, FitsError> {
-        let fptr = self.raw_ptr();
-        let (mut hs, mut ds, mut de) = (0, 0, 0);
-        let mut status = 0;
-        unsafe { sys::ffghadll(fptr, &mut hs, &mut ds, &mut de, &mut status) };
-        if status != 0 {
-            return Err(self.damaged(format!(
-                "HDU {index}: cannot locate its header and data: {}",
-                cfitsio_error(status)
-            )));
-        }
-        let kind = match hdutype {
-            1 => HduKind::AsciiTable,
-            2 => HduKind::BinaryTable,
-            _ => HduKind::Image,
-        };
-        let name = match self.raw_key("EXTNAME") {
+    /// The EXTNAME of HDU `index` (`PRIMARY` or `HDUn` when it has none); a damaged card is an
+    /// error.
+    fn extname(&mut self, index: usize) -> Result<String, FitsError> {
+        Ok(match self.raw_key("EXTNAME") {
             Ok(None) => {
                 if index == 0 {
                     "PRIMARY".to_string()
@@ -633,7 +619,27 @@ impl Fits {
                     cfitsio_error(s)
                 )))
             }
+        })
+    }
+
+    /// Describe the current HDU (just moved to by the scan).
+    fn describe_hdu(&mut self, index: usize, hdutype: c_int) -> Result<HduEntry, FitsError> {
+        let fptr = self.raw_ptr();
+        let (mut hs, mut ds, mut de) = (0, 0, 0);
+        let mut status = 0;
+        unsafe { sys::ffghadll(fptr, &mut hs, &mut ds, &mut de, &mut status) };
+        if status != 0 {
+            return Err(self.damaged(format!(
+                "HDU {index}: cannot locate its header and data: {}",
+                cfitsio_error(status)
+            )));
+        }
+        let kind = match hdutype {
+            1 => HduKind::AsciiTable,
+            2 => HduKind::BinaryTable,
+            _ => HduKind::Image,
         };
+        let name = self.extname(index)?;
         let label = format!("HDU {index} ({name})");
         let get = |f: &mut Fits, key: &str, default: Option<i64>| -> Result<i64, FitsError> {
             match f.key_ll(key) {
