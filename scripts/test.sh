@@ -28,5 +28,10 @@ fv="no fitsverify"
 if [ -n "$EXOD_FITSVERIFY" ]; then
   fv="fitsverify $(dpkg-query -W -f='${Version}' fitsverify 2>/dev/null || echo "at $EXOD_FITSVERIFY")"
 fi
-echo "+ cargo test --workspace --locked ($versions, $fv)" >&2
-cargo test --workspace --locked
+# Fuzz tests use a fixed seed here, so that CI is reproducible (unset PROPTEST_RNG_SEED, or set
+# another, to explore). exod-io's tests damage files and drive cfitsio from several threads of one
+# process; cfitsio 3.49's global lock once deadlocked there, so they run on one thread.
+export PROPTEST_RNG_SEED="${PROPTEST_RNG_SEED:-20261201}"
+echo "+ cargo test --workspace --locked --exclude exod-io; RUST_TEST_THREADS=1 cargo test -p exod-io --locked ($versions, $fv)" >&2
+cargo test --workspace --locked --exclude exod-io
+RUST_TEST_THREADS=1 cargo test -p exod-io --locked

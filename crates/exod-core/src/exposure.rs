@@ -65,6 +65,26 @@ pub struct ExposureHeader {
     pub dec_pnt: Option<f64>,
     /// Position angle of the pointing (deg).
     pub pa_pnt: Option<f64>,
+    /// The time and sky reference keywords as the file states them (TIMESYS, TIMEREF, TASSIGN,
+    /// RADESYS or RADECSYS, EQUINOX, and whether MJDREF was split into MJDREFI + MJDREFF).
+    pub frames: ReferenceFrames,
+}
+
+/// The time and sky reference keywords of an event list, as written in it (None: absent).
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+pub struct ReferenceFrames {
+    /// TIMESYS (e.g. TT).
+    pub timesys: Option<String>,
+    /// TIMEREF (e.g. LOCAL).
+    pub timeref: Option<String>,
+    /// TASSIGN (e.g. SATELLITE).
+    pub tassign: Option<String>,
+    /// RADESYS (or the older RADECSYS).
+    pub radesys: Option<String>,
+    /// EQUINOX (years).
+    pub equinox: Option<f64>,
+    /// MJDREF was written as MJDREFI + MJDREFF.
+    pub mjdref_split: bool,
 }
 
 impl ExposureHeader {
@@ -91,6 +111,7 @@ impl ExposureHeader {
             ra_pnt: None,
             dec_pnt: None,
             pa_pnt: None,
+            frames: ReferenceFrames::default(),
         }
     }
 }

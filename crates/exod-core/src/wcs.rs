@@ -68,10 +68,12 @@ impl SkyWcs {
                 "sky axes are {x:?}/{y:?}, expected RA---TAN/DEC--TAN or RA---SIN/DEC--SIN"
             )));
         }
-        match (
-            &x[x.len().saturating_sub(3)..],
-            &y[y.len().saturating_sub(3)..],
-        ) {
+        // the last three characters (not bytes: a damaged header may hold any UTF-8)
+        let last3 = |s: &str| {
+            let n = s.chars().count();
+            s.chars().skip(n.saturating_sub(3)).collect::<String>()
+        };
+        match (last3(x).as_str(), last3(y).as_str()) {
             ("TAN", "TAN") => Ok(Projection::Tan),
             ("SIN", "SIN") => Ok(Projection::Sin),
             _ => Err(WcsError(format!(
@@ -194,6 +196,13 @@ mod tests {
         assert!((sep - want).abs() < 1e-9, "{sep} vs {want}");
         let (x, y) = w.world_to_pix(ra2, dec2).unwrap();
         assert!((x - (25921.0 - 1200.0)).abs() < 1e-6 && (y - 25921.0).abs() < 1e-6);
+    }
+
+    #[test]
+    fn ctypes_with_multibyte_characters_are_an_error_not_a_panic() {
+        assert!(SkyWcs::projection_from_ctype("RA---T\u{80}N", "DEC--TAN").is_err());
+        assert!(SkyWcs::projection_from_ctype("RA--\u{fffd}", "DEC-\u{fffd}").is_err());
+        assert_eq!(SkyWcs::projection_from_ctype("RA---SIN", "DEC--SIN").unwrap(), Projection::Sin);
     }
 
     #[test]

@@ -5,11 +5,12 @@
 //! [`crate::output::write_all`].
 //!
 //! Facts an [`Exposure`] header carries are taken from it: TELESCOP, OBJECT, OBS_ID, DATE-OBS
-//! (the earliest), TSTART (the earliest), TSTOP (the latest) and MJDREF. The rest follows the
-//! mission's conventions, the same for all its event lists: XMM-Newton writes `MJDREF = 50814.0`
-//! (one keyword; eROSITA, NuSTAR and Swift split it into `MJDREFI` + `MJDREFF`, and so do the
-//! outputs of their lists), `TIMESYS = 'TT'`, `TIMEREF = 'LOCAL'`, `TASSIGN = 'SATELLITE'`,
-//! `RADESYS = 'FK5'`, `EQUINOX = 2000.0` (Chandra: ICRS). INSTRUME and the per-camera columns
+//! (the earliest), TSTART (the earliest), TSTOP (the latest), MJDREF (as one keyword or as
+//! `MJDREFI` + `MJDREFF`, as the input wrote it), TIMESYS, TIMEREF, TASSIGN, RADESYS (or
+//! RADECSYS) and EQUINOX. Where the inputs do not state one, the mission's convention applies:
+//! `MJDREF = 50814.0` for XMM-Newton and Chandra (split for the other missions), `TIMESYS = 'TT'`,
+//! `TIMEREF = 'LOCAL'`, `TASSIGN = 'SATELLITE'`, `RADESYS = 'FK5'` (Chandra: ICRS),
+//! `EQUINOX = 2000.0`. INSTRUME and the per-camera columns
 //! come from the observation's cameras, in a fixed order (PN, M1, M2) whatever the order of the
 //! input files.
 //!
@@ -308,8 +309,16 @@ impl OutputContext {
             headers.iter().find_map(|h| f(h))
         };
         let mjd = headers.iter().find_map(|h| h.mjdref).or(conv.default_mjdref);
+        // the input's own keywords first, the mission's conventions where it has none
+        let stated = |f: &dyn Fn(&exod_core::exposure::ReferenceFrames) -> Option<String>, default: &str| {
+            headers.iter().find_map(|h| f(&h.frames)).unwrap_or_else(|| default.to_string())
+        };
+        let split = match headers.iter().find(|h| h.mjdref.is_some()) {
+            Some(h) => h.frames.mjdref_split,
+            None => conv.split_mjdref,
+        };
         let mjdref = mjd.map(|m| {
-            if conv.split_mjdref {
+            if split {
                 MjdRef::Split {
                     integer: m.floor(),
                     fraction: m - m.floor(),
@@ -346,11 +355,11 @@ impl OutputContext {
             tstart,
             tstop,
             mjdref,
-            timesys: conv.timesys.into(),
-            timeref: conv.timeref.into(),
-            tassign: conv.tassign.into(),
-            radesys: conv.radesys.into(),
-            equinox: conv.equinox,
+            timesys: stated(&|r| r.timesys.clone(), conv.timesys),
+            timeref: stated(&|r| r.timeref.clone(), conv.timeref),
+            tassign: stated(&|r| r.tassign.clone(), conv.tassign),
+            radesys: stated(&|r| r.radesys.clone(), conv.radesys),
+            equinox: headers.iter().find_map(|h| h.frames.equinox).unwrap_or(conv.equinox),
             creator: format!("exod {}", env!("CARGO_PKG_VERSION")),
             command: command
                 .into_iter()

@@ -22,7 +22,7 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use exod_core::exposure::{Exposure, ExposureHeader, ExposureParts};
+use exod_core::exposure::{Exposure, ExposureHeader, ExposureParts, ReferenceFrames};
 use exod_core::gti::Gti;
 use exod_core::instrument::{EpicCamera, Mission};
 use exod_core::screening::{self, EpicEvent, EpicScreen, ScreenOptions, ScreenReport};
@@ -73,12 +73,21 @@ fn read_header(f: &mut Fits) -> Result<ExposureHeader, IoError> {
         _ => None,
     };
     let num = |f: &mut Fits, k: &str| f.num(k, "a number");
-    let mjdref = match num(f, "MJDREF")? {
+    let mjdref_single = num(f, "MJDREF")?;
+    let mjdref = match mjdref_single {
         Some(m) => Some(m),
         None => match (num(f, "MJDREFI")?, num(f, "MJDREFF")?) {
             (Some(i), ff) => Some(i + ff.unwrap_or(0.0)),
             _ => None,
         },
+    };
+    let frames = ReferenceFrames {
+        timesys: get_s(f, "TIMESYS")?,
+        timeref: get_s(f, "TIMEREF")?,
+        tassign: get_s(f, "TASSIGN")?,
+        radesys: get_s(f, "RADESYS")?.or(get_s(f, "RADECSYS")?),
+        equinox: num(f, "EQUINOX")?,
+        mjdref_split: mjdref_single.is_none() && mjdref.is_some(),
     };
     let obs_id = get_s(f, "OBS_ID")?.or(get_s(f, "OBSID")?);
     let revolution = match f.key("REVOLUT")? {
@@ -107,6 +116,7 @@ fn read_header(f: &mut Fits) -> Result<ExposureHeader, IoError> {
         ra_pnt,
         dec_pnt,
         pa_pnt: num(f, "PA_PNT")?,
+        frames,
     })
 }
 
