@@ -126,7 +126,7 @@ fn observations(
     for (k, r) in c.real.iter().enumerate() {
         v.push((
             format!("real{k}"),
-            real_obs(r).with_context(|| format!("--real {r}"))?,
+            real_obs(r).context("an observation of --real")?,
             None,
         ));
     }
