@@ -40,7 +40,10 @@ fn remove_stale(dest: &Path) {
     };
     for e in entries.flatten() {
         let name = e.file_name().to_string_lossy().into_owned();
-        let Some(pid) = name.strip_prefix(&prefix).and_then(|p| p.parse::<i32>().ok()) else {
+        let Some(pid) = name
+            .strip_prefix(&prefix)
+            .and_then(|p| p.parse::<i32>().ok())
+        else {
             continue;
         };
         // SAFETY: kill with signal 0 only checks whether the process exists.
@@ -58,7 +61,10 @@ impl Staged {
     pub fn begin(dest: &Path, overwrite: bool) -> Result<Staged> {
         if dest.exists() {
             if !dest.is_dir() {
-                bail!("{}: exists and is not a folder (expected an output folder)", dest.display());
+                bail!(
+                    "{}: exists and is not a folder (expected an output folder)",
+                    dest.display()
+                );
             }
             let non_empty = std::fs::read_dir(dest)
                 .with_context(|| format!("{}: cannot list the output folder", dest.display()))?
@@ -108,7 +114,10 @@ impl Staged {
             let _ = std::fs::remove_dir_all(&self.staging);
         } else {
             std::fs::rename(&self.staging, &self.dest).with_context(|| {
-                format!("{}: cannot move the new outputs into place", self.dest.display())
+                format!(
+                    "{}: cannot move the new outputs into place",
+                    self.dest.display()
+                )
             })?;
         }
         crate::signals::unregister(&self.staging);
@@ -132,11 +141,21 @@ fn exchange(a: &Path, b: &Path) -> Result<()> {
     let cb = CString::new(b.as_os_str().as_bytes())?;
     // SAFETY: two valid NUL-terminated paths relative to the current directory.
     let r = unsafe {
-        libc::renameat2(libc::AT_FDCWD, ca.as_ptr(), libc::AT_FDCWD, cb.as_ptr(), libc::RENAME_EXCHANGE)
+        libc::renameat2(
+            libc::AT_FDCWD,
+            ca.as_ptr(),
+            libc::AT_FDCWD,
+            cb.as_ptr(),
+            libc::RENAME_EXCHANGE,
+        )
     };
     if r != 0 {
         let e = std::io::Error::last_os_error();
-        bail!("{}: cannot exchange it with the new outputs in {}: {e}", b.display(), a.display());
+        bail!(
+            "{}: cannot exchange it with the new outputs in {}: {e}",
+            b.display(),
+            a.display()
+        );
     }
     Ok(())
 }

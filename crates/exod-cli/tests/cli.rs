@@ -203,8 +203,14 @@ fn detect_refuses_missions_it_has_no_instrument_description_for() {
     let out = tempfile::tempdir().unwrap();
     for (rel, mission) in [
         ("stingray_chandra/chandra_test.fits", "Chandra"),
-        ("erosita_edr_300003/em01_300003_EventList_021_PARTIAL.fits", "eROSITA"),
-        ("nustar_solar_90410111001/nu90410111001A06_cl_sunpos.evt", "NuSTAR"),
+        (
+            "erosita_edr_300003/em01_300003_EventList_021_PARTIAL.fits",
+            "eROSITA",
+        ),
+        (
+            "nustar_solar_90410111001/nu90410111001A06_cl_sunpos.evt",
+            "NuSTAR",
+        ),
     ] {
         let f = real(rel);
         let o = exod(&[
@@ -216,7 +222,9 @@ fn detect_refuses_missions_it_has_no_instrument_description_for() {
         let err = String::from_utf8_lossy(&o.stderr);
         assert!(!o.status.success(), "{rel} was searched");
         assert!(
-            err.contains(mission) && err.contains("no instrument description") && err.contains(&*f.file_name().unwrap().to_string_lossy()),
+            err.contains(mission)
+                && err.contains("no instrument description")
+                && err.contains(&*f.file_name().unwrap().to_string_lossy()),
             "{rel}: {err}"
         );
         assert!(!out.path().join("o/detections.fits").exists());
@@ -247,10 +255,18 @@ fn detect_refuses_swift_lists() {
         hdu.write_key(&mut f, "TELESCOP", "SWIFT").unwrap();
         hdu.write_key(&mut f, "INSTRUME", "XRT").unwrap();
     }
-    let o = exod(&["detect", p.to_str().unwrap(), "--out", dir.path().join("o").to_str().unwrap()]);
+    let o = exod(&[
+        "detect",
+        p.to_str().unwrap(),
+        "--out",
+        dir.path().join("o").to_str().unwrap(),
+    ]);
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(!o.status.success());
-    assert!(err.contains("Swift XRT") && err.contains("no instrument description"), "{err}");
+    assert!(
+        err.contains("Swift XRT") && err.contains("no instrument description"),
+        "{err}"
+    );
 }
 
 /// The core crate stays free of I/O, plotting and randomness: `cargo tree -p exod-core` (normal
@@ -259,7 +275,16 @@ fn detect_refuses_swift_lists() {
 #[test]
 fn core_crate_depends_on_no_io_plotting_or_rand() {
     let o = Command::new(env!("CARGO"))
-        .args(["tree", "-p", "exod-core", "-e", "normal", "--prefix", "none", "--offline"])
+        .args([
+            "tree",
+            "-p",
+            "exod-core",
+            "-e",
+            "normal",
+            "--prefix",
+            "none",
+            "--offline",
+        ])
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .output()
         .expect("cargo tree runs");
@@ -267,9 +292,23 @@ fn core_crate_depends_on_no_io_plotting_or_rand() {
     let tree = String::from_utf8_lossy(&o.stdout);
     let names: std::collections::BTreeSet<&str> =
         tree.lines().filter_map(|l| l.split(' ').next()).collect();
-    assert!(names.contains("statrs") && names.contains("mapproj"), "{names:?}");
-    for banned in ["fitsio", "fitsio-sys", "plotters", "rand", "rand_chacha", "flate2", "exod-io"] {
-        assert!(!names.contains(banned), "exod-core depends on {banned}: {names:?}");
+    assert!(
+        names.contains("statrs") && names.contains("mapproj"),
+        "{names:?}"
+    );
+    for banned in [
+        "fitsio",
+        "fitsio-sys",
+        "plotters",
+        "rand",
+        "rand_chacha",
+        "flate2",
+        "exod-io",
+    ] {
+        assert!(
+            !names.contains(banned),
+            "exod-core depends on {banned}: {names:?}"
+        );
     }
 }
 
@@ -297,7 +336,19 @@ fn detection_outputs_read_back_with_astropy() {
     };
     let d = tempfile::tempdir().unwrap();
     let sim = d.path().join("sim");
-    let o = exod(&["simulate", "--seed", "3", "--exposure", "20000", "--bursts", "4", "--burst-counts", "40", "--out", sim.to_str().unwrap()]);
+    let o = exod(&[
+        "simulate",
+        "--seed",
+        "3",
+        "--exposure",
+        "20000",
+        "--bursts",
+        "4",
+        "--burst-counts",
+        "40",
+        "--out",
+        sim.to_str().unwrap(),
+    ]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let mut args: Vec<String> = vec!["detect".into()];
     for e in std::fs::read_dir(&sim).unwrap() {
@@ -307,12 +358,21 @@ fn detection_outputs_read_back_with_astropy() {
         }
     }
     let out = d.path().join("det");
-    args.extend(["--no-plots".into(), "--out".into(), out.display().to_string()]);
+    args.extend([
+        "--no-plots".into(),
+        "--out".into(),
+        out.display().to_string(),
+    ]);
     let o = exod(&args.iter().map(|s| s.as_str()).collect::<Vec<_>>());
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../scripts/check_outputs_astropy.py");
+    let script =
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../scripts/check_outputs_astropy.py");
     let o = Command::new(py).arg(script).arg(&out).output().unwrap();
-    assert!(o.status.success(), "astropy: {}", String::from_utf8_lossy(&o.stderr));
+    assert!(
+        o.status.success(),
+        "astropy: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert!(v["rows"].as_u64().unwrap() >= 4, "{v}");
 }
@@ -327,23 +387,47 @@ fn detect_skips_unsupported_exposures_and_searches_the_rest() {
     {
         use std::io::Read;
         let mut bytes = Vec::new();
-        flate2::read::GzDecoder::new(std::fs::File::open(real("xga_0201903501/mos2_exp1_clean_evts.fits")).unwrap())
-            .read_to_end(&mut bytes)
-            .unwrap();
+        flate2::read::GzDecoder::new(
+            std::fs::File::open(real("xga_0201903501/mos2_exp1_clean_evts.fits")).unwrap(),
+        )
+        .read_to_end(&mut bytes)
+        .unwrap();
         std::fs::write(&timing, bytes).unwrap();
         let mut f = fitsio::FitsFile::edit(&timing).unwrap();
         f.hdu("EVENTS").unwrap();
-        let (k, v) = (std::ffi::CString::new("DATAMODE").unwrap(), std::ffi::CString::new("TIMING").unwrap());
+        let (k, v) = (
+            std::ffi::CString::new("DATAMODE").unwrap(),
+            std::ffi::CString::new("TIMING").unwrap(),
+        );
         let mut status = 0;
-        unsafe { fitsio::sys::ffukys(f.as_raw(), k.as_ptr(), v.as_ptr(), std::ptr::null(), &mut status) };
+        unsafe {
+            fitsio::sys::ffukys(
+                f.as_raw(),
+                k.as_ptr(),
+                v.as_ptr(),
+                std::ptr::null(),
+                &mut status,
+            )
+        };
         assert_eq!(status, 0);
     }
     let out = d.path().join("o");
-    let o = exod(&["detect", good.to_str().unwrap(), timing.to_str().unwrap(), "--no-plots", "--out", out.to_str().unwrap()]);
+    let o = exod(&[
+        "detect",
+        good.to_str().unwrap(),
+        timing.to_str().unwrap(),
+        "--no-plots",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(o.status.success(), "{err}");
-    assert!(err.contains("skipping") && err.contains("timing.fits") && err.contains("DATAMODE"), "{err}");
-    let run: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(out.join("run.json")).unwrap()).unwrap();
+    assert!(
+        err.contains("skipping") && err.contains("timing.fits") && err.contains("DATAMODE"),
+        "{err}"
+    );
+    let run: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("run.json")).unwrap()).unwrap();
     assert_eq!(run["events_per_camera"].as_array().unwrap().len(), 1);
 }
 
@@ -360,7 +444,15 @@ fn command_line_conventions_and_refusals() {
     assert_eq!(exod(&["detect", "--no-such-flag"]).status.code(), Some(2));
     // stderr is not a terminal here: no ANSI colour codes, and -q leaves it empty on success
     let sim = d.path().join("sim");
-    let o = exod(&["simulate", "--seed", "2", "--exposure", "5000", "--out", sim.to_str().unwrap()]);
+    let o = exod(&[
+        "simulate",
+        "--seed",
+        "2",
+        "--exposure",
+        "5000",
+        "--out",
+        sim.to_str().unwrap(),
+    ]);
     assert!(o.status.success());
     let files: Vec<String> = std::fs::read_dir(&sim)
         .unwrap()
@@ -374,22 +466,48 @@ fn command_line_conventions_and_refusals() {
     let o = exod(&args);
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(o.status.success() && !err.contains('\u{1b}'), "{err}");
-    assert!(err.contains("detections"), "info line expected without -q: {err}");
+    assert!(
+        err.contains("detections"),
+        "info line expected without -q: {err}"
+    );
     let mut q = vec!["-q"];
     q.extend(args.iter().copied());
     q.push("--overwrite");
     let o = exod(&q);
-    assert!(o.status.success() && o.stderr.is_empty(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(
+        o.status.success() && o.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
     // a simulated burst of 10⁹ photons is refused with the limit, not an out-of-memory
-    let o = exod(&["simulate", "--bursts", "1", "--burst-counts", "1e9", "--out", d.path().join("big").to_str().unwrap()]);
+    let o = exod(&[
+        "simulate",
+        "--bursts",
+        "1",
+        "--burst-counts",
+        "1e9",
+        "--out",
+        d.path().join("big").to_str().unwrap(),
+    ]);
     let err = String::from_utf8_lossy(&o.stderr);
     assert_eq!(o.status.code(), Some(1));
     assert!(err.contains("limit") && err.contains("1000000000"), "{err}");
     assert!(!d.path().join("big").exists());
     // the completeness benchmark on a Chandra list: refused with its reason, no panic
     let chandra = real("stingray_chandra/chandra_test.fits");
-    let o = exod(&["bench", "completeness", "--quick", "--real", chandra.to_str().unwrap(), "--out", d.path().join("b").to_str().unwrap()]);
+    let o = exod(&[
+        "bench",
+        "completeness",
+        "--quick",
+        "--real",
+        chandra.to_str().unwrap(),
+        "--out",
+        d.path().join("b").to_str().unwrap(),
+    ]);
     let err = String::from_utf8_lossy(&o.stderr);
     assert_eq!(o.status.code(), Some(1), "{err}");
-    assert!(err.contains("no instrument description") && !err.contains("panicked"), "{err}");
+    assert!(
+        err.contains("no instrument description") && !err.contains("panicked"),
+        "{err}"
+    );
 }

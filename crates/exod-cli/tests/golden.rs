@@ -83,8 +83,18 @@ fn produce(dir: &Path) {
     exod(
         dir,
         &[
-            "simulate", "--seed", "7", "--out", "sim", "--flares", "strong", "--cluster",
-            "--bursts", "3", "--eclipses", "1",
+            "simulate",
+            "--seed",
+            "7",
+            "--out",
+            "sim",
+            "--flares",
+            "strong",
+            "--cluster",
+            "--bursts",
+            "3",
+            "--eclipses",
+            "1",
         ],
     );
     let mut ev: Vec<String> = std::fs::read_dir(dir.join("sim"))
@@ -109,7 +119,10 @@ fn produce(dir: &Path) {
     exod(dir, &args);
     // 3. a real MOS epoch with the exact rule (7 low-significance detections)
     let real = repo().join("testdata/real/xga_0201903501");
-    for f in ["mos1_exp1_clean_evts.fits.gz", "mos2_exp1_clean_evts.fits.gz"] {
+    for f in [
+        "mos1_exp1_clean_evts.fits.gz",
+        "mos2_exp1_clean_evts.fits.gz",
+    ] {
         std::fs::copy(real.join(f), dir.join(f)).expect("copy real list");
     }
     std::fs::copy(

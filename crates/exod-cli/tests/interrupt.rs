@@ -12,7 +12,11 @@ fn exod() -> Command {
 
 fn run_ok(args: &[&str]) {
     let o = exod().args(args).output().unwrap();
-    assert!(o.status.success(), "{args:?}: {}", String::from_utf8_lossy(&o.stderr));
+    assert!(
+        o.status.success(),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
 }
 
 fn kill(child: &mut Child, sig: i32) {
@@ -34,40 +38,81 @@ fn files(dir: &Path) -> Vec<String> {
 /// no temporary file. Returns its t_bins.
 fn complete_detect(out: &Path) -> Vec<f64> {
     let run: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(out.join("run.json")).expect("run.json")).expect("complete run.json");
+        serde_json::from_str(&std::fs::read_to_string(out.join("run.json")).expect("run.json"))
+            .expect("complete run.json");
     let mut listed: Vec<String> = run["outputs"]
         .as_array()
         .unwrap()
         .iter()
-        .map(|p| Path::new(p.as_str().unwrap()).file_name().unwrap().to_string_lossy().into_owned())
+        .map(|p| {
+            Path::new(p.as_str().unwrap())
+                .file_name()
+                .unwrap()
+                .to_string_lossy()
+                .into_owned()
+        })
         .collect();
     listed.push("run.json".into());
     listed.sort();
-    assert_eq!(files(out), listed, "{} holds a mixed or partial set", out.display());
-    run["parameters"]["tbins"].as_array().unwrap().iter().map(|t| t.as_f64().unwrap()).collect()
+    assert_eq!(
+        files(out),
+        listed,
+        "{} holds a mixed or partial set",
+        out.display()
+    );
+    run["parameters"]["tbins"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t.as_f64().unwrap())
+        .collect()
 }
 
 fn staging_left(parent: &Path) -> Vec<String> {
-    files(parent).into_iter().filter(|n| n.contains(".staging-")).collect()
+    files(parent)
+        .into_iter()
+        .filter(|n| n.contains(".staging-"))
+        .collect()
 }
 
 #[test]
 fn interrupted_detect_leaves_the_previous_or_the_new_complete_output() {
     let d = tempfile::tempdir().unwrap();
     let sim = d.path().join("sim");
-    run_ok(&["simulate", "--seed", "4", "--exposure", "30000", "--bursts", "6", "--out", sim.to_str().unwrap()]);
+    run_ok(&[
+        "simulate",
+        "--seed",
+        "4",
+        "--exposure",
+        "30000",
+        "--bursts",
+        "6",
+        "--out",
+        sim.to_str().unwrap(),
+    ]);
     let mut inputs: Vec<String> = files(&sim)
         .into_iter()
         .filter(|n| n.contains("EVLI"))
         .map(|n| sim.join(n).display().to_string())
         .collect();
     inputs.push("--srclist".into());
-    inputs.push(sim.join("P0999990101EPX000OBSMLI0000.FTZ").display().to_string());
+    inputs.push(
+        sim.join("P0999990101EPX000OBSMLI0000.FTZ")
+            .display()
+            .to_string(),
+    );
     let out = d.path().join("out");
     let args = |tbin: &str, extra: &[&str]| -> Vec<String> {
         let mut a: Vec<String> = vec!["detect".into()];
         a.extend(inputs.iter().cloned());
-        a.extend(["--tbin".into(), tbin.into(), "--rule".into(), "exact".into(), "--out".into(), out.display().to_string()]);
+        a.extend([
+            "--tbin".into(),
+            tbin.into(),
+            "--rule".into(),
+            "exact".into(),
+            "--out".into(),
+            out.display().to_string(),
+        ]);
         a.extend(extra.iter().map(|s| s.to_string()));
         a
     };
@@ -80,7 +125,12 @@ fn interrupted_detect_leaves_the_previous_or_the_new_complete_output() {
     assert!(String::from_utf8_lossy(&o.stderr).contains("--overwrite"));
     // time one full overwrite run, then interrupt others at moments spread over it
     let t = std::time::Instant::now();
-    run_ok(&args("1,5", &["--overwrite"]).iter().map(|s| s.as_str()).collect::<Vec<_>>());
+    run_ok(
+        &args("1,5", &["--overwrite"])
+            .iter()
+            .map(|s| s.as_str())
+            .collect::<Vec<_>>(),
+    );
     let full = t.elapsed();
     assert_eq!(complete_detect(&out), vec![1.0, 5.0]);
     let mut seen = std::collections::BTreeSet::new();
@@ -88,18 +138,34 @@ fn interrupted_detect_leaves_the_previous_or_the_new_complete_output() {
         let tbin = if k % 2 == 0 { "5,50" } else { "1,5" };
         let mut child = exod().args(args(tbin, &["--overwrite"])).spawn().unwrap();
         std::thread::sleep(full.mul_f64((k as f64 + 0.5) / 12.0));
-        kill(&mut child, [libc::SIGKILL, libc::SIGTERM, libc::SIGINT][k as usize % 3]);
+        kill(
+            &mut child,
+            [libc::SIGKILL, libc::SIGTERM, libc::SIGINT][k as usize % 3],
+        );
         let tb = complete_detect(&out);
         seen.insert(format!("{tb:?}"));
         if k % 3 != 0 {
             // SIGTERM/SIGINT: the staging folder is removed at once
-            assert!(staging_left(d.path()).is_empty(), "{:?}", staging_left(d.path()));
+            assert!(
+                staging_left(d.path()).is_empty(),
+                "{:?}",
+                staging_left(d.path())
+            );
         }
     }
     // a later run removes what a kill -9 left
-    run_ok(&args("50", &["--overwrite"]).iter().map(|s| s.as_str()).collect::<Vec<_>>());
+    run_ok(
+        &args("50", &["--overwrite"])
+            .iter()
+            .map(|s| s.as_str())
+            .collect::<Vec<_>>(),
+    );
     assert_eq!(complete_detect(&out), vec![50.0]);
-    assert!(staging_left(d.path()).is_empty(), "{:?}", staging_left(d.path()));
+    assert!(
+        staging_left(d.path()).is_empty(),
+        "{:?}",
+        staging_left(d.path())
+    );
     eprintln!("states seen after interruptions: {seen:?}");
 }
 
@@ -108,11 +174,19 @@ fn interrupted_simulate_leaves_the_previous_or_the_new_complete_output() {
     let d = tempfile::tempdir().unwrap();
     let out: PathBuf = d.path().join("sim");
     let args = |seed: &str| -> Vec<String> {
-        ["simulate", "--seed", seed, "--exposure", "60000", "--overwrite", "--out"]
-            .iter()
-            .map(|s| s.to_string())
-            .chain([out.display().to_string()])
-            .collect()
+        [
+            "simulate",
+            "--seed",
+            seed,
+            "--exposure",
+            "60000",
+            "--overwrite",
+            "--out",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .chain([out.display().to_string()])
+        .collect()
     };
     let t = std::time::Instant::now();
     run_ok(&args("1").iter().map(|s| s.as_str()).collect::<Vec<_>>());
@@ -126,13 +200,19 @@ fn interrupted_simulate_leaves_the_previous_or_the_new_complete_output() {
     ];
     let seed_of = |out: &Path| {
         let t = std::fs::read_to_string(out.join("truth.ecsv")).unwrap();
-        t.lines().find(|l| l.contains("seed")).unwrap_or("").to_string()
+        t.lines()
+            .find(|l| l.contains("seed"))
+            .unwrap_or("")
+            .to_string()
     };
     let s1 = seed_of(&out);
     for k in 0..9u32 {
         let mut child = exod().args(args(&(2 + k).to_string())).spawn().unwrap();
         std::thread::sleep(full.mul_f64((k as f64 + 0.5) / 9.0));
-        kill(&mut child, [libc::SIGKILL, libc::SIGTERM, libc::SIGINT][k as usize % 3]);
+        kill(
+            &mut child,
+            [libc::SIGKILL, libc::SIGTERM, libc::SIGINT][k as usize % 3],
+        );
         assert_eq!(files(&out), want, "after interruption {k}");
         assert!(!seed_of(&out).is_empty());
         let _ = &s1;

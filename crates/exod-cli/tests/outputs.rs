@@ -43,7 +43,19 @@ fn repo() -> PathBuf {
 fn simulate(dir: &Path) -> Vec<String> {
     exod(
         dir,
-        &["simulate", "--seed", "3", "--exposure", "20000", "--bursts", "4", "--burst-counts", "40", "--out", "sim"],
+        &[
+            "simulate",
+            "--seed",
+            "3",
+            "--exposure",
+            "20000",
+            "--bursts",
+            "4",
+            "--burst-counts",
+            "40",
+            "--out",
+            "sim",
+        ],
     );
     let mut files: Vec<String> = std::fs::read_dir(dir.join("sim"))
         .unwrap()
@@ -51,7 +63,12 @@ fn simulate(dir: &Path) -> Vec<String> {
         .filter(|n| n.contains("EVLI"))
         .map(|n| format!("sim/{n}"))
         .collect();
-    let rank = |n: &str| ["PN", "M1", "M2"].iter().position(|c| n.contains(&format!("{c}S"))).unwrap();
+    let rank = |n: &str| {
+        ["PN", "M1", "M2"]
+            .iter()
+            .position(|c| n.contains(&format!("{c}S")))
+            .unwrap()
+    };
     files.sort_by_key(|n| rank(n));
     assert_eq!(files.len(), 3, "{files:?}");
     files
@@ -75,13 +92,16 @@ fn detect_with(dir: &Path, files: &[String], out: &str, extra: &[&str]) -> PathB
 /// The two real MOS lists, copied into `dir` (relative names).
 fn real_mos(dir: &Path) -> Vec<String> {
     let real = repo().join("testdata/real/xga_0201903501");
-    ["mos1_exp1_clean_evts.fits.gz", "mos2_exp1_clean_evts.fits.gz"]
-        .iter()
-        .map(|f| {
-            std::fs::copy(real.join(f), dir.join(f)).unwrap();
-            f.to_string()
-        })
-        .collect()
+    [
+        "mos1_exp1_clean_evts.fits.gz",
+        "mos2_exp1_clean_evts.fits.gz",
+    ]
+    .iter()
+    .map(|f| {
+        std::fs::copy(real.join(f), dir.join(f)).unwrap();
+        f.to_string()
+    })
+    .collect()
 }
 
 const FITS_OUTPUTS: [&str; 3] = ["detections.fits", "lightcurves.fits", "image.fits"];
@@ -102,7 +122,9 @@ fn tool(var: &str, default: &str, probe: &[&str], what: &str) -> Option<String> 
         if std::env::var_os("CI").is_some() {
             panic!("CI: {what} is required (scripts/test.sh installs it; {var}={exe})");
         }
-        eprintln!("{what} not available ({var}={exe}): run the tests through scripts/test.sh; skipped");
+        eprintln!(
+            "{what} not available ({var}={exe}): run the tests through scripts/test.sh; skipped"
+        );
     }
     ok.then_some(exe)
 }
@@ -112,7 +134,12 @@ fn fitsverify() -> Option<String> {
 }
 
 fn stingray_python() -> Option<String> {
-    tool("EXOD_PYTHON", "python3", &["-c", "import stingray"], "stingray (Python)")
+    tool(
+        "EXOD_PYTHON",
+        "python3",
+        &["-c", "import stingray"],
+        "stingray (Python)",
+    )
 }
 
 /// fitsverify passes every FITS output: no error, no warning (checksums included).
@@ -136,7 +163,8 @@ fn every_fits_output_passes_fitsverify() {
             let o = Command::new(&fv).arg(&p).output().unwrap();
             let text = String::from_utf8_lossy(&o.stdout);
             assert!(
-                o.status.success() && text.contains("Verification found 0 warning(s) and 0 error(s)"),
+                o.status.success()
+                    && text.contains("Verification found 0 warning(s) and 0 error(s)"),
                 "fitsverify {}:\n{text}",
                 p.display()
             );
@@ -153,16 +181,30 @@ fn stingray_reads_every_light_curve() {
     let sim = simulate(d.path());
     let outs = [
         detect(d.path(), &sim, "sim_det"),
-        detect_with(d.path(), &real_mos(d.path()), "real_det", &["--rule", "exact"]),
+        detect_with(
+            d.path(),
+            &real_mos(d.path()),
+            "real_det",
+            &["--rule", "exact"],
+        ),
     ];
     let script = repo().join("scripts/check_lightcurves_stingray.py");
     for out in &outs {
         let o = Command::new(&py).arg(&script).arg(out).output().unwrap();
-        assert!(o.status.success(), "stingray on {}: {}", out.display(), String::from_utf8_lossy(&o.stderr));
+        assert!(
+            o.status.success(),
+            "stingray on {}: {}",
+            out.display(),
+            String::from_utf8_lossy(&o.stderr)
+        );
         let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
         let n = fits_rows(&out.join("detections.fits"), "DETECTIONS");
         assert!(n > 0);
-        assert_eq!(v["curves"].as_u64().unwrap() + v["skipped"].as_u64().unwrap(), n as u64, "{v}");
+        assert_eq!(
+            v["curves"].as_u64().unwrap() + v["skipped"].as_u64().unwrap(),
+            n as u64,
+            "{v}"
+        );
         assert!(v["curves"].as_u64().unwrap() > 0, "{v}");
     }
 }
@@ -182,22 +224,39 @@ fn raw_key(f: &mut FitsFile, key: &str) -> Option<String> {
     let mut status = 0;
     let k = CString::new(key).unwrap();
     unsafe {
-        fitsio::sys::ffgkey(f.as_raw(), k.as_ptr(), value.as_mut_ptr(), std::ptr::null_mut(), &mut status)
+        fitsio::sys::ffgkey(
+            f.as_raw(),
+            k.as_ptr(),
+            value.as_mut_ptr(),
+            std::ptr::null_mut(),
+            &mut status,
+        )
     };
-    (status == 0).then(|| unsafe { CStr::from_ptr(value.as_ptr()) }.to_string_lossy().trim().to_string())
+    (status == 0).then(|| {
+        unsafe { CStr::from_ptr(value.as_ptr()) }
+            .to_string_lossy()
+            .trim()
+            .to_string()
+    })
 }
 
 /// A string keyword: quoted in the header; its value, trailing blanks removed.
 fn string_key(f: &mut FitsFile, key: &str) -> String {
     let raw = raw_key(f, key).unwrap_or_else(|| panic!("no {key}"));
     assert!(raw.starts_with('\''), "{key} = {raw} is not a string");
-    raw.trim_matches('\'').replace("''", "'").trim_end().to_string()
+    raw.trim_matches('\'')
+        .replace("''", "'")
+        .trim_end()
+        .to_string()
 }
 
 /// A numeric keyword: not quoted in the header.
 fn number_key(f: &mut FitsFile, key: &str) -> f64 {
     let raw = raw_key(f, key).unwrap_or_else(|| panic!("no {key}"));
-    assert!(!raw.starts_with('\''), "{key} = {raw} is a string, not a number");
+    assert!(
+        !raw.starts_with('\''),
+        "{key} = {raw} is a string, not a number"
+    );
     raw.parse().unwrap_or_else(|_| panic!("{key} = {raw}"))
 }
 
@@ -207,10 +266,18 @@ fn long_string_key(f: &mut FitsFile, key: &str) -> String {
     let mut status = 0;
     let k = CString::new(key).unwrap();
     unsafe {
-        fitsio::sys::ffgkls(f.as_raw(), k.as_ptr(), &mut value, std::ptr::null_mut(), &mut status)
+        fitsio::sys::ffgkls(
+            f.as_raw(),
+            k.as_ptr(),
+            &mut value,
+            std::ptr::null_mut(),
+            &mut status,
+        )
     };
     assert_eq!(status, 0, "{key}");
-    let s = unsafe { CStr::from_ptr(value) }.to_string_lossy().into_owned();
+    let s = unsafe { CStr::from_ptr(value) }
+        .to_string_lossy()
+        .into_owned();
     unsafe { fitsio::sys::fffree(value as *mut _, &mut status) };
     s
 }
@@ -235,7 +302,12 @@ fn n_hdus(f: &mut FitsFile) -> usize {
 fn columns(f: &mut FitsFile) -> Vec<(String, String)> {
     let n = number_key(f, "TFIELDS") as usize;
     (1..=n)
-        .map(|k| (string_key(f, &format!("TTYPE{k}")), string_key(f, &format!("TFORM{k}"))))
+        .map(|k| {
+            (
+                string_key(f, &format!("TTYPE{k}")),
+                string_key(f, &format!("TFORM{k}")),
+            )
+        })
         .collect()
 }
 
@@ -261,9 +333,19 @@ fn headers_describe_the_observation_and_the_run() {
                 .clone()
         })
         .collect();
-    let tstart = heads.iter().map(|h| h.tstart.unwrap()).fold(f64::INFINITY, f64::min);
-    let tstop = heads.iter().map(|h| h.tstop.unwrap()).fold(f64::NEG_INFINITY, f64::max);
-    let date_obs = heads.iter().map(|h| h.date_obs.clone().unwrap()).min().unwrap();
+    let tstart = heads
+        .iter()
+        .map(|h| h.tstart.unwrap())
+        .fold(f64::INFINITY, f64::min);
+    let tstop = heads
+        .iter()
+        .map(|h| h.tstop.unwrap())
+        .fold(f64::NEG_INFINITY, f64::max);
+    let date_obs = heads
+        .iter()
+        .map(|h| h.date_obs.clone().unwrap())
+        .min()
+        .unwrap();
     assert_eq!(heads[0].mjdref, Some(50814.0));
     let n_det = fits_rows(&out.join("detections.fits"), "DETECTIONS");
     assert!(n_det >= 4);
@@ -311,12 +393,21 @@ fn headers_describe_the_observation_and_the_run() {
                 let dt = number_key(&mut f, "TIMEDEL");
                 let h = f.hdu(i).unwrap();
                 let time: Vec<f64> = h.read_col(&mut f, "TIME").unwrap();
-                assert!((t0 - (time[0] - dt / 2.0)).abs() < 1e-6, "{at}: TSTART of the curve");
-                assert!((t1 - (time[time.len() - 1] + dt / 2.0)).abs() < 1e-6, "{at}");
+                assert!(
+                    (t0 - (time[0] - dt / 2.0)).abs() < 1e-6,
+                    "{at}: TSTART of the curve"
+                );
+                assert!(
+                    (t1 - (time[time.len() - 1] + dt / 2.0)).abs() < 1e-6,
+                    "{at}"
+                );
                 assert!(t0 >= tstart - 1e3 && t1 <= tstop + 1e3, "{at}");
                 let cols = columns(&mut f);
                 let names: Vec<&str> = cols.iter().map(|c| c.0.as_str()).collect();
-                assert_eq!(names, ["TIME", "RATE", "ERROR", "FRACEXP", "COUNTS", "MU", "BTI"]);
+                assert_eq!(
+                    names,
+                    ["TIME", "RATE", "ERROR", "FRACEXP", "COUNTS", "MU", "BTI"]
+                );
                 assert_eq!(cols[6].1, "1L", "{at}: BTI is logical");
                 // lcurve-style extended file names reach the curve by its EXTNAME (the DETID)
                 let detid = string_key(&mut f, "DETID");
@@ -324,7 +415,11 @@ fn headers_describe_the_observation_and_the_run() {
                 let mut g = FitsFile::open(format!("{}[{detid}]", p.display())).unwrap();
                 assert_eq!(number_key(&mut g, "DET") as usize, i, "{detid}");
             } else {
-                assert_eq!((t0, t1), (tstart, tstop), "{at}: TSTART/TSTOP of the observation");
+                assert_eq!(
+                    (t0, t1),
+                    (tstart, tstop),
+                    "{at}: TSTART/TSTOP of the observation"
+                );
             }
         }
         if name == "detections.fits" {
@@ -336,7 +431,11 @@ fn headers_describe_the_observation_and_the_run() {
             }
         }
         if name == "lightcurves.fits" {
-            assert_eq!(n, n_det + 2, "primary, one curve per detection, the index table");
+            assert_eq!(
+                n,
+                n_det + 2,
+                "primary, one curve per detection, the index table"
+            );
             f.hdu("LIGHTCURVES").unwrap();
             let cols = columns(&mut f);
             assert!(cols.contains(&("BTI".into(), "1L".into())), "{cols:?}");
@@ -376,20 +475,40 @@ fn camera_columns_follow_the_cameras_not_the_file_order() {
     let d = tempfile::tempdir().unwrap();
     let sim = simulate(d.path());
     let a = detect(d.path(), &sim, "a");
-    let b = detect(d.path(), &[sim[2].clone(), sim[0].clone(), sim[1].clone()], "b");
+    let b = detect(
+        d.path(),
+        &[sim[2].clone(), sim[0].clone(), sim[1].clone()],
+        "b",
+    );
     let (ia, da, ca) = camera_counts(&a.join("detections.fits"));
     let (ib, db, cb) = camera_counts(&b.join("detections.fits"));
-    assert_eq!((ia.as_str(), ib.as_str()), ("EPN+EMOS1+EMOS2", "EPN+EMOS1+EMOS2"));
+    assert_eq!(
+        (ia.as_str(), ib.as_str()),
+        ("EPN+EMOS1+EMOS2", "EPN+EMOS1+EMOS2")
+    );
     let names = |c: &[(String, Vec<i64>)]| c.iter().map(|x| x.0.clone()).collect::<Vec<_>>();
     assert_eq!(names(&ca), ["COUNTS_PN", "COUNTS_M1", "COUNTS_M2"]);
     assert_eq!(names(&cb), names(&ca));
-    assert_eq!(da, db, "the same detections whatever the order of the files");
+    assert_eq!(
+        da, db,
+        "the same detections whatever the order of the files"
+    );
     assert!(!da.is_empty());
     for k in 0..3 {
-        assert_eq!(ca[k].1, cb[k].1, "{} depends on the order of the files", ca[k].0);
+        assert_eq!(
+            ca[k].1, cb[k].1,
+            "{} depends on the order of the files",
+            ca[k].0
+        );
     }
     let total = |k: usize| ca[k].1.iter().sum::<i64>();
-    assert!(total(0) > total(1) && total(0) > total(2), "pn {} M1 {} M2 {}", total(0), total(1), total(2));
+    assert!(
+        total(0) > total(1) && total(0) > total(2),
+        "pn {} M1 {} M2 {}",
+        total(0),
+        total(1),
+        total(2)
+    );
     let m = detect(d.path(), &real_mos(d.path()), "mos");
     let (im, _, cm) = camera_counts(&m.join("detections.fits"));
     assert_eq!(im, "EMOS1+EMOS2");
@@ -415,7 +534,10 @@ fn image_fits_wcs_puts_detections_on_their_cells() {
 
     let mut f = FitsFile::open(out.join("image.fits")).unwrap();
     let h = f.primary_hdu().unwrap();
-    let (nx, ny) = (number_key(&mut f, "NAXIS1") as usize, number_key(&mut f, "NAXIS2") as usize);
+    let (nx, ny) = (
+        number_key(&mut f, "NAXIS1") as usize,
+        number_key(&mut f, "NAXIS2") as usize,
+    );
     assert_eq!((nx, ny), (obs.grid().nx, obs.grid().ny));
     assert_eq!(number_key(&mut f, "BITPIX"), 32.0);
     let img: Vec<i32> = h.read_image(&mut f).unwrap();
@@ -431,17 +553,33 @@ fn image_fits_wcs_puts_detections_on_their_cells() {
         cdelt: [k(&mut f, "CDELT1"), k(&mut f, "CDELT2")],
     })
     .unwrap();
-    assert!((k(&mut f, "CDELT2") * 3600.0 - 20.0).abs() < 1e-9, "20″ cells");
-    let (ltv1, ltv2, ltm1, ltm2) = (k(&mut f, "LTV1"), k(&mut f, "LTV2"), k(&mut f, "LTM1_1"), k(&mut f, "LTM2_2"));
+    assert!(
+        (k(&mut f, "CDELT2") * 3600.0 - 20.0).abs() < 1e-9,
+        "20″ cells"
+    );
+    let (ltv1, ltv2, ltm1, ltm2) = (
+        k(&mut f, "LTV1"),
+        k(&mut f, "LTV2"),
+        k(&mut f, "LTM1_1"),
+        k(&mut f, "LTM2_2"),
+    );
     let mut t = FitsFile::open(out.join("detections.fits")).unwrap();
     let th = t.hdu("DETECTIONS").unwrap();
     let col = |t: &mut FitsFile, c: &str| -> Vec<f64> { th.read_col(t, c).unwrap() };
-    let (ra, dec, x, y) = (col(&mut t, "RA"), col(&mut t, "DEC"), col(&mut t, "X"), col(&mut t, "Y"));
+    let (ra, dec, x, y) = (
+        col(&mut t, "RA"),
+        col(&mut t, "DEC"),
+        col(&mut t, "X"),
+        col(&mut t, "Y"),
+    );
     assert!(!ra.is_empty());
     for j in 0..ra.len() {
         let (px, py) = wcs.world_to_pix(ra[j], dec[j]).unwrap();
         let (lx, ly) = (ltm1 * x[j] + ltv1, ltm2 * y[j] + ltv2);
-        assert!((px - lx).abs() < 1e-6 && (py - ly).abs() < 1e-6, "detection {j}: ({px}, {py}) vs ({lx}, {ly})");
+        assert!(
+            (px - lx).abs() < 1e-6 && (py - ly).abs() < 1e-6,
+            "detection {j}: ({px}, {py}) vs ({lx}, {ly})"
+        );
         let (ix, iy) = ((px.round() as usize) - 1, (py.round() as usize) - 1);
         assert!(img[iy * nx + ix] > 0, "detection {j} on an empty cell");
     }

@@ -15,9 +15,9 @@ pub struct Band {
 impl Band {
     /// Parse "0.2-2" (keV).
     pub fn parse(s: &str) -> Result<Band, CoreError> {
-        let (a, b) = s
-            .split_once('-')
-            .ok_or_else(|| CoreError::param(format!("band {s:?}: expected LO-HI in keV, e.g. 0.2-2")))?;
+        let (a, b) = s.split_once('-').ok_or_else(|| {
+            CoreError::param(format!("band {s:?}: expected LO-HI in keV, e.g. 0.2-2"))
+        })?;
         let lo: f64 = a
             .trim()
             .parse()
@@ -27,7 +27,9 @@ impl Band {
             .parse()
             .map_err(|_| CoreError::param(format!("band {s:?}: {b:?} is not a number")))?;
         if !(lo >= 0.0 && hi > lo && hi <= 100.0) {
-            return Err(CoreError::param(format!("band {s:?}: expected 0 ≤ LO < HI ≤ 100 keV")));
+            return Err(CoreError::param(format!(
+                "band {s:?}: expected 0 ≤ LO < HI ≤ 100 keV"
+            )));
         }
         Ok(Band {
             lo_ev: lo * 1000.0,
@@ -48,7 +50,6 @@ impl Band {
         format!("{}-{}", self.lo_ev / 1000.0, self.hi_ev / 1000.0)
     }
 }
-
 
 #[cfg(test)]
 mod tests {

@@ -134,7 +134,9 @@ mod tests {
     }
 
     fn spread(n: usize, a: f64, b: f64) -> Vec<f64> {
-        (0..n).map(|i| a + (b - a) * (i as f64 + 0.5) / n as f64).collect()
+        (0..n)
+            .map(|i| a + (b - a) * (i as f64 + 0.5) / n as f64)
+            .collect()
     }
 
     /// The rule when one camera is partly live: its rate is its counts over its live time, but
@@ -147,18 +149,32 @@ mod tests {
         m1.extend(spread(10, 800.0, 900.0));
         let mut m2 = spread(45, 500.0, 520.0); // 45 in 20 live s: 2.25 ct/s over the live time
         m2.extend(spread(3, 300.0, 305.0));
-        let ev = Observation::new(&[mos("EMOS1", (0.0, 1000.0), &m1), mos("EMOS2", (0.0, 520.0), &m2)], 20.0)
-            .unwrap();
+        let ev = Observation::new(
+            &[
+                mos("EMOS1", (0.0, 1000.0), &m1),
+                mos("EMOS2", (0.0, 520.0), &m2),
+            ],
+            20.0,
+        )
+        .unwrap();
         let frames = Frames::new((0.0, 1000.0), 100.0);
         let live = GtiCoverage::new(&ev, &frames);
         let c = classify(&ev, &frames, &live, 0.5, 100.0);
         // [500, 600): M2 live 20 s of 100, so its rate is taken over 50 s (half the window):
         // 0.1 + 45/50 = 1.0, threshold 0.5 × 2 live cameras = 1.0: not above (45/20 would be)
-        assert!((c.rate[5] - 1.0).abs() < 1e-9 && c.threshold[5] == 1.0 && !c.bti[5], "{:?}", &c.rate);
+        assert!(
+            (c.rate[5] - 1.0).abs() < 1e-9 && c.threshold[5] == 1.0 && !c.bti[5],
+            "{:?}",
+            &c.rate
+        );
         // [600, 700): only M1 is live: threshold 0.5, rate 0.6
         assert!((c.rate[6] - 0.6).abs() < 1e-9 && c.threshold[6] == 0.5 && c.bti[6]);
         // [300, 400): both live all along: 3 photons over 100 s
-        assert!((c.rate[3] - 3.0 / 100.0).abs() < 1e-9 && !c.bti[3], "{}", c.rate[3]);
+        assert!(
+            (c.rate[3] - 3.0 / 100.0).abs() < 1e-9 && !c.bti[3],
+            "{}",
+            c.rate[3]
+        );
         assert_eq!(c.n_bti(), 1);
     }
 }

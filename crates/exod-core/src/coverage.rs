@@ -16,7 +16,13 @@ pub struct CcdCoverage {
 }
 
 impl CcdCoverage {
-    pub(crate) fn build(cell: &[u32], cam: &[u8], ccd: &[u8], n_cells: usize, share: &[f64]) -> CcdCoverage {
+    pub(crate) fn build(
+        cell: &[u32],
+        cam: &[u8],
+        ccd: &[u8],
+        n_cells: usize,
+        share: &[f64],
+    ) -> CcdCoverage {
         // dense histogram cell × camera × CCD, O(events)
         let ncam = share.len().max(1);
         let nccd = ccd.iter().copied().max().unwrap_or(0) as usize + 1;
@@ -62,4 +68,3 @@ impl CcdCoverage {
         &self.terms[self.term_start[cell] as usize..self.term_start[cell + 1] as usize]
     }
 }
-

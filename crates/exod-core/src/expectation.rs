@@ -129,7 +129,11 @@ pub fn build(
         rate,
         threshold,
     } = bti::classify(ev, &frames, live, p.bti_rate_per_camera, p.he_window);
-    let mask: Vec<bool> = mask.iter().zip(&model.covered).map(|(&m, &c)| m && c).collect();
+    let mask: Vec<bool> = mask
+        .iter()
+        .zip(&model.covered)
+        .map(|(&m, &c)| m && c)
+        .collect();
     let (img, b) = class_images(ev, band_events, band_frames, &bti, &mask);
     let mut bsum = [0f64; 2];
     for k in 0..frames.n {
@@ -141,10 +145,20 @@ pub fn build(
         move |k: usize| bti[k] as usize == s
     };
     let (in_gti, in_bti) = (class(0), class(1));
-    let gti_data = ClassData { img: &img[0], b: &b, in_class: &in_gti, bsum: bsum[0] };
+    let gti_data = ClassData {
+        img: &img[0],
+        b: &b,
+        in_class: &in_gti,
+        bsum: bsum[0],
+    };
     let (gti_tpl, gti_st) =
         template::background_template(&model, &gti_data, &mask, nx, ny, None, &p.template);
-    let bti_data = ClassData { img: &img[1], b: &b, in_class: &in_bti, bsum: bsum[1] };
+    let bti_data = ClassData {
+        img: &img[1],
+        b: &b,
+        in_class: &in_bti,
+        bsum: bsum[1],
+    };
     let (bti_tpl, bti_st) = template::background_template(
         &model,
         &bti_data,

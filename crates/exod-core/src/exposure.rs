@@ -194,13 +194,22 @@ impl Exposure {
         if let Some(i) = p.time.iter().position(|t| !t.is_finite()) {
             return Err(CoreError::input(
                 p.path.display(),
-                format!("TIME of event {} is {} (expected a finite time in s)", i + 1, p.time[i]),
+                format!(
+                    "TIME of event {} is {} (expected a finite time in s)",
+                    i + 1,
+                    p.time[i]
+                ),
             ));
         }
         if let Some(i) = (0..n).find(|&i| !(p.x[i].is_finite() && p.y[i].is_finite())) {
             return Err(CoreError::input(
                 p.path.display(),
-                format!("sky X/Y of event {} is {}/{} (expected finite pixel coordinates)", i + 1, p.x[i], p.y[i]),
+                format!(
+                    "sky X/Y of event {} is {}/{} (expected finite pixel coordinates)",
+                    i + 1,
+                    p.x[i],
+                    p.y[i]
+                ),
             ));
         }
         sort_by_time(&mut p);
@@ -217,9 +226,8 @@ impl Exposure {
     }
     /// The instrument description, or why there is none.
     pub fn instrument(&self) -> Result<Instrument, CoreError> {
-        Instrument::describe(self.p.header.mission, &self.p.header.instrument).map_err(|e| {
-            CoreError::input(self.p.path.display(), e.to_string())
-        })
+        Instrument::describe(self.p.header.mission, &self.p.header.instrument)
+            .map_err(|e| CoreError::input(self.p.path.display(), e.to_string()))
     }
     /// The sky WCS, or why it could not be built.
     pub fn wcs(&self) -> &Result<SkyWcs, WcsError> {
@@ -298,7 +306,11 @@ fn sort_by_time(p: &mut ExposureParts) {
     }
     let time = &p.time;
     let mut idx: Vec<u32> = (0..time.len() as u32).collect();
-    idx.sort_by(|&a, &b| time[a as usize].total_cmp(&time[b as usize]).then(a.cmp(&b)));
+    idx.sort_by(|&a, &b| {
+        time[a as usize]
+            .total_cmp(&time[b as usize])
+            .then(a.cmp(&b))
+    });
     let perm = |v: &Vec<f32>| idx.iter().map(|&i| v[i as usize]).collect::<Vec<f32>>();
     p.x = perm(&p.x);
     p.y = perm(&p.y);

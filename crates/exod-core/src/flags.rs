@@ -49,7 +49,10 @@ mod tests {
             mu: vec![0.1; n.len()],
             live: live.to_vec(),
             max_n: n.iter().copied().max().unwrap_or(0),
-            last_live: (0..n.len()).rev().find(|&k| live[k] > 0.0).unwrap_or(n.len() - 1),
+            last_live: (0..n.len())
+                .rev()
+                .find(|&k| live[k] > 0.0)
+                .unwrap_or(n.len() - 1),
             n_frames: n.len(),
         }
     }

@@ -107,7 +107,6 @@ impl Frames {
     }
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;

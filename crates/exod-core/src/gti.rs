@@ -126,7 +126,12 @@ impl Gti {
 
     /// Union of two GTIs (touching or overlapping intervals merge).
     pub fn union(&self, other: &Gti) -> Gti {
-        let mut all: Vec<(f64, f64)> = self.intervals.iter().chain(&other.intervals).copied().collect();
+        let mut all: Vec<(f64, f64)> = self
+            .intervals
+            .iter()
+            .chain(&other.intervals)
+            .copied()
+            .collect();
         all.sort_by(|a, b| a.0.total_cmp(&b.0));
         let mut out: Vec<(f64, f64)> = Vec::with_capacity(all.len());
         for (a, b) in all {
@@ -165,7 +170,10 @@ mod tests {
     fn union_merges_overlaps_and_keeps_gaps() {
         let a = Gti::from_rows(&[0.0, 10.0], &[5.0, 20.0]).unwrap();
         let b = Gti::from_rows(&[4.0, 30.0], &[8.0, 40.0]).unwrap();
-        assert_eq!(a.union(&b).intervals(), &[(0.0, 8.0), (10.0, 20.0), (30.0, 40.0)]);
+        assert_eq!(
+            a.union(&b).intervals(),
+            &[(0.0, 8.0), (10.0, 20.0), (30.0, 40.0)]
+        );
         assert_eq!(a.union(&Gti::default()), a);
     }
 

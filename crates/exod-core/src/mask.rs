@@ -217,7 +217,9 @@ mod tests {
     fn excess_decision_matches_direct_summation() {
         let ln_thr = (2.87e-7f64).ln();
         let direct = |n: u64, lam: f64| {
-            let terms: Vec<f64> = (n..n + 400).map(|k| stats::ln_poisson_pmf(k as f64, lam)).collect();
+            let terms: Vec<f64> = (n..n + 400)
+                .map(|k| stats::ln_poisson_pmf(k as f64, lam))
+                .collect();
             let m = terms.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
             m + terms.iter().map(|t| (t - m).exp()).sum::<f64>().ln()
         };

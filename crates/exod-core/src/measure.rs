@@ -144,12 +144,19 @@ pub fn significance(kind: Kind, curve: &RegionCurve, flagged: &[u32]) -> Signifi
     };
     let kbest = *flagged
         .iter()
-        .max_by(|&&a, &&b| score(a as usize).total_cmp(&score(b as usize)).then(b.cmp(&a)))
+        .max_by(|&&a, &&b| {
+            score(a as usize)
+                .total_cmp(&score(b as usize))
+                .then(b.cmp(&a))
+        })
         .expect("a region has a flagged frame") as usize;
     let (n, mu) = (curve.n_at(kbest) as u64, curve.mu_at(kbest));
     let lb = score(kbest);
     let (sigma, amp) = match kind {
-        Kind::Peak => (stats::sigma_equivalent_peak(lb), stats::peak_amplitude(n, mu)),
+        Kind::Peak => (
+            stats::sigma_equivalent_peak(lb),
+            stats::peak_amplitude(n, mu),
+        ),
         Kind::Eclipse => (
             stats::sigma_equivalent_eclipse(lb),
             stats::eclipse_amplitude(n, mu),
@@ -292,7 +299,10 @@ fn centroid_error(ev: &Observation, sel: &[u32], cx: f64, cy: f64) -> f64 {
         return 8.0 / n.max(1.0).sqrt();
     }
     let var = |v: &[f32], c: f64| {
-        sel.iter().map(|&e| (v[e as usize] as f64 - c).powi(2)).sum::<f64>() / (n - 1.0)
+        sel.iter()
+            .map(|&e| (v[e as usize] as f64 - c).powi(2))
+            .sum::<f64>()
+            / (n - 1.0)
     };
     let (vx, vy) = (var(ev.x(), cx), var(ev.y(), cy));
     ((vx + vy) / n).sqrt() * ev.grid().wcs.pixel_arcsec()

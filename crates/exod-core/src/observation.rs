@@ -78,7 +78,10 @@ impl Observation {
         check_one_observation(lists)?;
         let wcs = common_sky_frame(lists)?;
         if !(cell_arcsec > 0.0 && cell_arcsec.is_finite()) {
-            return Err(CoreError::input("-", format!("cell size {cell_arcsec}″ must be > 0")));
+            return Err(CoreError::input(
+                "-",
+                format!("cell size {cell_arcsec}″ must be > 0"),
+            ));
         }
         let grid = grid_over(lists, wcs, cell_arcsec)?;
         let cameras: Vec<CameraInfo> = lists
@@ -153,7 +156,14 @@ impl Observation {
                 }
             }
             let (l, i) = (&lists[c], pos[c]);
-            self.push(l.time()[i], l.x()[i], l.y()[i], l.energy()[i], c as u8, l.ccd()[i]);
+            self.push(
+                l.time()[i],
+                l.x()[i],
+                l.y()[i],
+                l.energy()[i],
+                c as u8,
+                l.ccd()[i],
+            );
             pos[c] += 1;
             heads[c] = head(c, pos[c]);
         }
@@ -324,8 +334,13 @@ fn check_one_observation(lists: &[Exposure]) -> Result<(), CoreError> {
             let (ha, hb) = (a.header(), b.header());
             // paths as given (the caller resolves links: no file system access here)
             let same_file = a.path() == b.path();
-            if same_file || (ha.exp_id.is_some() && ha.exp_id == hb.exp_id && ha.instrument == hb.instrument) {
-                return Err(CoreError::input(b.path().display(), format!("the same exposure as {} (given twice)", a.path().display())));
+            if same_file
+                || (ha.exp_id.is_some() && ha.exp_id == hb.exp_id && ha.instrument == hb.instrument)
+            {
+                return Err(CoreError::input(
+                    b.path().display(),
+                    format!("the same exposure as {} (given twice)", a.path().display()),
+                ));
             }
             if ha.instrument == hb.instrument {
                 return Err(CoreError::input(b.path().display(), format!(
@@ -356,7 +371,10 @@ fn check_one_observation(lists: &[Exposure]) -> Result<(), CoreError> {
 fn common_sky_frame(lists: &[Exposure]) -> Result<crate::wcs::SkyWcs, CoreError> {
     let first = &lists[0];
     let no_sky = |l: &Exposure, e: &dyn std::fmt::Display| {
-        CoreError::input(l.path().display(), format!("cannot place events on the sky: {e}"))
+        CoreError::input(
+            l.path().display(),
+            format!("cannot place events on the sky: {e}"),
+        )
     };
     let wcs = first.wcs().clone().map_err(|e| no_sky(first, &e))?;
     for l in &lists[1..] {
@@ -418,7 +436,10 @@ fn grid_over(
     let x0 = ax + kx0 * cell_px;
     let y0 = ay + ky0 * cell_px;
     // sizes in floating point first: a stray coordinate or a tiny cell must not overflow
-    let (fx, fy) = (((xmax - x0) / cell_px).floor() + 1.0, ((ymax - y0) / cell_px).floor() + 1.0);
+    let (fx, fy) = (
+        ((xmax - x0) / cell_px).floor() + 1.0,
+        ((ymax - y0) / cell_px).floor() + 1.0,
+    );
     if !(fx * fy <= MAX_CELLS as f64) {
         return Err(CoreError::input(
             name,
@@ -444,7 +465,8 @@ fn camera_shares(cameras: &[CameraInfo]) -> Vec<f64> {
     cameras
         .iter()
         .map(|c| {
-            let exp = c.gti.iter().map(|(_, g)| g.exposure()).sum::<f64>() / c.gti.len().max(1) as f64;
+            let exp =
+                c.gti.iter().map(|(_, g)| g.exposure()).sum::<f64>() / c.gti.len().max(1) as f64;
             if exp > 0.0 {
                 c.n_events as f64 / exp
             } else {
@@ -503,7 +525,10 @@ mod tests {
         for &xi in &x {
             let f = (xi as f64 - g.x0) / g.cell_px;
             let frac = f - f.floor();
-            assert!(frac > 0.4 / 400.0 && frac < 1.0 - 0.4 / 400.0, "{xi} at {frac}");
+            assert!(
+                frac > 0.4 / 400.0 && frac < 1.0 - 0.4 / 400.0,
+                "{xi} at {frac}"
+            );
         }
     }
 }
@@ -552,12 +577,21 @@ mod checks {
         assert!(Observation::new(&[m1.clone(), m2.clone()], 20.0).is_ok());
         let e = err(&[m1.clone(), m1.clone()], 20.0);
         assert!(e.contains("given twice"), "{e}");
-        let e = err(&[m1.clone(), exp("m1b.fits", "EMOS1", "0123", 0.0, x.clone())], 20.0);
+        let e = err(
+            &[m1.clone(), exp("m1b.fits", "EMOS1", "0123", 0.0, x.clone())],
+            20.0,
+        );
         assert!(e.contains("m1b.fits") && e.contains("second EMOS1"), "{e}");
-        let e = err(&[m1.clone(), exp("m2.fits", "EMOS2", "0999", 0.0, x.clone())], 20.0);
+        let e = err(
+            &[m1.clone(), exp("m2.fits", "EMOS2", "0999", 0.0, x.clone())],
+            20.0,
+        );
         assert!(e.contains("OBS_ID 0999"), "{e}");
         // 35 days apart
-        let e = err(&[m1, exp("m2.fits", "EMOS2", "0123", 35.0 * 86_400.0, x)], 20.0);
+        let e = err(
+            &[m1, exp("m2.fits", "EMOS2", "0123", 35.0 * 86_400.0, x)],
+            20.0,
+        );
         assert!(e.contains("35.0 days"), "{e}");
     }
 
@@ -565,7 +599,10 @@ mod checks {
     fn stray_coordinates_and_tiny_cells_are_refused_not_a_panic() {
         let m1 = exp("m1.fits", "EMOS1", "0123", 0.0, vec![25000.0, 1.0e30]);
         let e = err(&[m1], 20.0);
-        assert!(e.contains("m1.fits") && e.contains("limit of 4000000 cells"), "{e}");
+        assert!(
+            e.contains("m1.fits") && e.contains("limit of 4000000 cells"),
+            "{e}"
+        );
         let m1 = exp("m1.fits", "EMOS1", "0123", 0.0, vec![25000.0, 26000.0]);
         let e = err(&[m1], 1e-300);
         assert!(e.contains("cell size too small"), "{e}");
@@ -581,8 +618,14 @@ mod checks {
             (vec![5.0, 5.0], "given twice"),
             (vec![-1.0], "positive"),
         ] {
-            let p = crate::search::DetectParams { tbins, ..Default::default() };
-            let e = crate::search::search(&ev, None, &p, "t").err().expect("refused").to_string();
+            let p = crate::search::DetectParams {
+                tbins,
+                ..Default::default()
+            };
+            let e = crate::search::search(&ev, None, &p, "t")
+                .err()
+                .expect("refused")
+                .to_string();
             assert!(e.contains(want), "{e}");
         }
     }

@@ -17,7 +17,10 @@ pub fn connect(flags: &[Flag], nx: usize, ny: usize) -> Vec<Vec<usize>> {
         .collect();
     let mut parent: Vec<usize> = (0..flags.len()).collect();
     for (j, f) in flags.iter().enumerate() {
-        let (x, y) = ((f.cell as usize % nx) as isize, (f.cell as usize / nx) as isize);
+        let (x, y) = (
+            (f.cell as usize % nx) as isize,
+            (f.cell as usize / nx) as isize,
+        );
         for dt in [0i64, 1] {
             for dy in -1isize..=1 {
                 for dx in -1isize..=1 {

@@ -226,7 +226,11 @@ impl<'a> EpicScreen<'a> {
     pub fn reject(&self, e: &EpicEvent) -> Option<usize> {
         let so = self.opts;
         let pn = self.camera == EpicCamera::Pn;
-        let max_pattern = if pn { so.max_pattern_pn } else { so.max_pattern_mos };
+        let max_pattern = if pn {
+            so.max_pattern_pn
+        } else {
+            so.max_pattern_mos
+        };
         if e.pattern > max_pattern || e.pattern < 0 {
             return Some(0);
         }

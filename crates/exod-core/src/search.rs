@@ -77,11 +77,17 @@ impl DetectParams {
         }
         for (i, b) in self.bands.iter().enumerate() {
             if self.bands[..i].contains(b) {
-                return Err(CoreError::param(format!("band {} keV is given twice", b.label())));
+                return Err(CoreError::param(format!(
+                    "band {} keV is given twice",
+                    b.label()
+                )));
             }
         }
         if !(self.cell_arcsec > 0.0 && self.cell_arcsec.is_finite()) {
-            return Err(CoreError::param(format!("cell size {}″: expected > 0", self.cell_arcsec)));
+            return Err(CoreError::param(format!(
+                "cell size {}″: expected > 0",
+                self.cell_arcsec
+            )));
         }
         Ok(())
     }
@@ -359,9 +365,13 @@ fn blind_fraction(ex: &Expectation) -> f64 {
     if n_cov == 0 {
         return 0.0;
     }
-    let classes: Vec<usize> = (0..2).filter(|&s| ex.bti.iter().any(|&b| b as usize == s)).collect();
+    let classes: Vec<usize> = (0..2)
+        .filter(|&s| ex.bti.iter().any(|&b| b as usize == s))
+        .collect();
     let blind = (0..covered.len())
-        .filter(|&c| covered[c] && ex.src[c] <= 0.0 && classes.iter().any(|&s| ex.template[s][c] <= 0.0))
+        .filter(|&c| {
+            covered[c] && ex.src[c] <= 0.0 && classes.iter().any(|&s| ex.template[s][c] <= 0.0)
+        })
         .count();
     blind as f64 / n_cov as f64
 }
@@ -408,13 +418,24 @@ impl RegionParts {
         frames.dedup();
         let best = *members
             .iter()
-            .max_by(|&&a, &&b| flags[a].log10_b.total_cmp(&flags[b].log10_b).then(b.cmp(&a)))
+            .max_by(|&&a, &&b| {
+                flags[a]
+                    .log10_b
+                    .total_cmp(&flags[b].log10_b)
+                    .then(b.cmp(&a))
+            })
             .expect("a region has a flag");
         let sigma = members
             .iter()
             .map(|&j| decision_sigma(rule, flags[j].n as u64, flags[j].mu, kind == Kind::Peak))
             .fold(f64::NEG_INFINITY, f64::max);
-        RegionParts { kind, cells, frames, best, sigma }
+        RegionParts {
+            kind,
+            cells,
+            frames,
+            best,
+            sigma,
+        }
     }
 
     /// The light-curve window: the flagged frames ± `w` (all frames for `None`).
@@ -445,7 +466,15 @@ fn measure_region(
     let curve = measure::region_curve(ev, ex, &reg.cells, cell_events, window);
     let sig = measure::significance(reg.kind, &curve, &reg.frames);
     let flagged: Vec<usize> = reg.frames.iter().map(|&k| k as usize).collect();
-    let pos = measure::centroid(ev, frames, r.in_band, &reg.cells, &flagged, reg.kind, cell_events);
+    let pos = measure::centroid(
+        ev,
+        frames,
+        r.in_band,
+        &reg.cells,
+        &flagged,
+        reg.kind,
+        cell_events,
+    );
     let q = flags::quality(reg.kind, &curve, sig.frame);
     let detid = format!("{}_{}_{}_{}", r.obs_label, r.band.label(), r.tbin, rank + 1);
     let lc = light_curve(&detid, r.tbin, ex, curve);
@@ -483,7 +512,11 @@ fn detection(
     detid: String,
 ) -> Detection {
     let frames = &ex.frames;
-    let (ra, dec) = r.ev.grid().wcs.pix_to_world(pos.x, pos.y).unwrap_or((f64::NAN, f64::NAN));
+    let (ra, dec) =
+        r.ev.grid()
+            .wcs
+            .pix_to_world(pos.x, pos.y)
+            .unwrap_or((f64::NAN, f64::NAN));
     let last = *reg.frames.last().expect("a region has a frame") as usize;
     Detection {
         detid,

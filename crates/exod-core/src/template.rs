@@ -187,7 +187,11 @@ pub fn background_template(
                 num += rate[x];
                 den += g[x];
             }
-            let k = if num > 0.0 && den > 0.0 { num / den } else { 1.0 };
+            let k = if num > 0.0 && den > 0.0 {
+                num / den
+            } else {
+                1.0
+            };
             for x in 0..rate.len() {
                 if covered[x] && rate[x].is_nan() {
                     rate[x] = k * g[x];
@@ -197,14 +201,24 @@ pub fn background_template(
         }
         // GTI: the mean rate of the measured cells (flat where nothing is measured)
         None => {
-            let m: Vec<f64> = (0..rate.len()).filter(|&x| measured(x)).map(|x| rate[x]).collect();
-            Some(if m.is_empty() { 1.0 } else { m.iter().sum::<f64>() / m.len() as f64 })
+            let m: Vec<f64> = (0..rate.len())
+                .filter(|&x| measured(x))
+                .map(|x| rate[x])
+                .collect();
+            Some(if m.is_empty() {
+                1.0
+            } else {
+                m.iter().sum::<f64>() / m.len() as f64
+            })
         }
     };
     if let Some(v) = fill {
         rate.iter_mut().filter(|r| r.is_nan()).for_each(|r| *r = v);
     }
-    let norm: f64 = (0..rate.len()).filter(|&x| covered[x] && !mask[x]).map(|x| rate[x]).sum();
+    let norm: f64 = (0..rate.len())
+        .filter(|&x| covered[x] && !mask[x])
+        .map(|x| rate[x])
+        .sum();
     if norm > 0.0 {
         rate.iter_mut().for_each(|v| *v /= norm);
     }

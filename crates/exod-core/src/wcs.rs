@@ -202,7 +202,10 @@ mod tests {
     fn ctypes_with_multibyte_characters_are_an_error_not_a_panic() {
         assert!(SkyWcs::projection_from_ctype("RA---T\u{80}N", "DEC--TAN").is_err());
         assert!(SkyWcs::projection_from_ctype("RA--\u{fffd}", "DEC-\u{fffd}").is_err());
-        assert_eq!(SkyWcs::projection_from_ctype("RA---SIN", "DEC--SIN").unwrap(), Projection::Sin);
+        assert_eq!(
+            SkyWcs::projection_from_ctype("RA---SIN", "DEC--SIN").unwrap(),
+            Projection::Sin
+        );
     }
 
     #[test]

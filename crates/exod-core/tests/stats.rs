@@ -438,10 +438,18 @@ fn decision_sigma_is_the_inverse_of_each_rule() {
                     let ds_e = decision_sigma(rule, n, mu, false);
                     // skip values within rounding of the threshold itself
                     if (ds_p - s).abs() > 1e-9 {
-                        assert_eq!(ds_p >= s, b.is_peak(n, mu), "{rule:?} {s}σ peak n={n} μ={mu}: {ds_p}");
+                        assert_eq!(
+                            ds_p >= s,
+                            b.is_peak(n, mu),
+                            "{rule:?} {s}σ peak n={n} μ={mu}: {ds_p}"
+                        );
                     }
                     if (ds_e - s).abs() > 1e-9 {
-                        assert_eq!(ds_e >= s, b.is_eclipse(n, mu), "{rule:?} {s}σ eclipse n={n} μ={mu}: {ds_e}");
+                        assert_eq!(
+                            ds_e >= s,
+                            b.is_eclipse(n, mu),
+                            "{rule:?} {s}σ eclipse n={n} μ={mu}: {ds_e}"
+                        );
                     }
                 }
             }

@@ -241,7 +241,12 @@ fn civil_from_days(z: i64) -> (i64, u32, u32) {
 pub fn iso_from_unix(secs: i64) -> String {
     let (y, mo, d) = civil_from_days(secs.div_euclid(86_400));
     let s = secs.rem_euclid(86_400);
-    format!("{y:04}-{mo:02}-{d:02}T{:02}:{:02}:{:02}", s / 3600, s / 60 % 60, s % 60)
+    format!(
+        "{y:04}-{mo:02}-{d:02}T{:02}:{:02}:{:02}",
+        s / 3600,
+        s / 60 % 60,
+        s % 60
+    )
 }
 
 /// `YYYY-MM-DDThh:mm:ss` of an MJD plus `secs` seconds (whole seconds, rounded).
@@ -298,20 +303,28 @@ impl OutputContext {
             }
         });
         let conv = conventions(mission);
-        let telescope = headers
-            .first()
-            .map(|h| h.telescope.clone())
-            .unwrap_or_else(|| match mission {
-                Mission::Xmm => "XMM".into(),
-                other => other.name().to_ascii_uppercase(),
-            });
+        let telescope =
+            headers
+                .first()
+                .map(|h| h.telescope.clone())
+                .unwrap_or_else(|| match mission {
+                    Mission::Xmm => "XMM".into(),
+                    other => other.name().to_ascii_uppercase(),
+                });
         let first = |f: &dyn Fn(&exod_core::exposure::ExposureHeader) -> Option<String>| {
             headers.iter().find_map(|h| f(h))
         };
-        let mjd = headers.iter().find_map(|h| h.mjdref).or(conv.default_mjdref);
+        let mjd = headers
+            .iter()
+            .find_map(|h| h.mjdref)
+            .or(conv.default_mjdref);
         // the input's own keywords first, the mission's conventions where it has none
-        let stated = |f: &dyn Fn(&exod_core::exposure::ReferenceFrames) -> Option<String>, default: &str| {
-            headers.iter().find_map(|h| f(&h.frames)).unwrap_or_else(|| default.to_string())
+        let stated = |f: &dyn Fn(&exod_core::exposure::ReferenceFrames) -> Option<String>,
+                      default: &str| {
+            headers
+                .iter()
+                .find_map(|h| f(&h.frames))
+                .unwrap_or_else(|| default.to_string())
         };
         let split = match headers.iter().find(|h| h.mjdref.is_some()) {
             Some(h) => h.frames.mjdref_split,
@@ -359,7 +372,10 @@ impl OutputContext {
             timeref: stated(&|r| r.timeref.clone(), conv.timeref),
             tassign: stated(&|r| r.tassign.clone(), conv.tassign),
             radesys: stated(&|r| r.radesys.clone(), conv.radesys),
-            equinox: headers.iter().find_map(|h| h.frames.equinox).unwrap_or(conv.equinox),
+            equinox: headers
+                .iter()
+                .find_map(|h| h.frames.equinox)
+                .unwrap_or(conv.equinox),
             creator: format!("exod {}", env!("CARGO_PKG_VERSION")),
             command: command
                 .into_iter()

@@ -166,7 +166,14 @@ impl FitsWriter {
         if !data.is_empty() {
             let mut buf = data.to_vec();
             unsafe {
-                ffi::ffpprk(self.fptr, 0, 1, buf.len() as i64, buf.as_mut_ptr(), &mut self.status)
+                ffi::ffpprk(
+                    self.fptr,
+                    0,
+                    1,
+                    buf.len() as i64,
+                    buf.as_mut_ptr(),
+                    &mut self.status,
+                )
             };
             self.track(|| "writing the image".into());
         }
@@ -218,7 +225,13 @@ impl FitsWriter {
                 }
                 let (k, v, c) = (cstr(key), cstr(&s), cstr(&comment));
                 unsafe {
-                    ffi::ffpkls(self.fptr, k.as_ptr(), v.as_ptr(), c.as_ptr(), &mut self.status)
+                    ffi::ffpkls(
+                        self.fptr,
+                        k.as_ptr(),
+                        v.as_ptr(),
+                        c.as_ptr(),
+                        &mut self.status,
+                    )
                 };
             }
             KeyValue::Real(x) => match fits_real(*x) {
@@ -373,7 +386,10 @@ impl FitsWriter {
         unsafe { ffi::ffclos(self.fptr, &mut status) };
         self.fptr = std::ptr::null_mut();
         if status != 0 {
-            let at = self.failed_at.take().unwrap_or_else(|| "closing the file".into());
+            let at = self
+                .failed_at
+                .take()
+                .unwrap_or_else(|| "closing the file".into());
             return Err(FitsWriteError(format!("{at}: {}", status_text(status))));
         }
         stamp_checksums(&self.path)?;
@@ -464,9 +480,17 @@ fn card_int(card: &[u8]) -> Option<i64> {
 /// Fill the CHECKSUM and DATASUM placeholders of every HDU of a closed FITS file, streaming
 /// through it (memory does not grow with the file). HDUs without placeholders are left alone.
 pub(crate) fn stamp_checksums(path: &Path) -> std::io::Result<()> {
-    let mut f = std::fs::OpenOptions::new().read(true).write(true).open(path)?;
+    let mut f = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open(path)?;
     let len = f.metadata()?.len();
-    let bad = |what: &str| std::io::Error::new(std::io::ErrorKind::InvalidData, format!("{}: {what}", path.display()));
+    let bad = |what: &str| {
+        std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            format!("{}: {what}", path.display()),
+        )
+    };
     let mut pos = 0u64;
     let mut first = true;
     let mut buf = vec![0u8; BLOCK * 64];
@@ -476,9 +500,13 @@ pub(crate) fn stamp_checksums(path: &Path) -> std::io::Result<()> {
         let mut header = Vec::new();
         loop {
             let mut block = [0u8; BLOCK];
-            f.read_exact(&mut block).map_err(|_| bad("header without END"))?;
+            f.read_exact(&mut block)
+                .map_err(|_| bad("header without END"))?;
             header.extend_from_slice(&block);
-            if block.chunks(80).any(|c| c.starts_with(b"END") && c[3..].iter().all(|&b| b == b' ')) {
+            if block
+                .chunks(80)
+                .any(|c| c.starts_with(b"END") && c[3..].iter().all(|&b| b == b' '))
+            {
                 break;
             }
         }
@@ -508,12 +536,14 @@ pub(crate) fn stamp_checksums(path: &Path) -> std::io::Result<()> {
         let mut left = (data_blocks * BLOCK as u64) as usize;
         while left > 0 {
             let take = left.min(buf.len());
-            f.read_exact(&mut buf[..take]).map_err(|_| bad("data unit cut short"))?;
+            f.read_exact(&mut buf[..take])
+                .map_err(|_| bad("data unit cut short"))?;
             dsum = ones_sum(dsum, &buf[..take]);
             left -= take;
         }
         let find = |h: &[u8], k: &[u8]| h.chunks(80).position(|c| c.starts_with(k));
-        if let (Some(ci), Some(di)) = (find(&header, b"CHECKSUM= '"), find(&header, b"DATASUM = '")) {
+        if let (Some(ci), Some(di)) = (find(&header, b"CHECKSUM= '"), find(&header, b"DATASUM = '"))
+        {
             let (ci, di) = (ci * 80, di * 80);
             let ds = format!("{dsum:<10}");
             header[di + 11..di + 21].copy_from_slice(ds.as_bytes());
@@ -535,7 +565,15 @@ mod tests {
 
     #[test]
     fn checksum_encoding_matches_cfitsio() {
-        for sum in [0u32, 1, 0x1234_5678, 0xFFFF_FFFE, 0xFFFF_FFFF, 0x8000_0000, 0xdead_beef] {
+        for sum in [
+            0u32,
+            1,
+            0x1234_5678,
+            0xFFFF_FFFE,
+            0xFFFF_FFFF,
+            0x8000_0000,
+            0xdead_beef,
+        ] {
             let mut c = [0 as c_char; 17];
             unsafe { ffi::ffesum(sum as std::os::raw::c_ulong, 1, c.as_mut_ptr()) };
             let want: Vec<u8> = c[..16].iter().map(|&x| x as u8).collect();
@@ -553,18 +591,30 @@ mod tests {
     fn reals_are_shortest_round_trip_with_a_point_or_exponent() {
         assert_eq!(fits_real(50814.0).unwrap(), "50814.0");
         assert_eq!(fits_real(200506085.074207).unwrap(), "200506085.074207");
-        assert_eq!(fits_real(-1.38888888888889e-05).unwrap(), "-1.38888888888889E-5");
+        assert_eq!(
+            fits_real(-1.38888888888889e-05).unwrap(),
+            "-1.38888888888889E-5"
+        );
         assert_eq!(fits_real(1e20).unwrap(), "1.0E20");
         assert_eq!(fits_real(0.0).unwrap(), "0.0");
         assert!(fits_real(f64::NAN).is_none());
-        for x in [0.1, 1.0 / 3.0, 7.428703703703703e-4, 123_456_789.123_456_79, 1e-300] {
+        for x in [
+            0.1,
+            1.0 / 3.0,
+            7.428703703703703e-4,
+            123_456_789.123_456_79,
+            1e-300,
+        ] {
             assert_eq!(fits_real(x).unwrap().parse::<f64>().unwrap(), x);
         }
     }
 
     #[test]
     fn texts_become_printable_ascii() {
-        assert_eq!(ascii("3σ, μ, 20″, 0.2–12 keV"), "3sigma, mu, 20arcsec, 0.2-12 keV");
+        assert_eq!(
+            ascii("3σ, μ, 20″, 0.2–12 keV"),
+            "3sigma, mu, 20arcsec, 0.2-12 keV"
+        );
         assert_eq!(ascii("é"), "?");
     }
 
@@ -582,8 +632,18 @@ mod tests {
         w.key("UNDEF", f64::NAN, "not a number");
         w.checksum_placeholders("1970-01-01T00:00:00");
         let cols = [
-            ColSpec { name: "A".into(), tform: "1D".into(), unit: "s".into(), comment: "a".into() },
-            ColSpec { name: "F".into(), tform: "1L".into(), unit: "".into(), comment: "flag".into() },
+            ColSpec {
+                name: "A".into(),
+                tform: "1D".into(),
+                unit: "s".into(),
+                comment: "a".into(),
+            },
+            ColSpec {
+                name: "F".into(),
+                tform: "1L".into(),
+                unit: "".into(),
+                comment: "flag".into(),
+            },
         ];
         w.table("T", &cols, 3);
         w.col_f64(1, 0, &[1.0, 2.0, 3.0]);
@@ -606,8 +666,18 @@ mod tests {
         unsafe { ffi::ffmahd(fptr, 1, std::ptr::null_mut(), &mut status) };
         let mut value: *mut c_char = std::ptr::null_mut();
         let key = CString::new("COMMAND").unwrap();
-        unsafe { ffi::ffgkls(fptr, key.as_ptr(), &mut value, std::ptr::null_mut(), &mut status) };
-        let got = unsafe { std::ffi::CStr::from_ptr(value) }.to_string_lossy().into_owned();
+        unsafe {
+            ffi::ffgkls(
+                fptr,
+                key.as_ptr(),
+                &mut value,
+                std::ptr::null_mut(),
+                &mut status,
+            )
+        };
+        let got = unsafe { std::ffi::CStr::from_ptr(value) }
+            .to_string_lossy()
+            .into_owned();
         unsafe {
             ffi::fffree(value as *mut _, &mut status);
             ffi::ffclos(fptr, &mut status);
@@ -616,6 +686,9 @@ mod tests {
         let text = std::fs::read(&p).unwrap();
         let header = String::from_utf8_lossy(&text[..2880]);
         assert!(header.contains("CHECKSUM= '") && header.contains("updated 1970-01-01T00:00:00"));
-        assert!(header.contains("SIGMA   =                  3.0"), "{header}");
+        assert!(
+            header.contains("SIGMA   =                  3.0"),
+            "{header}"
+        );
     }
 }

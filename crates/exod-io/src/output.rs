@@ -304,20 +304,48 @@ fn common_keys(w: &mut FitsWriter, ctx: &OutputContext, span: (f64, f64), object
     match ctx.mjdref {
         Some(MjdRef::Single(m)) => w.key("MJDREF", m, "MJD of TIME = 0 (TIMESYS)"),
         Some(MjdRef::Split { integer, fraction }) => {
-            w.key("MJDREFI", integer as i64, "integer part of the MJD of TIME = 0");
-            w.key("MJDREFF", fraction, "fractional part of the MJD of TIME = 0");
+            w.key(
+                "MJDREFI",
+                integer as i64,
+                "integer part of the MJD of TIME = 0",
+            );
+            w.key(
+                "MJDREFF",
+                fraction,
+                "fractional part of the MJD of TIME = 0",
+            );
         }
         None => {}
     }
-    w.key("TIMESYS", ctx.timesys.as_str(), "time system of TIME, TSTART, TSTOP");
-    w.key("TIMEREF", ctx.timeref.as_str(), "reference frame of the times");
-    w.key("TASSIGN", ctx.tassign.as_str(), "where the times are assigned");
+    w.key(
+        "TIMESYS",
+        ctx.timesys.as_str(),
+        "time system of TIME, TSTART, TSTOP",
+    );
+    w.key(
+        "TIMEREF",
+        ctx.timeref.as_str(),
+        "reference frame of the times",
+    );
+    w.key(
+        "TASSIGN",
+        ctx.tassign.as_str(),
+        "where the times are assigned",
+    );
     w.key("TIMEUNIT", "s", "unit of TIME, TSTART, TSTOP, TIMEDEL");
     w.key("TSTART", span.0, "start of the data (mission time)");
     w.key("TSTOP", span.1, "end of the data (mission time)");
-    w.key("RADESYS", ctx.radesys.as_str(), "celestial frame of RA, Dec");
+    w.key(
+        "RADESYS",
+        ctx.radesys.as_str(),
+        "celestial frame of RA, Dec",
+    );
     w.key("EQUINOX", ctx.equinox, "equinox of the celestial frame");
-    w.key("CREATOR", ctx.creator.as_str(), "program that made the file");
+    w.key(
+        "CREATOR",
+        ctx.creator.as_str(),
+        "program that made the file",
+    );
     w.key(
         "DATE",
         ctx.date.as_str(),
@@ -404,7 +432,12 @@ fn write_ecsv(p: &Path, flds: &[Field], n_rows: usize, ctx: &OutputContext) -> R
                 Col::S(..) => "string",
                 Col::B(_) => "bool",
             };
-            Column::new(&fl.name, dt, (!fl.unit.is_empty()).then_some(fl.unit), &fl.desc)
+            Column::new(
+                &fl.name,
+                dt,
+                (!fl.unit.is_empty()).then_some(fl.unit),
+                &fl.desc,
+            )
         })
         .collect();
     let rows: Vec<Vec<Value>> = (0..n_rows)
@@ -450,12 +483,42 @@ fn lightcurve_fields(lcs: &[LightCurve], det0: usize) -> Vec<Field> {
         data,
     };
     vec![
-        field("DET", "", "1-based row of the detection in detections.fits", Col::I(det)),
-        field("TIME", "s", "start of the frame (mission time)", Col::F(time)),
-        field("N", "ct", "observed counts over the region cells", Col::I(n)),
-        field("MU", "ct", "expected counts over the region cells", Col::F(mu)),
-        field("BTI", "", "frame in a bad (flaring) time interval", Col::B(bti)),
-        field("LIVE", "", "mean live fraction of the region cells in the frame", Col::F(live)),
+        field(
+            "DET",
+            "",
+            "1-based row of the detection in detections.fits",
+            Col::I(det),
+        ),
+        field(
+            "TIME",
+            "s",
+            "start of the frame (mission time)",
+            Col::F(time),
+        ),
+        field(
+            "N",
+            "ct",
+            "observed counts over the region cells",
+            Col::I(n),
+        ),
+        field(
+            "MU",
+            "ct",
+            "expected counts over the region cells",
+            Col::F(mu),
+        ),
+        field(
+            "BTI",
+            "",
+            "frame in a bad (flaring) time interval",
+            Col::B(bti),
+        ),
+        field(
+            "LIVE",
+            "",
+            "mean live fraction of the region cells in the frame",
+            Col::F(live),
+        ),
     ]
 }
 
@@ -486,7 +549,11 @@ fn rate_fields(l: &LightCurve) -> Vec<Field> {
             "ERROR",
             "count/s",
             "(1 + sqrt(COUNTS + 0.75)) / TIMEDEL: Gehrels (1986) 1-sigma upper error",
-            Col::F(l.n.iter().map(|&c| (1.0 + (c as f64 + 0.75).sqrt()) / dt).collect()),
+            Col::F(
+                l.n.iter()
+                    .map(|&c| (1.0 + (c as f64 + 0.75).sqrt()) / dt)
+                    .collect(),
+            ),
         ),
         field(
             "FRACEXP",
@@ -516,13 +583,23 @@ fn rate_fields(l: &LightCurve) -> Vec<Field> {
 }
 
 /// One OGIP light-curve extension: detection `row` (1-based) and its curve.
-fn write_rate_hdu(w: &mut FitsWriter, ctx: &OutputContext, row: usize, d: &Detection, l: &LightCurve) {
+fn write_rate_hdu(
+    w: &mut FitsWriter,
+    ctx: &OutputContext,
+    row: usize,
+    d: &Detection,
+    l: &LightCurve,
+) {
     let flds = rate_fields(l);
     let specs: Vec<ColSpec> = flds.iter().map(Field::spec).collect();
     w.table(&d.detid, &specs, l.n.len());
     w.key("HDUCLASS", "OGIP", "format conforms to OGIP standard");
     w.key("HDUCLAS1", "LIGHTCURVE", "light curve");
-    w.key("HDUCLAS2", "TOTAL", "source region counts, background not subtracted");
+    w.key(
+        "HDUCLAS2",
+        "TOTAL",
+        "source region counts, background not subtracted",
+    );
     w.key("HDUCLAS3", "RATE", "RATE column in count/s");
     w.key("HDUVERS", "1.1.0", "version of the OGIP light-curve format");
     let t1 = l.t0 + l.n.len() as f64 * l.tbin;
@@ -532,7 +609,11 @@ fn write_rate_hdu(w: &mut FitsWriter, ctx: &OutputContext, row: usize, d: &Detec
     w.key("TIMEZERO", 0.0, "added to TIME (s)");
     let exposure: f64 = l.live.iter().map(|&x| x as f64 * l.tbin).sum();
     w.key("EXPOSURE", exposure, "sum of FRACEXP x TIMEDEL (s)");
-    w.key("DETID", d.detid.as_str(), "detection id (DETID of detections.fits)");
+    w.key(
+        "DETID",
+        d.detid.as_str(),
+        "detection id (DETID of detections.fits)",
+    );
     w.key("DET", row, "row of the detection in detections.fits");
     w.key("KIND", d.kind.as_str(), "peak (burst) or eclipse (dip)");
     w.key("RA_OBJ", d.ra, "RA of the detection (deg, RADESYS)");
@@ -543,18 +624,30 @@ fn write_rate_hdu(w: &mut FitsWriter, ctx: &OutputContext, row: usize, d: &Detec
             w.key("E_MAX", hi, "upper edge of the band (keV)");
         }
     }
-    w.key("DET_SIG", d.sigma, "sigma-equivalent (SIGMA of detections.fits)");
+    w.key(
+        "DET_SIG",
+        d.sigma,
+        "sigma-equivalent (SIGMA of detections.fits)",
+    );
     w.checksum_placeholders(&ctx.date);
     write_cols(w, &flds, 0);
 }
 
 /// `lightcurves.fits` (layout in the module doc), written as a stream: one curve at a time, and
 /// the index table 64 curves at a time, so memory does not grow with the file.
-fn write_lightcurves(tmp: &Path, res: &SearchResult, ctx: &OutputContext) -> Result<(), FitsWriteError> {
+fn write_lightcurves(
+    tmp: &Path,
+    res: &SearchResult,
+    ctx: &OutputContext,
+) -> Result<(), FitsWriteError> {
     let mut w = FitsWriter::create(tmp)?;
     w.empty_primary();
     common_keys(&mut w, ctx, (ctx.tstart, ctx.tstop), None);
-    w.key("NDET", res.detections.len(), "detections (light-curve extensions)");
+    w.key(
+        "NDET",
+        res.detections.len(),
+        "detections (light-curve extensions)",
+    );
     w.comment("HDU k (k = 1..NDET) is the OGIP light curve of row k of detections.fits, EXTNAME = its DETID; the last HDU, LIGHTCURVES, holds every curve in one table (rows DET, TIME, N, MU, BTI, LIVE).");
     w.checksum_placeholders(&ctx.date);
     for (row, (d, l)) in res.detections.iter().zip(&res.lightcurves).enumerate() {
@@ -595,8 +688,16 @@ fn write_image(tmp: &Path, obs: &Observation, ctx: &OutputContext) -> Result<(),
     w.key("CTYPE2", format!("DEC--{proj}"), "declination");
     w.key("CUNIT1", "deg", "");
     w.key("CUNIT2", "deg", "");
-    w.key("CRPIX1", (p.crpix[0] - g.x0) / g.cell_px + 0.5, "reference pixel (the event list's)");
-    w.key("CRPIX2", (p.crpix[1] - g.y0) / g.cell_px + 0.5, "reference pixel");
+    w.key(
+        "CRPIX1",
+        (p.crpix[0] - g.x0) / g.cell_px + 0.5,
+        "reference pixel (the event list's)",
+    );
+    w.key(
+        "CRPIX2",
+        (p.crpix[1] - g.y0) / g.cell_px + 0.5,
+        "reference pixel",
+    );
     w.key("CRVAL1", p.crval[0], "RA of the reference pixel (deg)");
     w.key("CRVAL2", p.crval[1], "Dec of the reference pixel (deg)");
     w.key("CDELT1", p.cdelt[0] * g.cell_px, "cell size along X (deg)");
@@ -604,7 +705,11 @@ fn write_image(tmp: &Path, obs: &Observation, ctx: &OutputContext) -> Result<(),
     // DS9 physical coordinates: the sky pixels X/Y of the event list
     w.key("LTV1", 0.5 - g.x0 / g.cell_px, "image = LTM1_1 * X + LTV1");
     w.key("LTV2", 0.5 - g.y0 / g.cell_px, "image = LTM2_2 * Y + LTV2");
-    w.key("LTM1_1", 1.0 / g.cell_px, "sky pixels per image pixel, inverted");
+    w.key(
+        "LTM1_1",
+        1.0 / g.cell_px,
+        "sky pixels per image pixel, inverted",
+    );
     w.key("LTM2_2", 1.0 / g.cell_px, "");
     w.key("WCSNAMEP", "PHYSICAL", "sky pixels X/Y of the event list");
     w.key("CTYPE1P", "X", "");

@@ -5,8 +5,8 @@ use std::ffi::CString;
 use std::path::{Path, PathBuf};
 
 use exod_core::observation::Observation;
-use fitsio::FitsFile;
 use exod_io::events::{read, ReadOptions};
+use fitsio::FitsFile;
 
 mod common;
 use common::real_mos_bytes;
@@ -27,7 +27,15 @@ fn set_key(p: &Path, key: &str, value: &str) {
     f.hdu("EVENTS").unwrap();
     let (k, v) = (CString::new(key).unwrap(), CString::new(value).unwrap());
     let mut status = 0;
-    unsafe { fitsio::sys::ffukys(f.as_raw(), k.as_ptr(), v.as_ptr(), std::ptr::null(), &mut status) };
+    unsafe {
+        fitsio::sys::ffukys(
+            f.as_raw(),
+            k.as_ptr(),
+            v.as_ptr(),
+            std::ptr::null(),
+            &mut status,
+        )
+    };
     status_ok(status, key);
 }
 
@@ -53,7 +61,12 @@ fn exposure_of(p: &Path) -> std::collections::BTreeMap<u8, f64> {
 }
 
 fn removed(e: &exod_core::exposure::Exposure, crit: &str) -> usize {
-    e.screening().removed.iter().find(|(n, _)| n == crit).map(|r| r.1).unwrap()
+    e.screening()
+        .removed
+        .iter()
+        .find(|(n, _)| n == crit)
+        .map(|r| r.1)
+        .unwrap()
 }
 
 #[test]
@@ -65,9 +78,12 @@ fn tnull_and_out_of_range_sky_positions_are_dropped_under_a_counted_criterion() 
         let mut f = FitsFile::edit(&p).unwrap();
         let hdu = f.hdu("EVENTS").unwrap();
         // SAS writes TNULL (−99999999) for an undefined sky position; 60000 > TLMAX = 51840
-        hdu.write_col_range(&mut f, "X", &vec![-99_999_999i32; 20], &(0..20)).unwrap();
-        hdu.write_col_range(&mut f, "Y", &vec![-99_999_999i32; 20], &(0..20)).unwrap();
-        hdu.write_col_range(&mut f, "X", &vec![60_000i32; 20], &(100..120)).unwrap();
+        hdu.write_col_range(&mut f, "X", &vec![-99_999_999i32; 20], &(0..20))
+            .unwrap();
+        hdu.write_col_range(&mut f, "Y", &vec![-99_999_999i32; 20], &(0..20))
+            .unwrap();
+        hdu.write_col_range(&mut f, "X", &vec![60_000i32; 20], &(100..120))
+            .unwrap();
     }
     let e = read(&p, &ReadOptions::default()).unwrap();
     let undefined = removed(&e, "undefined sky X/Y");
@@ -76,7 +92,12 @@ fn tnull_and_out_of_range_sky_positions_are_dropped_under_a_counted_criterion() 
     assert_eq!(removed(&orig, "undefined sky X/Y"), 0);
     // the observation is still searchable on a field-sized grid
     let obs = Observation::new(&[e], 20.0).unwrap();
-    assert!(obs.grid().nx < 200 && obs.grid().ny < 200, "{}×{}", obs.grid().nx, obs.grid().ny);
+    assert!(
+        obs.grid().nx < 200 && obs.grid().ny < 200,
+        "{}×{}",
+        obs.grid().nx,
+        obs.grid().ny
+    );
 }
 
 #[test]
@@ -104,9 +125,19 @@ fn a_data_subspace_ccd_range_applies_its_flare_gti_to_every_ccd_of_the_range() {
         delete_keys(&p, &comps.iter().map(|s| s.as_str()).collect::<Vec<_>>());
         exposure_of(&p)
     };
-    assert!((range[&1] - orig[&1]).abs() < 1e-6, "{} vs {}", range[&1], orig[&1]);
+    assert!(
+        (range[&1] - orig[&1]).abs() < 1e-6,
+        "{} vs {}",
+        range[&1],
+        orig[&1]
+    );
     for ccd in 1..=7u8 {
-        assert!(range[&ccd] < full[&ccd] - 1000.0, "CCD {ccd}: {} vs full {}", range[&ccd], full[&ccd]);
+        assert!(
+            range[&ccd] < full[&ccd] - 1000.0,
+            "CCD {ccd}: {} vs full {}",
+            range[&ccd],
+            full[&ccd]
+        );
         assert!(range[&ccd] <= range[&1] + 1e-6, "CCD {ccd}");
     }
 }
@@ -117,13 +148,25 @@ fn missing_or_non_numeric_revolut_is_a_warning_and_hot_pixels_are_not_screened()
     let p = copy(dir.path(), "norev.fits");
     delete_keys(&p, &["REVOLUT"]);
     let e = read(&p, &ReadOptions::default()).unwrap();
-    assert!(e.warnings().iter().any(|w| w.contains("no REVOLUT") && w.contains("hot pixels")), "{:?}", e.warnings());
+    assert!(
+        e.warnings()
+            .iter()
+            .any(|w| w.contains("no REVOLUT") && w.contains("hot pixels")),
+        "{:?}",
+        e.warnings()
+    );
     assert_eq!(removed(&e, "hot pixels"), 0);
     let p = copy(dir.path(), "strrev.fits");
     delete_keys(&p, &["REVOLUT"]);
     set_key(&p, "REVOLUT", "abc");
     let e = read(&p, &ReadOptions::default()).unwrap();
-    assert!(e.warnings().iter().any(|w| w.contains("REVOLUT = 'abc'") && w.contains("not a number")), "{:?}", e.warnings());
+    assert!(
+        e.warnings()
+            .iter()
+            .any(|w| w.contains("REVOLUT = 'abc'") && w.contains("not a number")),
+        "{:?}",
+        e.warnings()
+    );
     // the original has its revolution and no warning about it
     let e = read(&copy(dir.path(), "orig.fits"), &ReadOptions::default()).unwrap();
     assert!(e.warnings().is_empty(), "{:?}", e.warnings());
@@ -136,7 +179,13 @@ fn an_unknown_telescop_is_a_warning() {
     let p = copy(dir.path(), "foo.fits");
     set_key(&p, "TELESCOP", "FOO");
     let e = read(&p, &ReadOptions::default()).unwrap();
-    assert!(e.warnings().iter().any(|w| w.contains("TELESCOP = \"FOO\"") && w.contains("no event screening")), "{:?}", e.warnings());
+    assert!(
+        e.warnings()
+            .iter()
+            .any(|w| w.contains("TELESCOP = \"FOO\"") && w.contains("no event screening")),
+        "{:?}",
+        e.warnings()
+    );
     assert!(e.instrument().is_err());
 }
 
@@ -146,7 +195,12 @@ fn mos_data_labelled_epn_is_refused_instead_of_getting_pn_cuts() {
     let p = copy(dir.path(), "epn.fits");
     set_key(&p, "INSTRUME", "EPN");
     let e = read(&p, &ReadOptions::default()).unwrap_err().to_string();
-    assert!(e.contains("epn.fits") && e.contains("INSTRUME = EPN") && e.contains("not from this camera"), "{e}");
+    assert!(
+        e.contains("epn.fits")
+            && e.contains("INSTRUME = EPN")
+            && e.contains("not from this camera"),
+        "{e}"
+    );
 }
 
 #[test]
@@ -158,13 +212,19 @@ fn swift_xrt_pi_channels_are_10_ev() {
         let mut f = FitsFile::create(&p).open().unwrap();
         let cols: Vec<_> = ["TIME", "X", "Y", "PI"]
             .iter()
-            .map(|n| ColumnDescription::new(*n).with_type(ColumnDataType::Double).create().unwrap())
+            .map(|n| {
+                ColumnDescription::new(*n)
+                    .with_type(ColumnDataType::Double)
+                    .create()
+                    .unwrap()
+            })
             .collect();
         let hdu = f.create_table("EVENTS", &cols).unwrap();
         hdu.write_col(&mut f, "TIME", &[1.0f64, 2.0, 3.0]).unwrap();
         hdu.write_col(&mut f, "X", &[500.0f64; 3]).unwrap();
         hdu.write_col(&mut f, "Y", &[500.0f64; 3]).unwrap();
-        hdu.write_col(&mut f, "PI", &[30.0f64, 100.0, 1000.0]).unwrap();
+        hdu.write_col(&mut f, "PI", &[30.0f64, 100.0, 1000.0])
+            .unwrap();
         hdu.write_key(&mut f, "TELESCOP", "SWIFT").unwrap();
         hdu.write_key(&mut f, "INSTRUME", "XRT").unwrap();
     }

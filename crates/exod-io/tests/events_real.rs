@@ -6,8 +6,8 @@
 use std::path::PathBuf;
 
 use exod_core::instrument::Mission;
-use exod_io::events::{read, ReadOptions};
 use exod_core::wcs::separation_arcsec;
+use exod_io::events::{read, ReadOptions};
 use serde_json::Value;
 
 /// The shipped copy of a real file (`.gz` beside the name for FITS files; cfitsio reads gzip).
@@ -63,7 +63,10 @@ fn mos_lists_screen_exactly_like_the_independent_computation() {
             *ev.time().first().unwrap(),
             want["time_min"].as_f64().unwrap()
         );
-        assert_eq!(*ev.time().last().unwrap(), want["time_max"].as_f64().unwrap());
+        assert_eq!(
+            *ev.time().last().unwrap(),
+            want["time_max"].as_f64().unwrap()
+        );
         // per-CCD exposure = STDGTI ∩ the DSREF flare GTI
         for (ccd, g) in ev.gti() {
             let w = want["gti_exposure"][ccd.to_string()].as_f64().unwrap();
@@ -120,14 +123,15 @@ fn source_neighbourhoods_match_the_xga_counts() {
         let want: usize = f[8].trim().parse().unwrap();
         let (px, py) = wcs.world_to_pix(ra, dec).unwrap();
         let r = 10.0 / wcs.pixel_arcsec();
-        let got =
-            ev.x().iter()
-                .zip(ev.y())
-                .filter(|(x, y)| {
-                    let (dx, dy) = (**x as f64 - px, **y as f64 - py);
-                    dx * dx + dy * dy <= r * r
-                })
-                .count();
+        let got = ev
+            .x()
+            .iter()
+            .zip(ev.y())
+            .filter(|(x, y)| {
+                let (dx, dy) = (**x as f64 - px, **y as f64 - py);
+                dx * dx + dy * dy <= r * r
+            })
+            .count();
         // a tangent-plane circle vs XGA's own count: equal, or off by an event on the rim
         assert!(
             (got as i64 - want as i64).abs() <= 1 + want as i64 / 100,
@@ -153,7 +157,9 @@ fn chandra_lists_load_with_lower_case_columns_and_float_pixels() {
             *ev.time().first().unwrap(),
             want["time_min"].as_f64().unwrap()
         );
-        assert!((ev.gti()[&0].exposure() - want["gti_exposure"]["0"].as_f64().unwrap()).abs() < 1e-6);
+        assert!(
+            (ev.gti()[&0].exposure() - want["gti_exposure"]["0"].as_f64().unwrap()).abs() < 1e-6
+        );
         let wcs = ev.wcs().as_ref().unwrap();
         assert!((wcs.pixel_arcsec() - 0.492).abs() < 1e-3);
         assert_sky_matches(wcs, &want["sky"], rel);

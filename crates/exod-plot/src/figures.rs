@@ -29,7 +29,12 @@ pub fn write_plots(
     }
     // the most significant detection first: it names its position in the image's list
     let mut order: Vec<usize> = (0..res.detections.len()).collect();
-    order.sort_by(|&a, &b| res.detections[b].sigma.total_cmp(&res.detections[a].sigma).then(a.cmp(&b)));
+    order.sort_by(|&a, &b| {
+        res.detections[b]
+            .sigma
+            .total_cmp(&res.detections[a].sigma)
+            .then(a.cmp(&b))
+    });
     let marks: Vec<Mark> = order
         .iter()
         .map(|&k| {

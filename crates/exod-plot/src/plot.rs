@@ -224,14 +224,22 @@ pub fn curve_png(path: &Path, c: &Curve) -> Result<(), PlotError> {
         let t_max = t.last().map(|x| x + tbin).unwrap_or(1.0).max(t_min + tbin);
         let data_max = n.iter().chain(mu.iter()).cloned().fold(1.0, f64::max);
         let mu_max = mu.iter().cloned().fold(0.0, f64::max);
-        let mu_min_pos = mu.iter().cloned().filter(|&m| m > 0.0).fold(f64::INFINITY, f64::min);
+        let mu_min_pos = mu
+            .iter()
+            .cloned()
+            .filter(|&m| m > 0.0)
+            .fold(f64::INFINITY, f64::min);
         let log = mu_max > 0.0 && mu_max < 0.25 * data_max;
         let y_desc = if log {
             format!("counts per {tbin} s bin (log scale)")
         } else {
             format!("counts per {tbin} s bin")
         };
-        let floor = if log { (mu_min_pos.min(0.5) / 2.0).max(1e-4) } else { 0.0 };
+        let floor = if log {
+            (mu_min_pos.min(0.5) / 2.0).max(1e-4)
+        } else {
+            0.0
+        };
         let y_max = if log { data_max * 8.0 } else { data_max * 1.45 };
         let clamp = |y: f64| y.max(floor);
         let hist_fill = RGBColor(205, 205, 205);
@@ -291,7 +299,9 @@ pub fn curve_png(path: &Path, c: &Curve) -> Result<(), PlotError> {
                 }
                 chart
                     .draw_series(n.iter().enumerate().filter(|(_, &y)| clamp(y) > floor).map(
-                        |(i, &y)| Rectangle::new([(t[i], floor), (t[i] + tbin, y)], hist_fill.filled()),
+                        |(i, &y)| {
+                            Rectangle::new([(t[i], floor), (t[i] + tbin, y)], hist_fill.filled())
+                        },
                     ))
                     .map_err(|e| err(path, e))?;
                 chart

@@ -112,11 +112,18 @@ pub fn sky_image_png(
         let e = |x| err(path, x);
         root.fill(&WHITE).map_err(e)?;
         let font = |size: u32| ("sans-serif", size).into_font();
-        root.draw(&Text::new(title.to_string(), (left, 12), font(18).color(&BLACK)))
-            .map_err(e)?;
+        root.draw(&Text::new(
+            title.to_string(),
+            (left, 12),
+            font(18).color(&BLACK),
+        ))
+        .map_err(e)?;
         // the image
-        root.draw(&Rectangle::new([(left, top), (left + iw, top + ih)], BLACK.filled()))
-            .map_err(e)?;
+        root.draw(&Rectangle::new(
+            [(left, top), (left + iw, top + ih)],
+            BLACK.filled(),
+        ))
+        .map_err(e)?;
         let vmax = counts.iter().cloned().fold(0.0, f64::max).max(1.0);
         let lv = (1.0 + vmax).ln();
         for j in 0..ny {
@@ -156,7 +163,12 @@ pub fn sky_image_png(
             let border: Vec<(f64, f64)> = (0..=50)
                 .flat_map(|k| {
                     let f = k as f64 / 50.0;
-                    [(f * nxf, 0.0), (f * nxf, nyf), (0.0, f * nyf), (nxf, f * nyf)]
+                    [
+                        (f * nxf, 0.0),
+                        (f * nxf, nyf),
+                        (0.0, f * nyf),
+                        (nxf, f * nyf),
+                    ]
                 })
                 .collect();
             let world: Vec<(f64, f64)> = border
@@ -164,8 +176,12 @@ pub fn sky_image_png(
                 .filter_map(|&(x, y)| to_world(x, y))
                 .map(|(r, d)| (unwrap(r), d))
                 .collect();
-            let (mut ra0, mut ra1, mut de0, mut de1) =
-                (f64::INFINITY, f64::NEG_INFINITY, f64::INFINITY, f64::NEG_INFINITY);
+            let (mut ra0, mut ra1, mut de0, mut de1) = (
+                f64::INFINITY,
+                f64::NEG_INFINITY,
+                f64::INFINITY,
+                f64::NEG_INFINITY,
+            );
             for &(r, d) in &world {
                 ra0 = ra0.min(r);
                 ra1 = ra1.max(r);
@@ -177,7 +193,8 @@ pub fn sky_image_png(
             if ra0 < ra1 && de0 < de1 {
                 let ra_step_s = pick_step((ra1 - ra0) * 240.0, &RA_STEPS_S, 7.0);
                 let dec_step_as = pick_step((de1 - de0) * 3600.0, &DEC_STEPS_AS, 6.0);
-                let inside = |(x, y): (f64, f64)| (0.0..=nxf).contains(&x) && (0.0..=nyf).contains(&y);
+                let inside =
+                    |(x, y): (f64, f64)| (0.0..=nxf).contains(&x) && (0.0..=nyf).contains(&y);
                 let polyline = |pts: Vec<Option<(f64, f64)>>| -> Result<(), PlotError> {
                     let mut seg: Vec<(i32, i32)> = Vec::new();
                     for p in pts.into_iter().chain(std::iter::once(None)) {
@@ -185,8 +202,11 @@ pub fn sky_image_png(
                             Some((x, y)) => seg.push(to_px(x, y)),
                             None => {
                                 if seg.len() > 1 {
-                                    root.draw(&PathElement::new(seg.clone(), line_col.stroke_width(1)))
-                                        .map_err(|x| err(path, x))?;
+                                    root.draw(&PathElement::new(
+                                        seg.clone(),
+                                        line_col.stroke_width(1),
+                                    ))
+                                    .map_err(|x| err(path, x))?;
                                 }
                                 seg.clear();
                             }
@@ -203,7 +223,9 @@ pub fn sky_image_png(
                 while a <= ra1 {
                     polyline(
                         (0..=120)
-                            .map(|k| to_cell(a.rem_euclid(360.0), de0 + (de1 - de0) * k as f64 / 120.0))
+                            .map(|k| {
+                                to_cell(a.rem_euclid(360.0), de0 + (de1 - de0) * k as f64 / 120.0)
+                            })
                             .collect(),
                     )?;
                     for k in 0..400 {
@@ -234,7 +256,9 @@ pub fn sky_image_png(
                 while d <= de1 {
                     polyline(
                         (0..=120)
-                            .map(|k| to_cell((ra0 + (ra1 - ra0) * k as f64 / 120.0).rem_euclid(360.0), d))
+                            .map(|k| {
+                                to_cell((ra0 + (ra1 - ra0) * k as f64 / 120.0).rem_euclid(360.0), d)
+                            })
                             .collect(),
                     )?;
                     for k in 0..400 {
@@ -261,7 +285,9 @@ pub fn sky_image_png(
         root.draw(&Text::new(
             "RA (J2000)",
             (left + iw / 2, top + ih + 34),
-            font(14).color(&BLACK).pos(Pos::new(HPos::Center, VPos::Top)),
+            font(14)
+                .color(&BLACK)
+                .pos(Pos::new(HPos::Center, VPos::Top)),
         ))
         .map_err(e)?;
         root.draw(&Text::new(
@@ -273,8 +299,11 @@ pub fn sky_image_png(
                 .pos(Pos::new(HPos::Center, VPos::Top)),
         ))
         .map_err(e)?;
-        root.draw(&Rectangle::new([(left, top), (left + iw, top + ih)], BLACK.stroke_width(1)))
-            .map_err(e)?;
+        root.draw(&Rectangle::new(
+            [(left, top), (left + iw, top + ih)],
+            BLACK.stroke_width(1),
+        ))
+        .map_err(e)?;
         // marks: one circle and number per group, numbers placed where they cover nothing
         let r = (2 * scale).max(8);
         let mut taken: Vec<(i32, i32, i32, i32)> = Vec::new();
@@ -290,7 +319,8 @@ pub fn sky_image_png(
             let m = &marks[g[0]];
             let col = if m.red { RED } else { CYAN };
             let (px, py) = centres[k];
-            root.draw(&Circle::new((px, py), r, col.stroke_width(2))).map_err(e)?;
+            root.draw(&Circle::new((px, py), r, col.stroke_width(2)))
+                .map_err(e)?;
             let label = format!("{}", k + 1);
             let (tw, th) = root
                 .estimate_text_size(&label, &num_font.color(&BLACK))
@@ -312,7 +342,10 @@ pub fn sky_image_png(
             };
             let free = |&(x, y): &(i32, i32)| {
                 let b = (x, y, x + bw, y + bh);
-                taken.iter().enumerate().all(|(j, &t)| j == k || !overlaps(b, t))
+                taken
+                    .iter()
+                    .enumerate()
+                    .all(|(j, &t)| j == k || !overlaps(b, t))
             };
             let (bx, by) = candidates
                 .iter()
@@ -321,8 +354,11 @@ pub fn sky_image_png(
                 .or_else(|| candidates.iter().copied().find(fits))
                 .unwrap_or(candidates[0]);
             taken.push((bx, by, bx + bw, by + bh));
-            root.draw(&Rectangle::new([(bx, by), (bx + bw, by + bh)], col.filled()))
-                .map_err(e)?;
+            root.draw(&Rectangle::new(
+                [(bx, by), (bx + bw, by + bh)],
+                col.filled(),
+            ))
+            .map_err(e)?;
             root.draw(&Text::new(
                 label,
                 (bx + bw / 2, by + bh / 2),
@@ -343,8 +379,11 @@ pub fn sky_image_png(
             ))
             .map_err(e)?;
         }
-        root.draw(&Rectangle::new([(cb_x, top), (cb_x + cb_w, top + ih)], BLACK.stroke_width(1)))
-            .map_err(e)?;
+        root.draw(&Rectangle::new(
+            [(cb_x, top), (cb_x + cb_w, top + ih)],
+            BLACK.stroke_width(1),
+        ))
+        .map_err(e)?;
         let mut ticks = vec![0.0];
         let mut v = 1.0;
         while v <= vmax {
@@ -360,19 +399,26 @@ pub fn sky_image_png(
                 continue;
             }
             last_y = y;
-            root.draw(&PathElement::new(vec![(cb_x + cb_w, y), (cb_x + cb_w + 5, y)], BLACK))
-                .map_err(e)?;
+            root.draw(&PathElement::new(
+                vec![(cb_x + cb_w, y), (cb_x + cb_w + 5, y)],
+                BLACK,
+            ))
+            .map_err(e)?;
             root.draw(&Text::new(
                 format!("{t}"),
                 (cb_x + cb_w + 8, y),
-                font(12).color(&BLACK).pos(Pos::new(HPos::Left, VPos::Center)),
+                font(12)
+                    .color(&BLACK)
+                    .pos(Pos::new(HPos::Left, VPos::Center)),
             ))
             .map_err(e)?;
         }
         root.draw(&Text::new(
             "counts / cell",
             (cb_x - 6, top - 8),
-            font(12).color(&BLACK).pos(Pos::new(HPos::Left, VPos::Bottom)),
+            font(12)
+                .color(&BLACK)
+                .pos(Pos::new(HPos::Left, VPos::Bottom)),
         ))
         .map_err(e)?;
         // the list of marks
@@ -385,10 +431,18 @@ pub fn sky_image_png(
         ))
         .map_err(e)?;
         let dark_cyan = RGBColor(0, 130, 150);
-        let shown = if groups.len() > max_lines { max_lines - 1 } else { groups.len() };
+        let shown = if groups.len() > max_lines {
+            max_lines - 1
+        } else {
+            groups.len()
+        };
         for (k, g) in groups.iter().take(shown).enumerate() {
             let m = &marks[g[0]];
-            let more = if g.len() > 1 { format!(" (+{} more)", g.len() - 1) } else { String::new() };
+            let more = if g.len() > 1 {
+                format!(" (+{} more)", g.len() - 1)
+            } else {
+                String::new()
+            };
             root.draw(&Text::new(
                 format!("{:>2}  {}{more}", k + 1, m.label),
                 (leg_x, top + 24 + k as i32 * line_h),
@@ -425,8 +479,16 @@ mod tests {
 
     #[test]
     fn close_marks_share_a_number() {
-        let m = |x, y| Mark { x, y, label: String::new(), red: true };
-        let g = group_marks(&[m(10.0, 10.0), m(30.0, 5.0), m(10.5, 11.0), m(11.0, 10.0)], 1.5);
+        let m = |x, y| Mark {
+            x,
+            y,
+            label: String::new(),
+            red: true,
+        };
+        let g = group_marks(
+            &[m(10.0, 10.0), m(30.0, 5.0), m(10.5, 11.0), m(11.0, 10.0)],
+            1.5,
+        );
         assert_eq!(g, vec![vec![0, 2, 3], vec![1]]);
     }
 }

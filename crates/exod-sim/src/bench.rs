@@ -181,7 +181,9 @@ pub fn draw_bursts(
 ) -> Vec<Injection> {
     let g = base.grid();
     let nc = g.n_cells();
-    let ok_cells: Vec<usize> = (0..nc).filter(|&c| ex.covered()[c] && !ex.mask[c]).collect();
+    let ok_cells: Vec<usize> = (0..nc)
+        .filter(|&c| ex.covered()[c] && !ex.mask[c])
+        .collect();
     let mut out: Vec<Injection> = Vec::new();
     if ok_cells.is_empty() || frames.n < 4 {
         tracing::warn!("no covered unmasked cell or fewer than 4 frames: no burst injected");
@@ -485,11 +487,7 @@ fn flag_frame(
 }
 
 /// The expectation of the full band for a t_bin (the false-positive experiment's μ).
-pub fn expectation_for(
-    base: &EventTable,
-    sources: Option<&[Source]>,
-    tbin: f64,
-) -> Expectation {
+pub fn expectation_for(base: &EventTable, sources: Option<&[Source]>, tbin: f64) -> Expectation {
     let band = Band::parse("0.2-12").expect("valid");
     expectation::for_run(
         base,

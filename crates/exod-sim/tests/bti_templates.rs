@@ -42,12 +42,19 @@ fn a_burst_during_the_bti_of_a_faint_observation_is_found() {
         let tbin = 5.0;
         let ex = expectation::for_run(&ev, band, tbin, None, &ExpectationParams::default());
         let n_bti = ex.bti.iter().filter(|&&b| b).count();
-        assert!(n_bti > 0 && n_bti < ex.frames.n / 10, "seed {seed}: {n_bti} BTI frames");
+        assert!(
+            n_bti > 0 && n_bti < ex.frames.n / 10,
+            "seed {seed}: {n_bti} BTI frames"
+        );
         // one burst in each of up to 12 BTI frames (far apart in time, so that each frame's
         // background β is barely changed), each at a random covered unmasked cell
         use rand::Rng;
         let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
-        let bti_frames: Vec<usize> = (0..ex.frames.n).filter(|&k| ex.bti[k]).step_by(3).take(12).collect();
+        let bti_frames: Vec<usize> = (0..ex.frames.n)
+            .filter(|&k| ex.bti[k])
+            .step_by(3)
+            .take(12)
+            .collect();
         let g = ev.grid();
         let mut bursts: Vec<Injection> = Vec::new();
         for &k in &bti_frames {
@@ -58,7 +65,10 @@ fn a_burst_during_the_bti_of_a_faint_observation_is_found() {
                     break c;
                 }
             };
-            let (px, py) = g.centre((c % g.nx) as f64 + 0.5 * rng.gen::<f64>(), (c / g.nx) as f64 + 0.5 * rng.gen::<f64>());
+            let (px, py) = g.centre(
+                (c % g.nx) as f64 + 0.5 * rng.gen::<f64>(),
+                (c / g.nx) as f64 + 0.5 * rng.gen::<f64>(),
+            );
             let (ra, dec) = g.wcs.pix_to_world(px, py).unwrap();
             bursts.push(Injection {
                 ra,
@@ -69,7 +79,11 @@ fn a_burst_during_the_bti_of_a_faint_observation_is_found() {
                 realised: 0,
             });
         }
-        assert!(bursts.len() >= 4, "seed {seed}: {} usable cells", bursts.len());
+        assert!(
+            bursts.len() >= 4,
+            "seed {seed}: {} usable cells",
+            bursts.len()
+        );
         let with_burst = inject(&ev, &mut bursts, &mut rng);
         let params = DetectParams {
             tbins: vec![tbin],
@@ -90,10 +104,17 @@ fn a_burst_during_the_bti_of_a_faint_observation_is_found() {
             found += hit as usize;
             // 90 % completeness at 3σ and 5 s needs ~12 counts in GTIs (docs/bench); in a BTI
             // μ is higher, so only bursts of ≥ 15 realised counts are required one by one
-            assert!(hit || b.realised < 15, "seed {seed}: a burst of {} counts in a BTI was missed", b.realised);
+            assert!(
+                hit || b.realised < 15,
+                "seed {seed}: a burst of {} counts in a BTI was missed",
+                b.realised
+            );
         }
     }
-    assert!(found as f64 >= 0.9 * tried as f64, "{found} of {tried} bursts of 20 expected counts found");
+    assert!(
+        found as f64 >= 0.9 * tried as f64,
+        "{found} of {tried} bursts of 20 expected counts found"
+    );
 }
 
 #[test]
@@ -102,7 +123,13 @@ fn no_covered_cell_is_blind() {
     let ev = faint_flaring_obs(21, dir.path());
     for band in ["0.2-2", "2-12", "0.2-12"] {
         for tbin in [5.0, 50.0, 200.0] {
-            let ex = expectation::for_run(&ev, Band::parse(band).unwrap(), tbin, None, &ExpectationParams::default());
+            let ex = expectation::for_run(
+                &ev,
+                Band::parse(band).unwrap(),
+                tbin,
+                None,
+                &ExpectationParams::default(),
+            );
             for s in 0..2 {
                 if !ex.bti.iter().any(|&b| b as usize == s) {
                     continue;
@@ -110,9 +137,11 @@ fn no_covered_cell_is_blind() {
                 let blind = (0..ex.covered().len())
                     .filter(|&c| ex.covered()[c] && ex.template[s][c] <= 0.0 && ex.src[c] <= 0.0)
                     .count();
-                assert_eq!(blind, 0, "{band} keV, {tbin} s, class {s}: {blind} blind cells");
+                assert_eq!(
+                    blind, 0,
+                    "{band} keV, {tbin} s, class {s}: {blind} blind cells"
+                );
             }
         }
     }
 }
-

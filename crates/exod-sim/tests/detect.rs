@@ -3,15 +3,15 @@
 use std::path::Path;
 
 use exod_core::band::Band;
+use exod_core::expectation::{self, ExpectationParams};
 use exod_core::grid::Frames;
+use exod_core::instrument::EpicCamera as XmmCamera;
 use exod_core::observation::Observation as EventTable;
 use exod_core::search::{search, DetectParams, Kind, SearchResult};
-use exod_core::instrument::EpicCamera as XmmCamera;
+use exod_core::wcs::separation_arcsec;
 use exod_io::events::{read, ReadOptions};
 use exod_io::srclist;
-use exod_core::expectation::{self, ExpectationParams};
 use exod_sim::simulate::{simulate, Burst, Flares, Profile, SimConfig, SimOutput};
-use exod_core::wcs::separation_arcsec;
 
 fn load(out: &SimOutput) -> EventTable {
     let lists: Vec<_> = out
@@ -50,7 +50,8 @@ fn burst_obs(seed: u64, dir: &Path) -> SimOutput {
 }
 
 #[test]
-fn bursts_of_30_counts_in_one_bin_are_found_90_percent_at_5_sigma_with_median_error_under_2_5_arcsec() {
+fn bursts_of_30_counts_in_one_bin_are_found_90_percent_at_5_sigma_with_median_error_under_2_5_arcsec(
+) {
     let params = DetectParams::default();
     let mut offsets = Vec::new();
     let mut n_bursts = 0;
@@ -75,7 +76,10 @@ fn bursts_of_30_counts_in_one_bin_are_found_90_percent_at_5_sigma_with_median_er
                         t.t_start
                     )
                 });
-                eprintln!("seed {seed}: {realised} counts: SIGMA {:.2}, region {:.2}", d.sigma, d.region_sigma);
+                eprintln!(
+                    "seed {seed}: {realised} counts: SIGMA {:.2}, region {:.2}",
+                    d.sigma, d.region_sigma
+                );
                 n_five += (d.sigma >= 5.0) as usize;
                 offsets.push(separation_arcsec(d.ra, d.dec, t.ra, t.dec));
             }
@@ -259,8 +263,13 @@ fn outputs_are_complete_self_describing_and_deterministic() {
         let (ev, res) = run(&out, true, &params);
         assert!(!res.detections.is_empty());
         let od = dir.path().join(format!("det{k}"));
-        let mut written =
-            exod_io::output::write_all(&od, &res, &ev, &exod_io::output::OutputContext::new(&[], &ev, ["test"]).with_date(0)).unwrap();
+        let mut written = exod_io::output::write_all(
+            &od,
+            &res,
+            &ev,
+            &exod_io::output::OutputContext::new(&[], &ev, ["test"]).with_date(0),
+        )
+        .unwrap();
         if k == 0 {
             written.extend(exod_plot::figures::write_plots(&od, &ev, &res).unwrap());
         }
@@ -367,9 +376,17 @@ fn a_sigma_cut_on_a_3_sigma_run_equals_a_5_sigma_run() {
     let out = burst_obs(777, &dir.path().join("sim"));
     let ev = load(&out);
     let src = srclist::read_sources(&out.srclist).unwrap();
-    for rule in [exod_core::stats::Rule::Exod2Parity, exod_core::stats::Rule::Exact] {
+    for rule in [
+        exod_core::stats::Rule::Exod2Parity,
+        exod_core::stats::Rule::Exact,
+    ] {
         let at = |sigma: f64| {
-            let p = DetectParams { sigma, rule, tbins: vec![5.0, 50.0], ..DetectParams::default() };
+            let p = DetectParams {
+                sigma,
+                rule,
+                tbins: vec![5.0, 50.0],
+                ..DetectParams::default()
+            };
             search(&ev, Some(&src), &p, "t").unwrap().detections
         };
         let (d3, d5) = (at(3.0), at(5.0));
@@ -385,10 +402,19 @@ fn a_sigma_cut_on_a_3_sigma_run_equals_a_5_sigma_run() {
         };
         let cut: Vec<_> = d3.iter().filter(|d| d.sigma >= 5.0).collect();
         for d in &cut {
-            assert!(d5.iter().any(|e| same(d, e)), "{rule:?}: {} at {:.2}σ has no 5σ twin", d.detid, d.sigma);
+            assert!(
+                d5.iter().any(|e| same(d, e)),
+                "{rule:?}: {} at {:.2}σ has no 5σ twin",
+                d.detid,
+                d.sigma
+            );
         }
         for e in &d5 {
-            assert!(cut.iter().any(|d| same(d, e)), "{rule:?}: 5σ {} missing from the cut", e.detid);
+            assert!(
+                cut.iter().any(|d| same(d, e)),
+                "{rule:?}: 5σ {} missing from the cut",
+                e.detid
+            );
         }
         // the region sum is a different number: it is reported, not thresholded
         assert!(d3.iter().any(|d| (d.region_sigma - d.sigma).abs() > 0.1));
@@ -412,11 +438,23 @@ fn bursts_of_12_counts_in_5_s_are_found_in_at_least_half_the_trials_at_3_sigma()
         let ev = load(&out);
         let src = srclist::read_sources(&out.srclist).unwrap();
         trials.extend(completeness_trials(
-            i, &ev, Some(&src), 5.0, Timing::OneBin, &[12.0; 6], 5, &[3.0], seed,
+            i,
+            &ev,
+            Some(&src),
+            5.0,
+            Timing::OneBin,
+            &[12.0; 6],
+            5,
+            &[3.0],
+            seed,
         ));
     }
     assert!(trials.len() >= 50, "{} trials", trials.len());
     let found = trials.iter().filter(|t| t.detected).count();
     let frac = found as f64 / trials.len() as f64;
-    assert!(frac >= 0.5, "{found} of {} bursts of 12 counts found at 3σ", trials.len());
+    assert!(
+        frac >= 0.5,
+        "{found} of {} bursts of 12 counts found at 3σ",
+        trials.len()
+    );
 }

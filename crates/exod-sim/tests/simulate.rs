@@ -1,9 +1,9 @@
 //! The simulator against its own truth, read back through the same reader as real files.
 
 use exod_core::instrument::EpicCamera as XmmCamera;
+use exod_core::wcs::separation_arcsec;
 use exod_io::events::{read, ReadOptions};
 use exod_sim::simulate::{simulate, Burst, Eclipse, Flares, Profile, SimConfig};
-use exod_core::wcs::separation_arcsec;
 
 fn small(seed: u64) -> SimConfig {
     SimConfig {
@@ -77,7 +77,14 @@ fn simulated_files_read_back_like_epic_observations() {
     let cams: Vec<_> = lists.iter().map(|l| l.header().camera.unwrap()).collect();
     assert_eq!(cams, vec![XmmCamera::Pn, XmmCamera::Mos1, XmmCamera::Mos2]);
     for l in &lists {
-        let removed = |c: &str| l.screening().removed.iter().find(|(k, _)| k == c).unwrap().1;
+        let removed = |c: &str| {
+            l.screening()
+                .removed
+                .iter()
+                .find(|(k, _)| k == c)
+                .unwrap()
+                .1
+        };
         // every screening path is exercised
         for c in ["PATTERN", "PI range", "FLAG (XMMEA)", "hot pixels"] {
             assert!(
@@ -120,11 +127,12 @@ fn sources_bursts_and_eclipses_are_where_the_truth_says() {
     let out = simulate(&small(4), dir.path()).unwrap();
     let pn = read(&out.event_files[0], &ReadOptions::default()).unwrap();
     let wcs = pn.wcs().as_ref().unwrap();
-    let radec: Vec<(f64, f64)> =
-        pn.x().iter()
-            .zip(pn.y())
-            .map(|(&x, &y)| wcs.pix_to_world(x as f64, y as f64).unwrap())
-            .collect();
+    let radec: Vec<(f64, f64)> = pn
+        .x()
+        .iter()
+        .zip(pn.y())
+        .map(|(&x, &y)| wcs.pix_to_world(x as f64, y as f64).unwrap())
+        .collect();
     let near = |ra: f64, dec: f64, r: f64, t0: f64, t1: f64| {
         radec
             .iter()

@@ -604,8 +604,6 @@ fn false_positives(c: &Common) -> Result<()> {
     Ok(())
 }
 
-
-
 /// The observations of the speed benchmark: an average one (30 ks, strong flares: ~1.5 M rows,
 /// ~1 M screened events) and a heavy one (130 ks, strong flares: ~2.2 M rows, ~1.6 M events).
 fn speed_cases(quick: bool) -> Vec<(&'static str, f64)> {
@@ -641,13 +639,23 @@ fn speed_stages(sim: &exod_sim::simulate::SimOutput) -> Result<Vec<(&'static str
     let mut res = None;
     for _ in 0..3 {
         let t = Instant::now();
-        res = Some(exod_core::search::search(&ev, Some(&src), &params, "bench")?);
+        res = Some(exod_core::search::search(
+            &ev,
+            Some(&src),
+            &params,
+            "bench",
+        )?);
         t_search = t_search.min(t.elapsed().as_secs_f64());
     }
     let res = res.expect("ran");
     let det_dir = scratch("detect");
     let t = Instant::now();
-    exod_io::output::write_all(&det_dir, &res, &ev, &exod_io::output::OutputContext::new(&[], &ev, ["exod", "bench"]))?;
+    exod_io::output::write_all(
+        &det_dir,
+        &res,
+        &ev,
+        &exod_io::output::OutputContext::new(&[], &ev, ["exod", "bench"]),
+    )?;
     let t_write = t.elapsed().as_secs_f64();
     let _ = std::fs::remove_dir_all(&det_dir);
     Ok(vec![
@@ -660,10 +668,17 @@ fn speed_stages(sim: &exod_sim::simulate::SimOutput) -> Result<Vec<(&'static str
 
 /// `exod detect` in a child process (so that its peak memory is its own): wall time, peak MB
 /// and number of detections, from its run.json.
-fn detect_subprocess(sim: &exod_sim::simulate::SimOutput, extra: &[&str]) -> Result<(f64, f64, usize)> {
+fn detect_subprocess(
+    sim: &exod_sim::simulate::SimOutput,
+    extra: &[&str],
+) -> Result<(f64, f64, usize)> {
     let out = scratch("detect-child");
     let mut cmd = std::process::Command::new(std::env::current_exe()?);
-    cmd.arg("-q").arg("detect").args(&sim.event_files).arg("--srclist").arg(&sim.srclist);
+    cmd.arg("-q")
+        .arg("detect")
+        .args(&sim.event_files)
+        .arg("--srclist")
+        .arg(&sim.srclist);
     cmd.args(extra).args(["--no-plots", "--out"]).arg(&out);
     let t = Instant::now();
     let o = cmd.output()?;
@@ -671,7 +686,8 @@ fn detect_subprocess(sim: &exod_sim::simulate::SimOutput, extra: &[&str]) -> Res
     if !o.status.success() {
         bail!("exod detect failed: {}", String::from_utf8_lossy(&o.stderr));
     }
-    let run: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(out.join("run.json"))?)?;
+    let run: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("run.json"))?)?;
     let _ = std::fs::remove_dir_all(&out);
     Ok((
         secs,
@@ -697,7 +713,11 @@ fn speed(c: &Common) -> Result<()> {
         let (n_rows, n_events) = (stages[0].2, stages[1].2);
         println!("{case}: simulated {:.0} ks pn+MOS1+MOS2, strong flares ({n_rows} rows, {n_events} screened events):", exposure / 1000.0);
         for &(s, t, n) in &stages {
-            println!("  {s:<40} {t:>8.3} s  ({:>5.2}× read, {:.2e} /s)", t / t_read, n as f64 / t);
+            println!(
+                "  {s:<40} {t:>8.3} s  ({:>5.2}× read, {:.2e} /s)",
+                t / t_read,
+                n as f64 / t
+            );
             rows.push(vec![
                 Value::S(case.into()),
                 Value::S(s.into()),
@@ -710,10 +730,20 @@ fn speed(c: &Common) -> Result<()> {
         }
         let ratio = (stages[0].1 + stages[1].1 + stages[2].1) / t_read;
         println!("  read+bin+search = {ratio:.2}× read");
-        m.push((if case == "heavy" { "ratio_heavy" } else { "ratio" }, format!("{ratio:.3}")));
+        m.push((
+            if case == "heavy" {
+                "ratio_heavy"
+            } else {
+                "ratio"
+            },
+            format!("{ratio:.3}"),
+        ));
         for (label, extra) in [
             ("exod detect, defaults (child process)", vec![]),
-            ("exod detect --rule exact --tbin 1,5 (child)", vec!["--rule", "exact", "--tbin", "1,5"]),
+            (
+                "exod detect --rule exact --tbin 1,5 (child)",
+                vec!["--rule", "exact", "--tbin", "1,5"],
+            ),
         ] {
             let (secs, mb, n_det) = detect_subprocess(&sim, &extra)?;
             println!("  {label:<40} {secs:>8.3} s, peak memory {mb:.0} MB, {n_det} detections");
@@ -730,13 +760,43 @@ fn speed(c: &Common) -> Result<()> {
         let _ = std::fs::remove_dir_all(&dir);
     }
     let cols = [
-        Column::new("case", "string", None, "average: 30 ks, heavy: 130 ks simulated observation, strong flares"),
-        Column::new("stage", "string", None, "pipeline stage (in process), or a whole exod detect run in a child process"),
-        Column::new("seconds", "float64", Some("s"), "wall time (best of 3 for read and search), 2 cores"),
-        Column::new("items", "int64", None, "rows read, events binned/searched, or detections"),
+        Column::new(
+            "case",
+            "string",
+            None,
+            "average: 30 ks, heavy: 130 ks simulated observation, strong flares",
+        ),
+        Column::new(
+            "stage",
+            "string",
+            None,
+            "pipeline stage (in process), or a whole exod detect run in a child process",
+        ),
+        Column::new(
+            "seconds",
+            "float64",
+            Some("s"),
+            "wall time (best of 3 for read and search), 2 cores",
+        ),
+        Column::new(
+            "items",
+            "int64",
+            None,
+            "rows read, events binned/searched, or detections",
+        ),
         Column::new("items_per_s", "float64", Some("1/s"), "items / seconds"),
-        Column::new("relative_to_read", "float64", None, "seconds / read seconds"),
-        Column::new("peak_rss_mb", "float64", Some("MB"), "peak resident memory of the child exod detect (VmHWM)"),
+        Column::new(
+            "relative_to_read",
+            "float64",
+            None,
+            "seconds / read seconds",
+        ),
+        Column::new(
+            "peak_rss_mb",
+            "float64",
+            Some("MB"),
+            "peak resident memory of the child exod detect (VmHWM)",
+        ),
     ];
     std::fs::create_dir_all(&c.out)?;
     write(&c.out.join("speed.ecsv"), &cols, &rows, &m)?;

@@ -5,8 +5,8 @@
 use std::path::PathBuf;
 
 use anyhow::Result;
-use exod_sim::simulate::{simulate, Burst, Eclipse, Flares, Profile, SimConfig};
 use exod_core::wcs::separation_arcsec;
+use exod_sim::simulate::{simulate, Burst, Eclipse, Flares, Profile, SimConfig};
 
 #[derive(clap::Args)]
 pub struct Args {

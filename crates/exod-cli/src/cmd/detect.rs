@@ -123,7 +123,11 @@ fn expand_pps_dirs(inputs: &[PathBuf], srclist: &mut Option<PathBuf>) -> Result<
             .filter_map(|e| e.ok().map(|e| e.path()))
             .collect();
         names.sort();
-        let name_of = |p: &Path| p.file_name().map(|n| n.to_string_lossy().to_ascii_uppercase()).unwrap_or_default();
+        let name_of = |p: &Path| {
+            p.file_name()
+                .map(|n| n.to_string_lossy().to_ascii_uppercase())
+                .unwrap_or_default()
+        };
         let lists: Vec<PathBuf> = names
             .iter()
             .filter(|p| {
@@ -133,10 +137,16 @@ fn expand_pps_dirs(inputs: &[PathBuf], srclist: &mut Option<PathBuf>) -> Result<
             .cloned()
             .collect();
         if lists.is_empty() {
-            bail!("{}: no EPIC event list (P<obsid>…PIEVLI…/…MIEVLI…) in the folder", i.display());
+            bail!(
+                "{}: no EPIC event list (P<obsid>…PIEVLI…/…MIEVLI…) in the folder",
+                i.display()
+            );
         }
         if srclist.is_none() {
-            *srclist = names.iter().find(|p| name_of(p).contains("OBSMLI")).cloned();
+            *srclist = names
+                .iter()
+                .find(|p| name_of(p).contains("OBSMLI"))
+                .cloned();
         }
         files.extend(lists);
     }

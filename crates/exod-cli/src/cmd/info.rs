@@ -114,7 +114,8 @@ fn print_text(ev: &EventList) {
     );
     println!(
         "  events       {} read, {} kept",
-        ev.screening().n_read, ev.screening().n_kept
+        ev.screening().n_read,
+        ev.screening().n_kept
     );
     for (k, v) in &ev.screening().removed {
         println!("    - {k:<34} {v:>9} removed");

@@ -122,7 +122,9 @@ impl std::str::FromStr for Flares {
             "mild" => Ok(Flares::Mild),
             "strong" => Ok(Flares::Strong),
             "brief" => Ok(Flares::Brief),
-            _ => Err(format!("flares must be none, mild, strong or brief, not {s:?}")),
+            _ => Err(format!(
+                "flares must be none, mild, strong or brief, not {s:?}"
+            )),
         }
     }
 }
