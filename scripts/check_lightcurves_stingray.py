@@ -9,7 +9,7 @@ ratehdu=k)` reads each; its bins are the TIME column (bin centres), dt = TIMEDEL
 MJDREF (or MJDREFI + MJDREFF), counts = COUNTS / FRACEXP in bins with FRACEXP >= 0.9 (stingray's
 exposure correction; 0 elsewhere) and its GTIs lie within TSTART..TSTOP. Prints one JSON line
 with what it read; exit 1 on failure. Run by crates/exod-cli/tests/outputs.rs (stingray from the
-virtual environment of scripts/test.sh).
+virtual environment of scripts/test-deps.sh).
 """
 import json
 import sys

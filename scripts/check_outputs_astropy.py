@@ -9,7 +9,7 @@ same rows and values as the ECSV, with logical flag columns; lightcurves.fits ro
 existing detections; image.fits has a celestial WCS that puts every detection's RA/Dec on the
 image pixel its sky X/Y gives through the physical (LTV/LTM and alternate WCS 'P') coordinates.
 Prints one JSON line with what it found; exit 1 on failure. Run by crates/exod-cli/tests/cli.rs
-(astropy from the virtual environment of scripts/test.sh).
+(astropy from the virtual environment of scripts/test-deps.sh).
 """
 import json
 import sys

@@ -48,8 +48,14 @@ pub fn install() {
         let mut sig: libc::c_int = 0;
         // SAFETY: waits for one of the blocked signals of `set`.
         unsafe { libc::sigwait(&set, &mut sig) };
-        INTERRUPTED.store(true, Ordering::SeqCst);
-        let dirs = STAGING.lock().map(|v| v.clone()).unwrap_or_default();
+        // under the lock, so that a commit either finished before or sees the flag
+        let dirs = match STAGING.lock() {
+            Ok(v) => {
+                INTERRUPTED.store(true, Ordering::SeqCst);
+                v.clone()
+            }
+            Err(_) => Vec::new(),
+        };
         for d in &dirs {
             remove_for_good(d);
         }
@@ -70,4 +76,21 @@ pub fn unregister(dir: &Path) {
     if let Ok(mut v) = STAGING.lock() {
         v.retain(|d| d != dir);
     }
+}
+
+/// Run `f` (moving a finished output into place) unless a signal has arrived, in which case the
+/// signal thread owns the staging folders and `f` is not run (returns false). The signal thread
+/// cannot start removing while `f` runs.
+pub fn unless_interrupted(dir: &Path, f: impl FnOnce() -> bool) -> bool {
+    let Ok(mut v) = STAGING.lock() else {
+        return false;
+    };
+    if INTERRUPTED.load(Ordering::SeqCst) {
+        return false;
+    }
+    let done = f();
+    if done {
+        v.retain(|d| d != dir);
+    }
+    done
 }

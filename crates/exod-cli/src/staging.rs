@@ -106,22 +106,30 @@ impl Staged {
         }
     }
 
-    /// Move the complete output into place.
+    /// Move the complete output into place (not once a signal has arrived: the signal thread
+    /// is then removing the staging folder, and the previous output stays).
     pub fn commit(mut self) -> Result<()> {
-        if self.dest.exists() {
-            exchange(&self.staging, &self.dest)?;
-            // the staging path now holds the previous output
-            let _ = std::fs::remove_dir_all(&self.staging);
-        } else {
-            std::fs::rename(&self.staging, &self.dest).with_context(|| {
-                format!(
-                    "{}: cannot move the new outputs into place",
-                    self.dest.display()
-                )
-            })?;
+        let mut result = Ok(());
+        let moved = crate::signals::unless_interrupted(&self.staging, || {
+            result = if self.dest.exists() {
+                exchange(&self.staging, &self.dest)
+            } else {
+                std::fs::rename(&self.staging, &self.dest).with_context(|| {
+                    format!(
+                        "{}: cannot move the new outputs into place",
+                        self.dest.display()
+                    )
+                })
+            };
+            result.is_ok()
+        });
+        result?;
+        if !moved {
+            bail!("interrupted: the new outputs were not moved into place");
         }
-        crate::signals::unregister(&self.staging);
         self.done = true;
+        // the staging path now holds the previous output, if there was one
+        let _ = std::fs::remove_dir_all(&self.staging);
         Ok(())
     }
 }

@@ -312,18 +312,11 @@ fn core_crate_depends_on_no_io_plotting_or_rand() {
     }
 }
 
-/// The Python with astropy that scripts/test.sh prepares (EXOD_PYTHON), or None.
+mod common;
+
+/// The Python with astropy that scripts/test-deps.sh prepares, or None.
 fn astropy_python() -> Option<String> {
-    let py = std::env::var("EXOD_PYTHON").unwrap_or_else(|_| "python3".into());
-    let ok = Command::new(&py)
-        .args(["-c", "import astropy"])
-        .output()
-        .map(|o| o.status.success())
-        .unwrap_or(false);
-    if !ok && std::env::var_os("CI").is_some() {
-        panic!("CI: astropy is required (scripts/test.sh installs it); {py} has none");
-    }
-    ok.then_some(py)
+    common::python_with("astropy")
 }
 
 /// The detection tables read back by astropy (an independent reader): ECSV types and units,
@@ -331,7 +324,7 @@ fn astropy_python() -> Option<String> {
 #[test]
 fn detection_outputs_read_back_with_astropy() {
     let Some(py) = astropy_python() else {
-        eprintln!("astropy not available: run the tests through scripts/test.sh");
+        eprintln!("astropy not available: run the tests through scripts/test-deps.sh");
         return;
     };
     let d = tempfile::tempdir().unwrap();

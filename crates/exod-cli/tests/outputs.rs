@@ -4,7 +4,7 @@
 //! follow the cameras whatever the order of the input files, and image.fits's WCS puts each
 //! detection on its cell.
 //!
-//! External tools come from `scripts/test.sh`: fitsverify (Debian package, path in
+//! External tools come from `scripts/test-deps.sh`: fitsverify (Debian package, path in
 //! EXOD_FITSVERIFY) and stingray (in the Python of EXOD_PYTHON). Without them a test is skipped
 //! with a message, except in CI (env CI set), where it fails.
 
@@ -106,40 +106,11 @@ fn real_mos(dir: &Path) -> Vec<String> {
 
 const FITS_OUTPUTS: [&str; 3] = ["detections.fits", "lightcurves.fits", "image.fits"];
 
-/// An external tool given by `var` (default `default`), found by running it with `probe`; in CI
-/// a missing tool fails the test.
-fn tool(var: &str, default: &str, probe: &[&str], what: &str) -> Option<String> {
-    let exe = std::env::var(var)
-        .ok()
-        .filter(|s| !s.is_empty())
-        .unwrap_or_else(|| default.into());
-    let ok = Command::new(&exe)
-        .args(probe)
-        .output()
-        .map(|o| o.status.success())
-        .unwrap_or(false);
-    if !ok {
-        if std::env::var_os("CI").is_some() {
-            panic!("CI: {what} is required (scripts/test.sh installs it; {var}={exe})");
-        }
-        eprintln!(
-            "{what} not available ({var}={exe}): run the tests through scripts/test.sh; skipped"
-        );
-    }
-    ok.then_some(exe)
-}
-
-fn fitsverify() -> Option<String> {
-    tool("EXOD_FITSVERIFY", "fitsverify", &["-h"], "fitsverify")
-}
+mod common;
+use common::fitsverify;
 
 fn stingray_python() -> Option<String> {
-    tool(
-        "EXOD_PYTHON",
-        "python3",
-        &["-c", "import stingray"],
-        "stingray (Python)",
-    )
+    common::python_with("stingray")
 }
 
 /// fitsverify passes every FITS output: no error, no warning (checksums included).

@@ -723,9 +723,16 @@ impl Fits {
 
     /// Scan every HDU; see the module documentation.
     fn scan(&mut self, size: ActualSize) -> Result<(), FitsError> {
+        let (hdus, end_status) = self.walk_hdus()?;
+        self.check_declared_sizes(&hdus, end_status, &size)?;
+        self.check_end_of_scan(hdus, end_status, &size)
+    }
+
+    /// Move to every HDU in turn and describe it; returns them and the cfitsio status that
+    /// stopped the walk.
+    fn walk_hdus(&mut self) -> Result<(Vec<HduEntry>, c_int), FitsError> {
         let fptr = self.raw_ptr();
         let mut hdus: Vec<HduEntry> = Vec::new();
-        let end_status;
         loop {
             let i = hdus.len();
             let mut hdutype = 0;
@@ -733,12 +740,20 @@ impl Fits {
             clear_messages();
             unsafe { sys::ffmahd(fptr, (i + 1) as c_int, &mut hdutype, &mut status) };
             if status != 0 {
-                end_status = status;
-                break;
+                return Ok((hdus, status));
             }
             let e = self.describe_hdu(i, hdutype)?;
             hdus.push(e);
         }
+    }
+
+    /// Every HDU's data must be in the file (and there must be a primary header).
+    fn check_declared_sizes(
+        &self,
+        hdus: &[HduEntry],
+        end_status: c_int,
+        size: &ActualSize,
+    ) -> Result<(), FitsError> {
         let Some(last) = hdus.last() else {
             return Err(FitsError::Open {
                 path: self.path.clone(),
@@ -762,9 +777,18 @@ impl Fits {
                 thousands(e.data_end()),
             )));
         }
-        // what ended the scan: the end of the file, trailing fill, a cut header or a damaged one
+        Ok(())
+    }
+
+    /// What ended the scan: the end of the file, trailing fill, a cut header or a damaged one.
+    fn check_end_of_scan(
+        &mut self,
+        hdus: Vec<HduEntry>,
+        end_status: c_int,
+        size: &ActualSize,
+    ) -> Result<(), FitsError> {
         let next = hdus.len();
-        let start = declared;
+        let start = hdus.last().expect("checked: a primary header").data_end();
         let prev = hdus.last().expect("not empty").clone();
         let after = |p: &HduEntry| {
             format!(

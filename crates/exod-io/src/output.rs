@@ -94,160 +94,202 @@ impl Field {
     }
 }
 
+/// Builds the columns of the detection table, one value per detection.
+struct Columns<'a> {
+    dets: &'a [Detection],
+    out: Vec<Field>,
+}
+
+impl Columns<'_> {
+    fn push(&mut self, name: &str, unit: &'static str, desc: &str, data: Col) {
+        self.out.push(Field {
+            name: name.into(),
+            unit,
+            desc: desc.into(),
+            data,
+        });
+    }
+    fn f(&mut self, name: &str, unit: &'static str, desc: &str, get: &dyn Fn(&Detection) -> f64) {
+        let v = self.dets.iter().map(get).collect();
+        self.push(name, unit, desc, Col::F(v));
+    }
+    fn i(&mut self, name: &str, unit: &'static str, desc: &str, get: &dyn Fn(&Detection) -> i64) {
+        let v = self.dets.iter().map(get).collect();
+        self.push(name, unit, desc, Col::I(v));
+    }
+    fn b(&mut self, name: &str, desc: &str, get: &dyn Fn(&Detection) -> bool) {
+        let v = self.dets.iter().map(get).collect();
+        self.push(name, "", desc, Col::B(v));
+    }
+    fn s(&mut self, name: &str, desc: &str, w: usize, get: &dyn Fn(&Detection) -> String) {
+        let v = self.dets.iter().map(get).collect();
+        self.push(name, "", desc, Col::S(v, w));
+    }
+}
+
 fn fields(dets: &[Detection], ctx: &OutputContext) -> Vec<Field> {
-    let f = |name: &str, unit, desc: &str, get: &dyn Fn(&Detection) -> f64| Field {
-        name: name.into(),
-        unit,
-        desc: desc.into(),
-        data: Col::F(dets.iter().map(get).collect()),
+    let mut c = Columns {
+        dets,
+        out: Vec::new(),
     };
-    let i = |name: &str, unit, desc: &str, get: &dyn Fn(&Detection) -> i64| Field {
-        name: name.into(),
-        unit,
-        desc: desc.into(),
-        data: Col::I(dets.iter().map(get).collect()),
-    };
-    let b = |name: &str, desc: &str, get: &dyn Fn(&Detection) -> bool| Field {
-        name: name.into(),
-        unit: "",
-        desc: desc.into(),
-        data: Col::B(dets.iter().map(get).collect()),
-    };
-    let s = |name: &str, desc: &str, w, get: &dyn Fn(&Detection) -> String| Field {
-        name: name.into(),
-        unit: "",
-        desc: desc.into(),
-        data: Col::S(dets.iter().map(get).collect(), w),
-    };
-    let frame = ctx.radesys.as_str();
-    let mut v = vec![
-        s(
-            "DETID",
-            "unique detection id: obsid_band_tbin_rank",
-            48,
-            &|d| d.detid.clone(),
-        ),
-        s("NAME", "IAU-style name from the position", 24, &|d| {
-            d.name.clone()
-        }),
-        s("KIND", "peak (burst) or eclipse (dip)", 8, &|d| {
-            d.kind.as_str().into()
-        }),
-        s("BAND", "energy band (keV)", 10, &|d| d.band.clone()),
-        f("TBIN", "s", "time bin of the run", &|d| d.tbin),
-        f(
-            "RA",
-            "deg",
-            &format!("right ascension of the photon centroid ({frame}, RADESYS)"),
-            &|d| d.ra,
-        ),
-        f(
-            "DEC",
-            "deg",
-            &format!("declination of the photon centroid ({frame}, RADESYS)"),
-            &|d| d.dec,
-        ),
-        f(
-            "POS_ERR",
-            "arcsec",
-            "1-sigma radial position error of the centroid",
-            &|d| d.pos_err,
-        ),
-        f(
-            "X",
-            "pixel",
-            "sky X of the centroid (0.05 arcsec pixels for XMM)",
-            &|d| d.x,
-        ),
-        f("Y", "pixel", "sky Y of the centroid", &|d| d.y),
-        f(
-            "T_PEAK_START",
-            "s",
-            "start of the most significant frame (mission time)",
-            &|d| d.t_peak_start,
-        ),
-        f(
-            "T_PEAK_STOP",
-            "s",
-            "end of the most significant frame (mission time)",
-            &|d| d.t_peak_stop,
-        ),
-        f("T_START", "s", "start of the first flagged frame", &|d| {
-            d.t_start
-        }),
-        f("T_STOP", "s", "end of the last flagged frame", &|d| {
-            d.t_stop
-        }),
-        f(
+    identity_columns(&mut c);
+    position_columns(&mut c, ctx.radesys.as_str());
+    time_columns(&mut c);
+    significance_columns(&mut c);
+    cell_columns(&mut c);
+    camera_columns(&mut c, ctx);
+    flag_columns(&mut c);
+    c.out
+}
+
+/// Columns: DETID, name, kind, band and t_bin.
+fn identity_columns(c: &mut Columns) {
+    c.s(
+        "DETID",
+        "unique detection id: obsid_band_tbin_rank",
+        48,
+        &|d| d.detid.clone(),
+    );
+    c.s("NAME", "IAU-style name from the position", 24, &|d| {
+        d.name.clone()
+    });
+    c.s("KIND", "peak (burst) or eclipse (dip)", 8, &|d| {
+        d.kind.as_str().into()
+    });
+    c.s("BAND", "energy band (keV)", 10, &|d| d.band.clone());
+    c.f("TBIN", "s", "time bin of the run", &|d| d.tbin);
+}
+
+/// Columns: position of the photon centroid.
+fn position_columns(c: &mut Columns, frame: &str) {
+    c.f(
+        "RA",
+        "deg",
+        &format!("right ascension of the photon centroid ({frame}, RADESYS)"),
+        &|d| d.ra,
+    );
+    c.f(
+        "DEC",
+        "deg",
+        &format!("declination of the photon centroid ({frame}, RADESYS)"),
+        &|d| d.dec,
+    );
+    c.f(
+        "POS_ERR",
+        "arcsec",
+        "1-sigma radial position error of the centroid",
+        &|d| d.pos_err,
+    );
+    c.f(
+        "X",
+        "pixel",
+        "sky X of the centroid (0.05 arcsec pixels for XMM)",
+        &|d| d.x,
+    );
+    c.f("Y", "pixel", "sky Y of the centroid", &|d| d.y);
+}
+
+/// Columns: times of the most significant and of the flagged frames.
+fn time_columns(c: &mut Columns) {
+    c.f(
+        "T_PEAK_START",
+        "s",
+        "start of the most significant frame (mission time)",
+        &|d| d.t_peak_start,
+    );
+    c.f(
+        "T_PEAK_STOP",
+        "s",
+        "end of the most significant frame (mission time)",
+        &|d| d.t_peak_stop,
+    );
+    c.f("T_START", "s", "start of the first flagged frame", &|d| {
+        d.t_start
+    });
+    c.f("T_STOP", "s", "end of the last flagged frame", &|d| {
+        d.t_stop
+    });
+}
+
+/// Columns: significance of the best cell and of the region sum, amplitude.
+fn significance_columns(c: &mut Columns) {
+    c.f(
             "SIGMA",
             "",
             "sigma-equivalent (paper eqs. 8-10) of the most significant flagged cell: the statistic the run's --sigma applies to",
             &|d| d.sigma,
-        ),
-        i(
-            "REGION_N",
-            "ct",
-            "observed counts summed over the region's cells in its most significant frame",
-            &|d| d.region_n as i64,
-        ),
-        f(
-            "REGION_MU",
-            "ct",
-            "expected counts summed over the region's cells in that frame",
-            &|d| d.region_mu,
-        ),
-        f(
-            "REGION_LOG10_B",
-            "",
-            "log10 Bayes factor (B_peak or B_eclipse) of REGION_N given REGION_MU",
-            &|d| d.region_log10_b,
-        ),
-        f(
-            "REGION_SIGMA",
-            "",
-            "sigma-equivalent of REGION_LOG10_B",
-            &|d| d.region_sigma,
-        ),
-        f(
-            "AMP_P16",
-            "ct",
-            "16% quantile of the transient amplitude of the region sum (eqs. 11-12)",
-            &|d| d.amp_p16,
-        ),
-        f("AMP_P50", "ct", "median transient amplitude", &|d| {
-            d.amp_p50
-        }),
-        f(
-            "AMP_P84",
-            "ct",
-            "84% quantile of the transient amplitude",
-            &|d| d.amp_p84,
-        ),
-        i(
+        );
+    c.i(
+        "REGION_N",
+        "ct",
+        "observed counts summed over the region's cells in its most significant frame",
+        &|d| d.region_n as i64,
+    );
+    c.f(
+        "REGION_MU",
+        "ct",
+        "expected counts summed over the region's cells in that frame",
+        &|d| d.region_mu,
+    );
+    c.f(
+        "REGION_LOG10_B",
+        "",
+        "log10 Bayes factor (B_peak or B_eclipse) of REGION_N given REGION_MU",
+        &|d| d.region_log10_b,
+    );
+    c.f(
+        "REGION_SIGMA",
+        "",
+        "sigma-equivalent of REGION_LOG10_B",
+        &|d| d.region_sigma,
+    );
+    c.f(
+        "AMP_P16",
+        "ct",
+        "16% quantile of the transient amplitude of the region sum (eqs. 11-12)",
+        &|d| d.amp_p16,
+    );
+    c.f("AMP_P50", "ct", "median transient amplitude", &|d| {
+        d.amp_p50
+    });
+    c.f(
+        "AMP_P84",
+        "ct",
+        "84% quantile of the transient amplitude",
+        &|d| d.amp_p84,
+    );
+}
+
+/// Columns: the best cell and the region size.
+fn cell_columns(c: &mut Columns) {
+    c.i(
             "CELL_N",
             "ct",
             "counts of the most significant flagged (cell, frame); its frame may differ from the region's",
             &|d| d.cell_n as i64,
-        ),
-        f("CELL_MU", "ct", "expected counts of that cell", &|d| {
-            d.cell_mu
-        }),
-        f(
-            "CELL_LOG10_B",
-            "",
-            "log10 Bayes factor of that cell",
-            &|d| d.cell_log10_b,
-        ),
-        i("N_CELLS", "", "sky cells in the region", &|d| {
-            d.n_cells as i64
-        }),
-        i("N_FRAMES", "", "flagged frames in the region", &|d| {
-            d.n_frames as i64
-        }),
-    ];
+        );
+    c.f("CELL_MU", "ct", "expected counts of that cell", &|d| {
+        d.cell_mu
+    });
+    c.f(
+        "CELL_LOG10_B",
+        "",
+        "log10 Bayes factor of that cell",
+        &|d| d.cell_log10_b,
+    );
+    c.i("N_CELLS", "", "sky cells in the region", &|d| {
+        d.n_cells as i64
+    });
+    c.i("N_FRAMES", "", "flagged frames in the region", &|d| {
+        d.n_frames as i64
+    });
+}
+
+/// Columns: the counts per camera, named by camera (COUNTS_PN, COUNTS_M1, COUNTS_M2).
+fn camera_columns(c: &mut Columns, ctx: &OutputContext) {
     for ci in ctx.camera_order() {
         let cam = &ctx.cameras[ci];
-        v.push(i(
+        c.i(
             &format!("COUNTS_{}", cam.label),
             "ct",
             &format!(
@@ -255,36 +297,37 @@ fn fields(dets: &[Detection], ctx: &OutputContext) -> Vec<Field> {
                 cam.label, cam.instrume
             ),
             &|d| d.counts_cam.get(ci).copied().unwrap_or(0) as i64,
-        ));
+        );
     }
-    v.extend([
-        b(
-            "BTI",
-            "the most significant frame is in a bad (flaring) time interval",
-            &|d| d.bti,
-        ),
-        b(
-            "FLAG_ISOLATED",
-            "peak bin preceded and followed by 0-count bins",
-            &|d| d.flag_isolated,
-        ),
-        b(
-            "FLAG_LAST_BIN",
-            "peak in the last frame with live time",
-            &|d| d.flag_last_bin,
-        ),
-        b(
-            "FLAG_LT5_MAX",
-            "the light curve never reaches 5 counts in a bin",
-            &|d| d.flag_lt5_max,
-        ),
-        b(
-            "FLAG_CROWDED",
-            "the observation has more than 20 detections",
-            &|d| d.flag_crowded,
-        ),
-    ]);
-    v
+}
+
+/// Columns: the BTI and quality flags (paper Table 1).
+fn flag_columns(c: &mut Columns) {
+    c.b(
+        "BTI",
+        "the most significant frame is in a bad (flaring) time interval",
+        &|d| d.bti,
+    );
+    c.b(
+        "FLAG_ISOLATED",
+        "peak bin preceded and followed by 0-count bins",
+        &|d| d.flag_isolated,
+    );
+    c.b(
+        "FLAG_LAST_BIN",
+        "peak in the last frame with live time",
+        &|d| d.flag_last_bin,
+    );
+    c.b(
+        "FLAG_LT5_MAX",
+        "the light curve never reaches 5 counts in a bin",
+        &|d| d.flag_lt5_max,
+    );
+    c.b(
+        "FLAG_CROWDED",
+        "the observation has more than 20 detections",
+        &|d| d.flag_crowded,
+    );
 }
 
 /// The keywords every HDU carries: the observation's facts, the time span `span` of the HDU's

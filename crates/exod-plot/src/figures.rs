@@ -6,6 +6,7 @@
 use std::path::{Path, PathBuf};
 
 use exod_core::band::Band;
+use exod_core::grid::SkyGrid;
 use exod_core::observation::Observation;
 use exod_core::search::{Kind, SearchResult};
 
@@ -20,40 +21,8 @@ pub fn write_plots(
 ) -> Result<Vec<PathBuf>, PlotError> {
     let mut written = Vec::new();
     let g = ev.grid();
-    let full = Band::parse("0.2-12").expect("valid");
-    let mut img = vec![0f64; g.n_cells()];
-    for i in 0..ev.len() {
-        if full.contains(ev.energy()[i]) {
-            img[ev.cell()[i] as usize] += 1.0;
-        }
-    }
-    // the most significant detection first: it names its position in the image's list
-    let mut order: Vec<usize> = (0..res.detections.len()).collect();
-    order.sort_by(|&a, &b| {
-        res.detections[b]
-            .sigma
-            .total_cmp(&res.detections[a].sigma)
-            .then(a.cmp(&b))
-    });
-    let marks: Vec<Mark> = order
-        .iter()
-        .map(|&k| {
-            let d = &res.detections[k];
-            Mark {
-                x: (d.x - g.x0) / g.cell_px,
-                y: (d.y - g.y0) / g.cell_px,
-                label: format!(
-                    "{} {:.1}σ, {} s, {} keV  {}",
-                    d.kind.as_str(),
-                    d.sigma,
-                    d.tbin,
-                    d.band,
-                    d.name.trim_start_matches("EXOD ")
-                ),
-                red: d.kind == Kind::Peak,
-            }
-        })
-        .collect();
+    let img = full_band_image(ev);
+    let marks = detection_marks(res, g);
     let p = out.join("image.png");
     sky_image_png(
         &p,
@@ -94,4 +63,48 @@ pub fn write_plots(
         written.push(p);
     }
     Ok(written)
+}
+
+/// Counts per cell of the events in 0.2–12 keV (row-major, as the grid's cells).
+fn full_band_image(ev: &Observation) -> Vec<f64> {
+    let g = ev.grid();
+    let full = Band::parse("0.2-12").expect("valid");
+    let mut img = vec![0f64; g.n_cells()];
+    for i in 0..ev.len() {
+        if full.contains(ev.energy()[i]) {
+            img[ev.cell()[i] as usize] += 1.0;
+        }
+    }
+    img
+}
+
+/// The marks of the detections on grid `g`, red for peaks, most significant first.
+fn detection_marks(res: &SearchResult, g: &SkyGrid) -> Vec<Mark> {
+    // the most significant detection first: it names its position in the image's list
+    let mut order: Vec<usize> = (0..res.detections.len()).collect();
+    order.sort_by(|&a, &b| {
+        res.detections[b]
+            .sigma
+            .total_cmp(&res.detections[a].sigma)
+            .then(a.cmp(&b))
+    });
+    order
+        .iter()
+        .map(|&k| {
+            let d = &res.detections[k];
+            Mark {
+                x: (d.x - g.x0) / g.cell_px,
+                y: (d.y - g.y0) / g.cell_px,
+                label: format!(
+                    "{} {:.1}σ, {} s, {} keV  {}",
+                    d.kind.as_str(),
+                    d.sigma,
+                    d.tbin,
+                    d.band,
+                    d.name.trim_start_matches("EXOD ")
+                ),
+                red: d.kind == Kind::Peak,
+            }
+        })
+        .collect()
 }

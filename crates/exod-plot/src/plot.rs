@@ -4,6 +4,8 @@
 use std::path::Path;
 use std::sync::Once;
 
+use plotters::coord::ranged1d::ValueFormatter;
+use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
 use plotters::style::FontStyle;
 
@@ -207,21 +209,34 @@ pub struct Curve<'a> {
     pub x_desc: &'a str,
 }
 
-/// Draw a [`Curve`], written atomically to `path`. The y axis is logarithmic when the expected
-/// values would hug the axis of a linear one (all below 25 % of the largest value): bins of 0
-/// counts then sit on its floor. The legend sits in headroom above the data.
-pub fn curve_png(path: &Path, c: &Curve) -> Result<(), PlotError> {
-    let (t, tbin) = (c.t, c.tbin);
-    let (n, la) = c.observed;
-    let (mu, lb) = c.expected;
-    let (la, lb) = (la.to_string(), lb.to_string());
-    fonts();
-    let tmp = path.with_extension("tmp.png");
-    {
-        let root = BitMapBackend::new(&tmp, (1000, 440)).into_drawing_area();
-        root.fill(&WHITE).map_err(|e| err(path, e))?;
-        let t_min = t.first().copied().unwrap_or(0.0);
-        let t_max = t.last().map(|x| x + tbin).unwrap_or(1.0).max(t_min + tbin);
+/// Fill of the observed histogram.
+const HIST_FILL: RGBColor = RGBColor(205, 205, 205);
+/// Shading of bad time intervals.
+const BTI_FILL: RGBColor = RGBColor(255, 210, 210);
+/// Shading of the highlighted bin.
+const HI_FILL: RGBColor = RGBColor(255, 226, 110);
+/// Colour of the expected line.
+const MU_COL: RGBColor = RGBColor(20, 80, 220);
+
+/// A chart of a [`Curve`]: time on x, counts on a linear or logarithmic `Y`.
+type CurveChart<'a, 'b, Y> = ChartContext<'a, BitMapBackend<'b>, Cartesian2d<RangedCoordf64, Y>>;
+
+/// The y axis of a [`Curve`]'s chart.
+struct YAxis {
+    /// Logarithmic (else linear from 0).
+    log: bool,
+    /// Bottom of the axis (0 when linear): values are drawn no lower.
+    floor: f64,
+    /// Top of the axis, with headroom for the legend.
+    y_max: f64,
+    /// Description of the axis.
+    y_desc: String,
+}
+
+impl YAxis {
+    /// Log when the expected values are all below 25 % of the largest value, else linear.
+    fn of(c: &Curve) -> YAxis {
+        let (n, mu, tbin) = (c.observed.0, c.expected.0, c.tbin);
         let data_max = n.iter().chain(mu.iter()).cloned().fold(1.0, f64::max);
         let mu_max = mu.iter().cloned().fold(0.0, f64::max);
         let mu_min_pos = mu
@@ -241,106 +256,181 @@ pub fn curve_png(path: &Path, c: &Curve) -> Result<(), PlotError> {
             0.0
         };
         let y_max = if log { data_max * 8.0 } else { data_max * 1.45 };
-        let clamp = |y: f64| y.max(floor);
-        let hist_fill = RGBColor(205, 205, 205);
-        let bti_fill = RGBColor(255, 210, 210);
-        let hi_fill = RGBColor(255, 226, 110);
-        let mu_col = RGBColor(20, 80, 220);
-        let steps = |v: &[f64]| -> Vec<(f64, f64)> {
-            let mut pts = Vec::with_capacity(2 * v.len());
-            for (i, &y) in v.iter().enumerate() {
-                pts.push((t[i], clamp(y)));
-                pts.push((t[i] + tbin, clamp(y)));
-            }
-            pts
-        };
+        YAxis {
+            log,
+            floor,
+            y_max,
+            y_desc,
+        }
+    }
+
+    /// A value raised to the floor of the axis.
+    fn clamp(&self, y: f64) -> f64 {
+        y.max(self.floor)
+    }
+
+    /// The step line of per-bin values `v` over the bins of `c`.
+    fn steps(&self, c: &Curve, v: &[f64]) -> Vec<(f64, f64)> {
+        let (t, tbin) = (c.t, c.tbin);
+        let mut pts = Vec::with_capacity(2 * v.len());
+        for (i, &y) in v.iter().enumerate() {
+            pts.push((t[i], self.clamp(y)));
+            pts.push((t[i] + tbin, self.clamp(y)));
+        }
+        pts
+    }
+}
+
+/// Draw a [`Curve`], written atomically to `path`. The y axis is logarithmic when the expected
+/// values would hug the axis of a linear one (all below 25 % of the largest value): bins of 0
+/// counts then sit on its floor. The legend sits in headroom above the data.
+pub fn curve_png(path: &Path, c: &Curve) -> Result<(), PlotError> {
+    let (t, tbin) = (c.t, c.tbin);
+    fonts();
+    let tmp = path.with_extension("tmp.png");
+    {
+        let root = BitMapBackend::new(&tmp, (1000, 440)).into_drawing_area();
+        root.fill(&WHITE).map_err(|e| err(path, e))?;
+        let t_min = t.first().copied().unwrap_or(0.0);
+        let t_max = t.last().map(|x| x + tbin).unwrap_or(1.0).max(t_min + tbin);
+        let ax = YAxis::of(c);
         let mut cb = ChartBuilder::on(&root);
         cb.caption(c.title, ("sans-serif", 18))
             .margin(12)
             .x_label_area_size(44)
             .y_label_area_size(64);
-        macro_rules! draw {
-            ($chart:expr) => {{
-                let mut chart = $chart;
-                chart
-                    .configure_mesh()
-                    .x_desc(c.x_desc)
-                    .y_desc(y_desc.as_str())
-                    .x_label_formatter(&|x| format!("{x:.0}"))
-                    .y_label_formatter(&|y| {
-                        let s = format!("{y:.3}");
-                        s.trim_end_matches('0').trim_end_matches('.').to_string()
-                    })
-                    .light_line_style(RGBColor(238, 238, 238))
-                    .draw()
-                    .map_err(|e| err(path, e))?;
-                let shaded = chart
-                    .draw_series(t.iter().zip(c.bti).filter(|(_, b)| **b).map(|(&x, _)| {
-                        Rectangle::new([(x, floor), (x + tbin, y_max)], bti_fill.filled())
-                    }))
-                    .map_err(|e| err(path, e))?;
-                if c.bti.iter().any(|&b| b) {
-                    shaded.label("BTI (flaring)").legend(move |(x, y)| {
-                        Rectangle::new([(x, y - 5), (x + 14, y + 5)], bti_fill.filled())
-                    });
-                }
-                if let Some(h) = c.highlight.filter(|&h| h < t.len()) {
-                    let x = t[h];
-                    chart
-                        .draw_series(std::iter::once(Rectangle::new(
-                            [(x, floor), (x + tbin, y_max)],
-                            hi_fill.filled(),
-                        )))
-                        .map_err(|e| err(path, e))?
-                        .label("most significant bin")
-                        .legend(move |(x, y)| {
-                            Rectangle::new([(x, y - 5), (x + 14, y + 5)], hi_fill.filled())
-                        });
-                }
-                chart
-                    .draw_series(n.iter().enumerate().filter(|(_, &y)| clamp(y) > floor).map(
-                        |(i, &y)| {
-                            Rectangle::new([(t[i], floor), (t[i] + tbin, y)], hist_fill.filled())
-                        },
-                    ))
-                    .map_err(|e| err(path, e))?;
-                chart
-                    .draw_series(LineSeries::new(steps(n), BLACK.stroke_width(1)))
-                    .map_err(|e| err(path, e))?
-                    .label(la)
-                    .legend(move |(x, y)| {
-                        Rectangle::new([(x, y - 5), (x + 14, y + 5)], hist_fill.filled())
-                    });
-                chart
-                    .draw_series(LineSeries::new(steps(mu), mu_col.stroke_width(3)))
-                    .map_err(|e| err(path, e))?
-                    .label(lb)
-                    .legend(move |(x, y)| {
-                        PathElement::new(vec![(x, y), (x + 14, y)], mu_col.stroke_width(3))
-                    });
-                chart
-                    .configure_series_labels()
-                    .position(SeriesLabelPosition::UpperRight)
-                    .background_style(WHITE.mix(0.9))
-                    .border_style(BLACK)
-                    .label_font(("sans-serif", 13))
-                    .draw()
-                    .map_err(|e| err(path, e))?;
-            }};
-        }
-        if log {
-            draw!(cb
-                .build_cartesian_2d(t_min..t_max, (floor..y_max).log_scale())
-                .map_err(|e| err(path, e))?);
+        if ax.log {
+            let mut chart = cb
+                .build_cartesian_2d(t_min..t_max, (ax.floor..ax.y_max).log_scale())
+                .map_err(|e| err(path, e))?;
+            draw_curve(&mut chart, path, c, &ax)?;
         } else {
-            draw!(cb
-                .build_cartesian_2d(t_min..t_max, 0.0..y_max)
-                .map_err(|e| err(path, e))?);
+            let mut chart = cb
+                .build_cartesian_2d(t_min..t_max, 0.0..ax.y_max)
+                .map_err(|e| err(path, e))?;
+            draw_curve(&mut chart, path, c, &ax)?;
         }
         root.present().map_err(|e| err(path, e))?;
     }
     std::fs::rename(&tmp, path).map_err(|e| err(path, e))
 }
+
+/// The mesh, the shaded bins, the two series and the legend of a [`Curve`] on `chart`.
+fn draw_curve<'a, 'b: 'a, Y>(
+    chart: &mut CurveChart<'a, 'b, Y>,
+    path: &Path,
+    c: &Curve,
+    ax: &YAxis,
+) -> Result<(), PlotError>
+where
+    Y: Ranged<ValueType = f64> + ValueFormatter<f64>,
+{
+    chart
+        .configure_mesh()
+        .x_desc(c.x_desc)
+        .y_desc(ax.y_desc.as_str())
+        .x_label_formatter(&|x| format!("{x:.0}"))
+        .y_label_formatter(&|y| {
+            let s = format!("{y:.3}");
+            s.trim_end_matches('0').trim_end_matches('.').to_string()
+        })
+        .light_line_style(RGBColor(238, 238, 238))
+        .draw()
+        .map_err(|e| err(path, e))?;
+    draw_shading(chart, path, c, ax)?;
+    draw_values(chart, path, c, ax)?;
+    chart
+        .configure_series_labels()
+        .position(SeriesLabelPosition::UpperRight)
+        .background_style(WHITE.mix(0.9))
+        .border_style(BLACK)
+        .label_font(("sans-serif", 13))
+        .draw()
+        .map_err(|e| err(path, e))?;
+    Ok(())
+}
+
+/// Full-height shading of the BTIs, then of the highlighted bin, each with its legend entry.
+fn draw_shading<'a, 'b: 'a, Y>(
+    chart: &mut CurveChart<'a, 'b, Y>,
+    path: &Path,
+    c: &Curve,
+    ax: &YAxis,
+) -> Result<(), PlotError>
+where
+    Y: Ranged<ValueType = f64> + ValueFormatter<f64>,
+{
+    let (t, tbin, floor, y_max) = (c.t, c.tbin, ax.floor, ax.y_max);
+    let shaded = chart
+        .draw_series(
+            t.iter()
+                .zip(c.bti)
+                .filter(|(_, b)| **b)
+                .map(|(&x, _)| Rectangle::new([(x, floor), (x + tbin, y_max)], BTI_FILL.filled())),
+        )
+        .map_err(|e| err(path, e))?;
+    if c.bti.iter().any(|&b| b) {
+        shaded
+            .label("BTI (flaring)")
+            .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 14, y + 5)], BTI_FILL.filled()));
+    }
+    if let Some(h) = c.highlight.filter(|&h| h < t.len()) {
+        let x = t[h];
+        chart
+            .draw_series(std::iter::once(Rectangle::new(
+                [(x, floor), (x + tbin, y_max)],
+                HI_FILL.filled(),
+            )))
+            .map_err(|e| err(path, e))?
+            .label("most significant bin")
+            .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 14, y + 5)], HI_FILL.filled()));
+    }
+    Ok(())
+}
+
+/// The observed values as a grey histogram outlined in black, then the expected as a thick
+/// blue step line, each with its legend entry.
+fn draw_values<'a, 'b: 'a, Y>(
+    chart: &mut CurveChart<'a, 'b, Y>,
+    path: &Path,
+    c: &Curve,
+    ax: &YAxis,
+) -> Result<(), PlotError>
+where
+    Y: Ranged<ValueType = f64> + ValueFormatter<f64>,
+{
+    let (t, tbin, floor) = (c.t, c.tbin, ax.floor);
+    let ((n, la), (mu, lb)) = (c.observed, c.expected);
+    chart
+        .draw_series(
+            n.iter()
+                .enumerate()
+                .filter(|(_, &y)| ax.clamp(y) > floor)
+                .map(|(i, &y)| {
+                    Rectangle::new([(t[i], floor), (t[i] + tbin, y)], HIST_FILL.filled())
+                }),
+        )
+        .map_err(|e| err(path, e))?;
+    chart
+        .draw_series(LineSeries::new(ax.steps(c, n), BLACK.stroke_width(1)))
+        .map_err(|e| err(path, e))?
+        .label(la)
+        .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 14, y + 5)], HIST_FILL.filled()));
+    chart
+        .draw_series(LineSeries::new(ax.steps(c, mu), MU_COL.stroke_width(3)))
+        .map_err(|e| err(path, e))?
+        .label(lb)
+        .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 14, y)], MU_COL.stroke_width(3)));
+    Ok(())
+}
+
+/// Colours of the successive series of [`curves_png`].
+const COLOURS: [RGBColor; 4] = [
+    RGBColor(31, 119, 180),
+    RGBColor(255, 127, 14),
+    RGBColor(44, 160, 44),
+    RGBColor(214, 39, 40),
+];
 
 /// Several (x, y) curves with markers on one chart (log x when `log_x`), y in [0, 1.05].
 pub fn curves_png(
@@ -356,72 +446,81 @@ pub fn curves_png(
     {
         let root = BitMapBackend::new(&tmp, (900, 560)).into_drawing_area();
         root.fill(&WHITE).map_err(|e| err(path, e))?;
-        let xs: Vec<f64> = series
-            .iter()
-            .flat_map(|s| s.1.iter().map(|p| p.0))
-            .filter(|x| *x > 0.0)
-            .collect();
-        let (xmin, xmax) = (
-            xs.iter().cloned().fold(f64::INFINITY, f64::min),
-            xs.iter().cloned().fold(0.0, f64::max),
-        );
-        let (xmin, xmax) = if xmin.is_finite() && xmax > xmin {
-            (xmin * 0.8, xmax * 1.25)
-        } else {
-            (0.1, 100.0)
-        };
-        let colours = [
-            RGBColor(31, 119, 180),
-            RGBColor(255, 127, 14),
-            RGBColor(44, 160, 44),
-            RGBColor(214, 39, 40),
-        ];
+        let (xmin, xmax) = x_range(series);
         let mut cb = ChartBuilder::on(&root);
         cb.caption(title, ("sans-serif", 20))
             .margin(12)
             .x_label_area_size(45)
             .y_label_area_size(55);
-        macro_rules! draw {
-            ($chart:expr) => {{
-                let mut chart = $chart;
-                chart
-                    .configure_mesh()
-                    .x_desc(x_desc)
-                    .y_desc(y_desc)
-                    .draw()
-                    .map_err(|e| err(path, e))?;
-                for (k, (label, pts)) in series.iter().enumerate() {
-                    let col = colours[k % colours.len()];
-                    chart
-                        .draw_series(LineSeries::new(pts.iter().cloned(), col.stroke_width(2)))
-                        .map_err(|e| err(path, e))?
-                        .label(label.clone())
-                        .legend(move |(x, y)| {
-                            PathElement::new(vec![(x, y), (x + 16, y)], col.stroke_width(2))
-                        });
-                    chart
-                        .draw_series(pts.iter().map(|&p| Circle::new(p, 4, col.filled())))
-                        .map_err(|e| err(path, e))?;
-                }
-                chart
-                    .configure_series_labels()
-                    .position(SeriesLabelPosition::LowerRight)
-                    .background_style(WHITE.mix(0.8))
-                    .border_style(BLACK)
-                    .draw()
-                    .map_err(|e| err(path, e))?;
-            }};
-        }
+        let descs = (x_desc, y_desc);
         if log_x {
-            draw!(cb
+            let mut chart = cb
                 .build_cartesian_2d((xmin..xmax).log_scale(), 0.0..1.05)
-                .map_err(|e| err(path, e))?);
+                .map_err(|e| err(path, e))?;
+            draw_curves(&mut chart, path, series, descs)?;
         } else {
-            draw!(cb
+            let mut chart = cb
                 .build_cartesian_2d(xmin..xmax, 0.0..1.05)
-                .map_err(|e| err(path, e))?);
+                .map_err(|e| err(path, e))?;
+            draw_curves(&mut chart, path, series, descs)?;
         }
         root.present().map_err(|e| err(path, e))?;
     }
     std::fs::rename(&tmp, path).map_err(|e| err(path, e))
+}
+
+/// The x range of [`curves_png`]: the positive x values widened by 0.8 and 1.25, else 0.1–100.
+fn x_range(series: &[(String, Vec<(f64, f64)>)]) -> (f64, f64) {
+    let xs: Vec<f64> = series
+        .iter()
+        .flat_map(|s| s.1.iter().map(|p| p.0))
+        .filter(|x| *x > 0.0)
+        .collect();
+    let (xmin, xmax) = (
+        xs.iter().cloned().fold(f64::INFINITY, f64::min),
+        xs.iter().cloned().fold(0.0, f64::max),
+    );
+    if xmin.is_finite() && xmax > xmin {
+        (xmin * 0.8, xmax * 1.25)
+    } else {
+        (0.1, 100.0)
+    }
+}
+
+/// The mesh (with the axis descriptions `(x, y)`), each series as a line with markers, and the
+/// legend of [`curves_png`] on `chart`.
+fn draw_curves<'a, 'b: 'a, X>(
+    chart: &mut ChartContext<'a, BitMapBackend<'b>, Cartesian2d<X, RangedCoordf64>>,
+    path: &Path,
+    series: &[(String, Vec<(f64, f64)>)],
+    (x_desc, y_desc): (&str, &str),
+) -> Result<(), PlotError>
+where
+    X: Ranged<ValueType = f64> + ValueFormatter<f64>,
+{
+    chart
+        .configure_mesh()
+        .x_desc(x_desc)
+        .y_desc(y_desc)
+        .draw()
+        .map_err(|e| err(path, e))?;
+    for (k, (label, pts)) in series.iter().enumerate() {
+        let col = COLOURS[k % COLOURS.len()];
+        chart
+            .draw_series(LineSeries::new(pts.iter().cloned(), col.stroke_width(2)))
+            .map_err(|e| err(path, e))?
+            .label(label.clone())
+            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], col.stroke_width(2)));
+        chart
+            .draw_series(pts.iter().map(|&p| Circle::new(p, 4, col.filled())))
+            .map_err(|e| err(path, e))?;
+    }
+    chart
+        .configure_series_labels()
+        .position(SeriesLabelPosition::LowerRight)
+        .background_style(WHITE.mix(0.8))
+        .border_style(BLACK)
+        .draw()
+        .map_err(|e| err(path, e))?;
+    Ok(())
 }

@@ -1,0 +1,52 @@
+//! Helpers shared by the CLI tests: the external readers the outputs are checked with.
+#![allow(dead_code)]
+
+use std::path::PathBuf;
+use std::process::Command;
+
+/// The Python of the virtual environment `scripts/test-deps.sh` prepares (target/py-venv), or
+/// python3 on the PATH; `EXOD_PYTHON` overrides.
+fn default_python() -> String {
+    let venv = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target/py-venv/bin/python");
+    if venv.exists() {
+        venv.display().to_string()
+    } else {
+        "python3".into()
+    }
+}
+
+/// An external tool given by `var` (default `default`), found by running it with `probe`, or
+/// None (skip with a message); in CI (env CI set) a missing tool fails the test.
+pub fn tool(var: &str, default: &str, probe: &[&str], what: &str) -> Option<String> {
+    let exe = std::env::var(var)
+        .ok()
+        .filter(|s| !s.is_empty())
+        .unwrap_or_else(|| default.into());
+    let ok = Command::new(&exe)
+        .args(probe)
+        .output()
+        .map(|o| o.status.success())
+        .unwrap_or(false);
+    if !ok {
+        if std::env::var_os("CI").is_some() {
+            panic!("CI: {what} is required (scripts/test-deps.sh installs it; {var}={exe})");
+        }
+        eprintln!("{what} not available ({var}={exe}): run scripts/test-deps.sh first; skipped");
+    }
+    ok.then_some(exe)
+}
+
+/// A Python that imports `module` (astropy, stingray).
+pub fn python_with(module: &str) -> Option<String> {
+    tool(
+        "EXOD_PYTHON",
+        &default_python(),
+        &["-c", &format!("import {module}")],
+        module,
+    )
+}
+
+/// fitsverify (HEASARC's FITS verifier).
+pub fn fitsverify() -> Option<String> {
+    tool("EXOD_FITSVERIFY", "fitsverify", &["-h"], "fitsverify")
+}

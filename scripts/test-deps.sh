@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Prepares the independent readers some tests check exod's outputs with (the README's test
+# command runs it before `cargo test`; running it again installs nothing):
+#   * a Python virtual environment in target/py-venv with astropy and stingray (the tests find it
+#     there; EXOD_PYTHON overrides);
+#   * fitsverify, HEASARC's FITS verifier, from the Debian/Ubuntu package when it is missing
+#     (apt-get, as root or through sudo; EXOD_FITSVERIFY overrides its path).
+# Needs python3 with venv; astropy and stingray come from PyPI.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+venv=target/py-venv
+if ! "$venv/bin/python" -c "import astropy, stingray" 2>/dev/null; then
+  python3 -m venv "$venv"
+  "$venv/bin/pip" install --quiet --disable-pip-version-check "astropy>=6" "stingray>=2" >&2
+fi
+if ! command -v fitsverify >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1; then
+  sudo=""
+  if [ "$(id -u)" -ne 0 ] && command -v sudo >/dev/null 2>&1; then sudo="sudo -n"; fi
+  if [ "$(id -u)" -eq 0 ] || [ -n "$sudo" ]; then
+    { $sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq fitsverify; } >/dev/null 2>&1 \
+      || echo "scripts/test-deps.sh: could not install fitsverify (apt-get install fitsverify)" >&2
+  fi
+fi
+versions=$("$venv/bin/python" -c 'import warnings; warnings.simplefilter("ignore"); import astropy, stingray; print(f"astropy {astropy.__version__}, stingray {stingray.__version__}")')
+echo "test dependencies: $versions, $(command -v fitsverify >/dev/null && dpkg-query -W -f='fitsverify ${Version}' fitsverify 2>/dev/null || echo 'no fitsverify')" >&2
