@@ -24,7 +24,7 @@
 //! that time is written instead, so that the same input gives byte-identical files;
 //! [`OutputContext::with_date`] sets it explicitly.
 
-use exod_core::exposure::Exposure;
+use exod_core::exposure::{Exposure, ExposureHeader};
 use exod_core::instrument::{Instrument, Mission};
 use exod_core::observation::Observation;
 
@@ -282,19 +282,7 @@ impl OutputContext {
         I: IntoIterator<Item = S>,
         S: AsRef<str>,
     {
-        let cameras: Vec<Camera> = obs
-            .cameras()
-            .iter()
-            .map(|c| Camera {
-                label: c.label.clone(),
-                instrume: c
-                    .instrument
-                    .epic_camera()
-                    .map(|e| e.instrume().to_string())
-                    .unwrap_or_else(|| c.label.clone()),
-                instrument: c.instrument,
-            })
-            .collect();
+        let cameras = cameras_of(obs);
         let headers: Vec<_> = exposures.iter().map(|e| e.header()).collect();
         let mission = headers.first().map(|h| h.mission).unwrap_or_else(|| {
             match cameras.first().map(|c| c.instrument) {
@@ -326,34 +314,8 @@ impl OutputContext {
                 .find_map(|h| f(&h.frames))
                 .unwrap_or_else(|| default.to_string())
         };
-        let split = match headers.iter().find(|h| h.mjdref.is_some()) {
-            Some(h) => h.frames.mjdref_split,
-            None => conv.split_mjdref,
-        };
-        let mjdref = mjd.map(|m| {
-            if split {
-                MjdRef::Split {
-                    integer: m.floor(),
-                    fraction: m - m.floor(),
-                }
-            } else {
-                MjdRef::Single(m)
-            }
-        });
-        let span = obs.span();
-        let tstart = headers
-            .iter()
-            .filter_map(|h| h.tstart)
-            .fold(f64::INFINITY, f64::min);
-        let tstop = headers
-            .iter()
-            .filter_map(|h| h.tstop)
-            .fold(f64::NEG_INFINITY, f64::max);
-        let (tstart, tstop) = if tstart.is_finite() && tstop.is_finite() && tstop >= tstart {
-            (tstart, tstop)
-        } else {
-            span
-        };
+        let mjdref = mjd.map(|m| mjdref_as_written(m, &headers, &conv));
+        let (tstart, tstop) = time_span(&headers, obs);
         let date_obs = headers
             .iter()
             .filter_map(|h| h.date_obs.clone())
@@ -461,6 +423,56 @@ impl OutputContext {
             m.push((p.key.to_ascii_lowercase(), p.value.render()));
         }
         m
+    }
+}
+
+/// The observation's cameras, with their INSTRUME values.
+fn cameras_of(obs: &Observation) -> Vec<Camera> {
+    obs.cameras()
+        .iter()
+        .map(|c| Camera {
+            label: c.label.clone(),
+            instrume: c
+                .instrument
+                .epic_camera()
+                .map(|e| e.instrume().to_string())
+                .unwrap_or_else(|| c.label.clone()),
+            instrument: c.instrument,
+        })
+        .collect()
+}
+
+/// MJDREF `m` as one keyword or split into MJDREFI + MJDREFF, as the inputs wrote it (the
+/// mission's convention when they wrote none).
+fn mjdref_as_written(m: f64, headers: &[&ExposureHeader], conv: &Conventions) -> MjdRef {
+    let split = match headers.iter().find(|h| h.mjdref.is_some()) {
+        Some(h) => h.frames.mjdref_split,
+        None => conv.split_mjdref,
+    };
+    if split {
+        MjdRef::Split {
+            integer: m.floor(),
+            fraction: m - m.floor(),
+        }
+    } else {
+        MjdRef::Single(m)
+    }
+}
+
+/// TSTART (earliest) and TSTOP (latest) of the inputs, or the observation's GTI span.
+fn time_span(headers: &[&ExposureHeader], obs: &Observation) -> (f64, f64) {
+    let tstart = headers
+        .iter()
+        .filter_map(|h| h.tstart)
+        .fold(f64::INFINITY, f64::min);
+    let tstop = headers
+        .iter()
+        .filter_map(|h| h.tstop)
+        .fold(f64::NEG_INFINITY, f64::max);
+    if tstart.is_finite() && tstop.is_finite() && tstop >= tstart {
+        (tstart, tstop)
+    } else {
+        obs.span()
     }
 }
 
