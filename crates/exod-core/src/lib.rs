@@ -22,6 +22,7 @@
 //! | light curves, significance, positions | [`measure`] | §2.7, §5.2.4 |
 //! | quality flags | [`flags`] | Table 1 |
 //! | the search of one observation | [`search`] | §2.3–2.7 |
+//! | positions on the sphere, a sky index for radius queries | [`sky`] | §3, §3.3 |
 //!
 //! ```
 //! use exod_core::stats::{log10_b_peak, Thresholds};
@@ -54,6 +55,7 @@ pub mod observation;
 pub mod regions;
 pub mod screening;
 pub mod search;
+pub mod sky;
 pub mod source;
 pub mod stats;
 pub mod template;
