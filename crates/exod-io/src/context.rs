@@ -172,6 +172,10 @@ pub struct OutputContext {
     pub date: String,
     /// Run parameters.
     pub params: Vec<Param>,
+    /// RA_PNT, DEC_PNT and PA_PNT (deg) of the first exposure that states all three: the
+    /// pointing and roll, from which the catalogue maps detections into the detector-fixed EPIC
+    /// frame ([`exod_core::sky::epic_frame`]) to find hot areas.
+    pub pointing: Option<[f64; 3]>,
 }
 
 /// TIMESYS, TIMEREF, TASSIGN, RADESYS, EQUINOX and MJDREF of a mission's event lists.
@@ -346,6 +350,9 @@ impl OutputContext {
                 .join(" "),
             date: creation_date(),
             params: Vec::new(),
+            pointing: headers
+                .iter()
+                .find_map(|h| Some([h.ra_pnt?, h.dec_pnt?, h.pa_pnt?])),
         }
     }
 
@@ -419,6 +426,11 @@ impl OutputContext {
         m.push(("timeunit".into(), "s".into()));
         m.push(("radesys".into(), self.radesys.clone()));
         m.push(("equinox".into(), format!("{}", self.equinox)));
+        if let Some([ra, dec, pa]) = self.pointing {
+            m.push(("ra_pnt".into(), format!("{ra}")));
+            m.push(("dec_pnt".into(), format!("{dec}")));
+            m.push(("pa_pnt".into(), format!("{pa}")));
+        }
         for p in &self.params {
             m.push((p.key.to_ascii_lowercase(), p.value.render()));
         }

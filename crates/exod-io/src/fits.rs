@@ -1240,6 +1240,86 @@ impl Fits {
         self.read_range(column, 0, n)
     }
 
+    /// Read a whole string (`wA`) column, trailing blanks removed.
+    pub fn read_strings(&mut self, column: &str) -> Result<Vec<String>, FitsError> {
+        let (n, _) = self.table_info()?;
+        let colnum = self.colnum(column)?;
+        let (typecode, width) = self.column_type(colnum)?;
+        if typecode != 16 {
+            return Err(self.content(format!("{column} is not a string (A) column")));
+        }
+        let width = width.max(1) as usize;
+        let mut bufs: Vec<Vec<u8>> = vec![vec![0u8; width + 1]; n];
+        if n == 0 {
+            return Ok(Vec::new());
+        }
+        let mut ptrs: Vec<*mut c_char> = bufs
+            .iter_mut()
+            .map(|b| b.as_mut_ptr() as *mut c_char)
+            .collect();
+        self.make_current()?;
+        let fptr = self.raw_ptr();
+        let (mut anynul, mut status) = (0, 0);
+        let mut nul = [0 as c_char; 1];
+        unsafe {
+            sys::ffgcvs(
+                fptr,
+                colnum as c_int,
+                1,
+                1,
+                n as sys::LONGLONG,
+                nul.as_mut_ptr(),
+                ptrs.as_mut_ptr(),
+                &mut anynul,
+                &mut status,
+            );
+        }
+        if status != 0 {
+            return Err(self.io_status(&format!("reading column {column}"), status));
+        }
+        Ok(bufs
+            .iter()
+            .map(|b| {
+                let end = b.iter().position(|&c| c == 0).unwrap_or(b.len());
+                String::from_utf8_lossy(&b[..end]).trim_end().to_string()
+            })
+            .collect())
+    }
+
+    /// Read a whole logical (`L`) column (undefined values read as false).
+    pub fn read_bools(&mut self, column: &str) -> Result<Vec<bool>, FitsError> {
+        let (n, _) = self.table_info()?;
+        let colnum = self.colnum(column)?;
+        let (typecode, _) = self.column_type(colnum)?;
+        if typecode != 14 {
+            return Err(self.content(format!("{column} is not a logical (L) column")));
+        }
+        let mut out = vec![0 as c_char; n];
+        if n == 0 {
+            return Ok(Vec::new());
+        }
+        self.make_current()?;
+        let fptr = self.raw_ptr();
+        let (mut anynul, mut status) = (0, 0);
+        unsafe {
+            sys::ffgcvl(
+                fptr,
+                colnum as c_int,
+                1,
+                1,
+                n as sys::LONGLONG,
+                0,
+                out.as_mut_ptr(),
+                &mut anynul,
+                &mut status,
+            );
+        }
+        if status != 0 {
+            return Err(self.io_status(&format!("reading column {column}"), status));
+        }
+        Ok(out.iter().map(|&c| c != 0).collect())
+    }
+
     /// The last row of the current binary table must not be all zero bytes: that is FITS fill,
     /// read as a row when NAXIS2 counts more rows than were written.
     pub fn check_last_row_not_fill(&mut self) -> Result<(), FitsError> {

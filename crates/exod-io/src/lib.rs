@@ -8,6 +8,7 @@
 //! * [`ecsv`] — Astropy ECSV tables.
 //! * [`output`] — the files of a search: `detections.fits`/`.ecsv`, `lightcurves.fits` (OGIP
 //!   light curves), `image.fits` (counts with WCS), `regions.reg`.
+//! * [`table`] — column tables as FITS, ECSV and Parquet (feature `parquet`): the catalogue.
 //! * [`context`] — what the outputs' headers say about the observation and the run
 //!   ([`context::OutputContext`]; `SOURCE_DATE_EPOCH` fixes their `DATE`).
 //!
@@ -25,6 +26,9 @@ pub mod events;
 pub mod fits;
 mod fitsw;
 pub mod output;
+#[cfg(feature = "parquet")]
+mod parquet_out;
 pub mod srclist;
+pub mod table;
 
 pub use error::IoError;

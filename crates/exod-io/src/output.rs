@@ -8,7 +8,8 @@
 //! Every HDU of every FITS file carries the facts of an [`OutputContext`]: `TELESCOP`,
 //! `INSTRUME` (the cameras searched, e.g. `'EPN+EMOS1+EMOS2'`), `OBS_ID`, `OBJECT`, `DATE-OBS`,
 //! `MJDREF` (or `MJDREFI` + `MJDREFF`, as the mission writes it), `TIMESYS`, `TIMEREF`,
-//! `TASSIGN`, `TIMEUNIT = 's'`, `TSTART`/`TSTOP`, `RADESYS`/`EQUINOX`, `CREATOR = 'exod
+//! `TASSIGN`, `TIMEUNIT = 's'`, `TSTART`/`TSTOP`, `RADESYS`/`EQUINOX`, `RA_PNT`/`DEC_PNT`/`PA_PNT`
+//! (when the inputs state them), `CREATOR = 'exod
 //! <version>'`, `DATE` (creation, UTC; `SOURCE_DATE_EPOCH` makes it reproducible, see
 //! [`crate::context`]), `COMMAND` (the whole command line, long-string `CONTINUE` convention),
 //! the run's parameters as typed keywords (e.g. `SIGMA = 3.0`, `RULE = 'exod2'`), and
@@ -384,6 +385,11 @@ fn common_keys(w: &mut FitsWriter, ctx: &OutputContext, span: (f64, f64), object
         "celestial frame of RA, Dec",
     );
     w.key("EQUINOX", ctx.equinox, "equinox of the celestial frame");
+    if let Some([ra, dec, pa]) = ctx.pointing {
+        w.key("RA_PNT", ra, "[deg] RA of the pointing");
+        w.key("DEC_PNT", dec, "[deg] Dec of the pointing");
+        w.key("PA_PNT", pa, "[deg] position angle (roll) of the pointing");
+    }
     w.key(
         "CREATOR",
         ctx.creator.as_str(),

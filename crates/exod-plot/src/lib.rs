@@ -2,7 +2,8 @@
 //!
 //! [`plot`] holds the drawing primitives (a counts image with marks, a light curve with μ and
 //! shaded BTIs, series and curves for benchmarks); [`sky`] draws a search grid's image with
-//! RA/Dec axes, a colour bar and numbered marks; [`figures`] draws the figures of a search.
+//! RA/Dec axes, a colour bar and numbered marks; [`figures`] draws the figures of a search;
+//! [`catalog`] draws a catalogue's all-sky map and the EPIC-frame map of hot areas.
 //! Fonts are embedded (DejaVu), so no system font library is needed.
 //!
 //! ```no_run
@@ -12,6 +13,7 @@
 //! ```
 #![warn(missing_docs)]
 
+pub mod catalog;
 pub mod figures;
 pub mod plot;
 pub mod sky;
