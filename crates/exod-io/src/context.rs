@@ -261,7 +261,7 @@ pub fn iso_from_mjd(mjd: f64, secs: f64) -> String {
 }
 
 /// The DATE of files written now: `SOURCE_DATE_EPOCH` when set to an integer, else the clock.
-fn creation_date() -> String {
+pub fn creation_date() -> String {
     if let Ok(v) = std::env::var("SOURCE_DATE_EPOCH") {
         match v.trim().parse::<i64>() {
             Ok(s) => return iso_from_unix(s),
