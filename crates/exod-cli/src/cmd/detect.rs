@@ -112,8 +112,6 @@ pub struct Outcome {
     pub result: SearchResult,
     /// Events searched (all cameras, after screening).
     pub n_events: usize,
-    /// Files written (final paths), run.json last.
-    pub outputs: Vec<PathBuf>,
 }
 
 /// Why an event list was not searched.
@@ -128,7 +126,6 @@ pub enum Refused {
 /// How one event list was read: its events after screening, or why it was refused.
 #[derive(Debug, Clone)]
 pub struct ExposureRead {
-    pub path: PathBuf,
     pub seconds: f64,
     pub outcome: std::result::Result<usize, Refused>,
 }
@@ -155,6 +152,15 @@ pub struct Job<'a> {
     pub rule: &'a str,
     /// Log the search summary at info level (`exod detect`), else at debug level.
     pub log_summary: bool,
+}
+
+static FITS: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+/// Held around every use of cfitsio (reading lists and headers, writing FITS outputs): its
+/// process-global lock once deadlocked when two threads used it, so `exod batch`'s workers take
+/// turns for their I/O and run their searches in parallel.
+pub fn fits_lock() -> std::sync::MutexGuard<'static, ()> {
+    FITS.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 fn progress(msg: &str) -> indicatif::ProgressBar {
@@ -281,7 +287,11 @@ pub fn read_lists(files: &[PathBuf], lenient: bool) -> Result<Lists> {
     let mut reads = Vec::new();
     for f in files {
         let t = Instant::now();
-        let outcome = match events::read(f, &ReadOptions::default()) {
+        let read = {
+            let _io = fits_lock();
+            events::read(f, &ReadOptions::default())
+        };
+        let outcome = match read {
             Ok(l) => {
                 let n = l.len();
                 lists.push(l);
@@ -299,7 +309,6 @@ pub fn read_lists(files: &[PathBuf], lenient: bool) -> Result<Lists> {
             Err(e) => return Err(e.into()),
         };
         reads.push(ExposureRead {
-            path: f.clone(),
             seconds: t.elapsed().as_secs_f64(),
             outcome,
         });
@@ -338,7 +347,10 @@ pub fn search_lists(
         .collect();
     let t_read = read.seconds;
     let sources = match job.srclist {
-        Some(s) => Some(srclist::read_sources(s)?),
+        Some(s) => {
+            let _io = fits_lock();
+            Some(srclist::read_sources(s)?)
+        }
         None => None,
     };
     say("binning".into());
@@ -367,7 +379,10 @@ pub fn search_lists(
     say("writing outputs".into());
     let t0 = Instant::now();
     let out = stage.path();
-    let mut written = exod_io::output::write_all(out, &res, &ev, &out_ctx)?;
+    let mut written = {
+        let _io = fits_lock();
+        exod_io::output::write_all(out, &res, &ev, &out_ctx)?
+    };
     if job.plots {
         written.extend(exod_plot::figures::write_plots(out, &ev, &res)?);
     }
@@ -404,12 +419,9 @@ pub fn search_lists(
     } else {
         tracing::debug!("{obs}: {line}");
     }
-    let mut outputs = outputs;
-    outputs.push(stage.final_path(&rp));
     Ok(Outcome {
         result: res,
         n_events: ev.len(),
-        outputs,
     })
 }
 
