@@ -29,8 +29,8 @@ exod version), failed (unreadable/damaged file, search error, internal error), u
 (mode exod does not search), no_events, duplicate (second file of the same name), missing \
 (obsid or path of --list not found), pending (not finished: the batch was killed).
 
-Memory: a unit is estimated at 40 MB + 60 bytes per EVENTS row (NAXIS2 of its lists); units \
-start only while the sum of the estimates of the running units stays under --memory-budget \
+Memory: a unit is estimated at 15 MB + 66 bytes per EVENTS row (NAXIS2 of its lists) + 400 \
+bytes per sky cell (15,400 cells at 20″ for EPIC); units start only while the sum of the estimates of the running units stays under --memory-budget \
 (one unit always runs). A rerun reuses finished units and recomputes the others.
 
 Sharding: a unit belongs to shard (FNV-1a 64 of its obsid) mod N + 1: all units of an obsid go \
@@ -128,16 +128,23 @@ pub fn run(a: Args, quiet: bool) -> Result<()> {
         .collect();
     let mut dropped = Vec::new();
     let exps = plan::read_headers(&lists, &mut dropped);
-    let units = plan::units(exps, &found.srclists);
+    let units = plan::units(exps, &found.srclists, params.cell_arcsec);
     let suffix = a
         .shard
         .map(|(i, n)| format!("-shard-{i}-of-{n}"))
         .unwrap_or_default();
+    let jobs = a.jobs.unwrap_or_else(|| {
+        std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(1)
+    });
+    let budget = a.memory_budget.unwrap_or_else(default_budget_mb);
     write_batch_json(
         &a,
         &params,
         &a.out.join(format!("batch{suffix}.json")),
-        units.len(),
+        &units,
+        (jobs, budget),
     )?;
     let mut st = Status::new(&a.out.join(format!("status{suffix}.ecsv")), meta(&a));
     initial_rows(&mut st, &found, &dropped, &units, &in_shard);
@@ -163,12 +170,6 @@ pub fn run(a: Args, quiet: bool) -> Result<()> {
         params,
         plots: a.plots,
     };
-    let jobs = a.jobs.unwrap_or_else(|| {
-        std::thread::available_parallelism()
-            .map(|n| n.get())
-            .unwrap_or(1)
-    });
-    let budget = a.memory_budget.unwrap_or_else(default_budget_mb);
     let pb = progress_bar(units.len(), quiet);
     let mut write_err = None;
     schedule::run(&units, &ctx, jobs, budget, pools(), |r| {
@@ -308,7 +309,8 @@ fn write_batch_json(
     a: &Args,
     p: &exod_core::search::DetectParams,
     path: &Path,
-    n_units: usize,
+    units: &[plan::Unit],
+    (jobs, budget): (usize, f64),
 ) -> Result<()> {
     let v = serde_json::json!({
         "software": format!("exod {}", env!("CARGO_PKG_VERSION")),
@@ -318,8 +320,10 @@ fn write_batch_json(
         "parameters": p,
         "plots": a.plots,
         "shard": a.shard.map(|(i, n)| serde_json::json!({"index": i, "count": n})),
-        "units": n_units,
-        "memory_estimate": {"base_mb": plan::BASE_MB, "bytes_per_row": plan::BYTES_PER_ROW},
+        "units": units.len(),
+        "jobs": jobs,
+        "memory_budget_mb": budget,
+        "memory_estimate": {"base_mb": plan::BASE_MB, "bytes_per_row": plan::BYTES_PER_ROW, "bytes_per_cell": plan::BYTES_PER_CELL, "epic_cells_at_20_arcsec": plan::EPIC_CELLS_AT_20, "units_mb": units.iter().map(|u| u.est_mb).sum::<f64>()},
     });
     let text = serde_json::to_string_pretty(&v)? + "\n";
     exod_io::fits::write_atomic(path, |tmp| std::fs::write(tmp, &text))

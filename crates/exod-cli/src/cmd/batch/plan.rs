@@ -42,15 +42,22 @@ pub struct Dropped {
     pub reason: String,
 }
 
-/// Memory of one unit's search beyond the events (grid, templates, outputs), MB.
-pub const BASE_MB: f64 = 40.0;
-/// Memory per EVENTS row (bytes): reading (the decompressed file, the columns) and binning.
-pub const BYTES_PER_ROW: f64 = 60.0;
+/// Memory of one unit's search that depends on neither the events nor the grid (MB).
+pub const BASE_MB: f64 = 15.0;
+/// Memory per EVENTS row (bytes): the decompressed file, the columns, binning, the search.
+pub const BYTES_PER_ROW: f64 = 66.0;
+/// Memory per sky cell (bytes): images, masks, templates.
+pub const BYTES_PER_CELL: f64 = 400.0;
+/// Sky cells of an EPIC observation at 20″ (the 125 × 123 grid of a simulated one).
+pub const EPIC_CELLS_AT_20: f64 = 15_400.0;
 
-/// Estimated peak memory (MB) of searching `rows` events: [`BASE_MB`] + [`BYTES_PER_ROW`] ×
-/// rows (measured on `exod detect`, see docs/batch.md).
-pub fn estimate_mb(rows: usize) -> f64 {
-    BASE_MB + BYTES_PER_ROW * rows as f64 / 1e6
+/// Estimated peak memory (MB) of searching `rows` events with cells of `cell_arcsec`:
+/// [`BASE_MB`] + [`BYTES_PER_ROW`] × rows + [`BYTES_PER_CELL`] × cells, cells =
+/// [`EPIC_CELLS_AT_20`] × (20″ / cell)². Measured with `/usr/bin/time -v exod detect` on
+/// simulated observations (docs/batch.md): 10–25 % above the measured peaks.
+pub fn estimate_mb(rows: usize, cell_arcsec: f64) -> f64 {
+    let cells = EPIC_CELLS_AT_20 * (20.0 / cell_arcsec.max(1.0)).powi(2);
+    BASE_MB + (BYTES_PER_ROW * rows as f64 + BYTES_PER_CELL * cells) / 1e6
 }
 
 /// FNV-1a, 64 bits.
@@ -138,7 +145,11 @@ pub fn group(mut exps: Vec<Exp>) -> Vec<Vec<Exp>> {
 }
 
 /// The units of every obsid, in (obsid, k) order.
-pub fn units(exps: Vec<(String, Exp)>, srclists: &BTreeMap<String, PathBuf>) -> Vec<Unit> {
+pub fn units(
+    exps: Vec<(String, Exp)>,
+    srclists: &BTreeMap<String, PathBuf>,
+    cell_arcsec: f64,
+) -> Vec<Unit> {
     let mut by_obs: BTreeMap<String, Vec<Exp>> = BTreeMap::new();
     for (o, e) in exps {
         by_obs.entry(o).or_default().push(e);
@@ -153,7 +164,7 @@ pub fn units(exps: Vec<(String, Exp)>, srclists: &BTreeMap<String, PathBuf>) -> 
                 k,
                 exposures: g,
                 srclist: srclists.get(&obsid).cloned(),
-                est_mb: estimate_mb(rows),
+                est_mb: estimate_mb(rows, cell_arcsec),
             });
         }
     }

@@ -3,7 +3,7 @@
 //! included, becomes the unit's report.
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::Instant;
 
 use anyhow::Result;
@@ -110,7 +110,7 @@ fn try_unit(u: &Unit, ctx: &Ctx) -> Result<Report> {
             exposures,
         });
     }
-    let command = command(u, ctx, &files, &dest);
+    let command = command(u, ctx, &files);
     let job = detect::Job {
         files: &files,
         srclist: u.srclist.as_deref(),
@@ -128,7 +128,7 @@ fn try_unit(u: &Unit, ctx: &Ctx) -> Result<Report> {
     let result = json!({
         "events": unit.events,
         "detections": n_det,
-        "exposures": exposures.iter().map(|r| json!({"exposure": r.exposure, "state": r.state.as_str(), "reason": r.reason, "events": r.events, "seconds": r.seconds})).collect::<Vec<_>>(),
+        "exposures": exposures.iter().map(|r| json!({"exposure": r.exposure, "state": r.state.as_str(), "reason": r.reason, "events": r.events})).collect::<Vec<_>>(),
     });
     digest::write(stage.path(), &key, &files, result)?;
     stage.commit()?;
@@ -192,16 +192,16 @@ fn reused(u: &Unit, result: &Value) -> Report {
                 e["reason"].as_str().unwrap_or("").into(),
             );
             r.events = n(&e["events"]);
-            r.seconds = e["seconds"].as_f64().unwrap_or(0.0);
             r
         })
         .collect();
     Report { unit, exposures }
 }
 
-/// The command recorded in the unit's outputs: the `exod detect` that makes the same search
-/// (the same for every batch, shard or rerun that makes this unit, so outputs are reproducible).
-fn command(u: &Unit, ctx: &Ctx, files: &[PathBuf], dest: &Path) -> Vec<String> {
+/// The command recorded in the unit's outputs: the `exod detect` that makes the same search, its
+/// `--out` relative to the batch output folder (the same for every batch, shard or rerun that
+/// makes this unit, wherever the output folder is, so outputs are reproducible).
+fn command(u: &Unit, ctx: &Ctx, files: &[PathBuf]) -> Vec<String> {
     let mut c: Vec<String> = vec!["exod".into(), "detect".into()];
     c.extend(files.iter().map(|f| f.display().to_string()));
     if let Some(s) = &u.srclist {
@@ -212,6 +212,6 @@ fn command(u: &Unit, ctx: &Ctx, files: &[PathBuf], dest: &Path) -> Vec<String> {
         c.push("--no-plots".into());
     }
     c.extend(["--obs-label".into(), u.label.clone()]);
-    c.extend(["--out".into(), dest.display().to_string()]);
+    c.extend(["--out".into(), format!("runs/{}", u.label)]);
     c
 }
