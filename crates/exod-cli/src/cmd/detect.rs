@@ -391,20 +391,23 @@ pub fn search_lists(
         pb.finish_and_clear();
     }
     let outputs: Vec<PathBuf> = written.iter().map(|p| stage.final_path(p)).collect();
-    let run_json = serde_json::json!({
-        "software": format!("exod {}", env!("CARGO_PKG_VERSION")),
-        "command": job.command,
-        "inputs": {"event_files": job.files, "srclist": job.srclist, "warnings": input_warnings},
-        "parameters": p,
-        "events_per_camera": ev.cameras().iter().map(|c| serde_json::json!({"camera": c.label, "events": c.n_events})).collect::<Vec<_>>(),
-        "grid": {"nx": ev.grid().nx, "ny": ev.grid().ny, "cell_arcsec": ev.grid().cell_arcsec},
-        "runs": res.runs,
-        "n_detections": res.detections.len(),
-        "timings_s": {"read": t_read, "bin": t_bin, "search": t_search, "write": t_write, "total": t_all.elapsed().as_secs_f64(), "peak_rss_mb": super::peak_rss_mb()},
-        "outputs": outputs,
-    });
-    let rp = out.join("run.json");
-    write_text(&rp, &serde_json::to_string_pretty(&run_json)?)?;
+    let timings = [
+        t_read,
+        t_bin,
+        t_search,
+        t_write,
+        t_all.elapsed().as_secs_f64(),
+    ];
+    let run = RunFacts {
+        job,
+        p,
+        ev: &ev,
+        res: &res,
+        warnings: input_warnings,
+        timings,
+        outputs,
+    };
+    write_run_json(&out.join("run.json"), run)?;
     let level_info = job.log_summary;
     let line = format!(
         "{} detections in {} runs ({} events; read {:.2} s, search {:.2} s)",
@@ -423,6 +426,36 @@ pub fn search_lists(
         result: res,
         n_events: ev.len(),
     })
+}
+
+/// What run.json records of a search.
+struct RunFacts<'a> {
+    job: &'a Job<'a>,
+    p: &'a DetectParams,
+    ev: &'a Observation,
+    res: &'a SearchResult,
+    warnings: Vec<serde_json::Value>,
+    /// read, bin, search, write, total (s).
+    timings: [f64; 5],
+    outputs: Vec<PathBuf>,
+}
+
+fn write_run_json(rp: &Path, f: RunFacts) -> Result<()> {
+    let (job, p, ev, res) = (f.job, f.p, f.ev, f.res);
+    let [t_read, t_bin, t_search, t_write, t_total] = f.timings;
+    let run_json = serde_json::json!({
+        "software": format!("exod {}", env!("CARGO_PKG_VERSION")),
+        "command": job.command,
+        "inputs": {"event_files": job.files, "srclist": job.srclist, "warnings": f.warnings},
+        "parameters": p,
+        "events_per_camera": ev.cameras().iter().map(|c| serde_json::json!({"camera": c.label, "events": c.n_events})).collect::<Vec<_>>(),
+        "grid": {"nx": ev.grid().nx, "ny": ev.grid().ny, "cell_arcsec": ev.grid().cell_arcsec},
+        "runs": res.runs,
+        "n_detections": res.detections.len(),
+        "timings_s": {"read": t_read, "bin": t_bin, "search": t_search, "write": t_write, "total": t_total, "peak_rss_mb": super::peak_rss_mb()},
+        "outputs": f.outputs,
+    });
+    write_text(rp, &serde_json::to_string_pretty(&run_json)?)
 }
 
 fn write_text(path: &Path, text: &str) -> Result<()> {

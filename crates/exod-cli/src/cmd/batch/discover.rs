@@ -8,6 +8,8 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 
+use super::status::State;
+
 /// One file found, named `P<obsid>…`.
 #[derive(Debug, Clone)]
 pub struct Found {
@@ -24,7 +26,8 @@ pub struct Refusal {
     pub obsid: String,
     /// The file name (or the list line) concerned; empty for a whole obsid.
     pub exposure: String,
-    pub duplicate: bool,
+    /// Missing, Duplicate or Failed (not an event list name).
+    pub state: State,
     pub reason: String,
 }
 
@@ -123,7 +126,7 @@ pub fn discover(inputs: &[PathBuf], list: Option<&Path>, out: &Path) -> Result<D
                     d.refused.push(Refusal {
                         obsid: String::new(),
                         exposure: line.clone(),
-                        duplicate: false,
+                        state: State::Missing,
                         reason: format!(
                             "{}: {line:?} is neither an existing path nor an obsid (10 digits)",
                             l.display()
@@ -148,7 +151,7 @@ pub fn discover(inputs: &[PathBuf], list: Option<&Path>, out: &Path) -> Result<D
             d.refused.push(Refusal {
                 obsid: o.clone(),
                 exposure: String::new(),
-                duplicate: false,
+                state: State::Missing,
                 reason: format!(
                     "obsid {o}: no P{o}…PIEVLI/MIEVLI… event list under {}",
                     inputs
@@ -173,7 +176,7 @@ fn collect(paths: &[PathBuf], skip: &Path, out: &mut Vec<Found>, d: &mut Discove
                 d.refused.push(Refusal {
                     obsid: obsid_of(&name_of(p)).unwrap_or_default(),
                     exposure: name_of(p),
-                    duplicate: false,
+                    state: State::Missing,
                     reason: format!("{}: no such file or folder", p.display()),
                 });
                 continue;
@@ -196,7 +199,7 @@ fn collect(paths: &[PathBuf], skip: &Path, out: &mut Vec<Found>, d: &mut Discove
                 _ if explicit => d.refused.push(Refusal {
                     obsid: String::new(),
                     exposure: name,
-                    duplicate: false,
+                    state: State::Failed,
                     reason: format!(
                         "{}: not an XMM-Newton EPIC event list name (P<obsid>…PIEVLI… or …MIEVLI…)",
                         f.display()
@@ -225,7 +228,7 @@ fn sort_and_dedup(mut files: Vec<Found>, d: &mut Discovery) {
             d.refused.push(Refusal {
                 obsid: f.obsid.clone(),
                 exposure: f.name.clone(),
-                duplicate: true,
+                state: State::Duplicate,
                 reason: format!(
                     "{}: a second copy of {} (not searched, its events would count twice)",
                     f.path.display(),

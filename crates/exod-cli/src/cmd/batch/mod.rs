@@ -111,46 +111,15 @@ pub fn run(a: Args, quiet: bool) -> Result<()> {
     std::fs::create_dir_all(&runs)
         .with_context(|| format!("{}: cannot create the output folder", runs.display()))?;
     let t0 = Instant::now();
-    let found = discover::discover(&a.inputs, a.list.as_deref(), &a.out)?;
-    if found.lists.is_empty() && found.refused.is_empty() {
-        bail!("no XMM-Newton EPIC event list (P<obsid>…PIEVLI…/…MIEVLI…) under the inputs");
-    }
-    let in_shard = |obsid: &str| {
-        a.shard.map_or(true, |(i, n)| {
-            obsid.is_empty() || plan::shard_of(obsid, n) == i
-        })
-    };
-    let lists: Vec<_> = found
-        .lists
-        .iter()
-        .filter(|f| in_shard(&f.obsid))
-        .cloned()
-        .collect();
-    let mut dropped = Vec::new();
-    let exps = plan::read_headers(&lists, &mut dropped);
-    let units = plan::units(exps, &found.srclists, params.cell_arcsec);
-    let suffix = a
-        .shard
-        .map(|(i, n)| format!("-shard-{i}-of-{n}"))
-        .unwrap_or_default();
     let jobs = a.jobs.unwrap_or_else(|| {
         std::thread::available_parallelism()
             .map(|n| n.get())
             .unwrap_or(1)
     });
     let budget = a.memory_budget.unwrap_or_else(default_budget_mb);
-    write_batch_json(
-        &a,
-        &params,
-        &a.out.join(format!("batch{suffix}.json")),
-        &units,
-        (jobs, budget),
-    )?;
-    let mut st = Status::new(&a.out.join(format!("status{suffix}.ecsv")), meta(&a));
-    initial_rows(&mut st, &found, &dropped, &units, &in_shard);
-    st.write()?;
+    let (units, mut st) = plan_batch(&a, &params, (jobs, budget))?;
     tracing::info!(
-        "{} unit(s) of {} observation(s) planned in {:.1} s ({} file(s) refused before the search)",
+        "{} unit(s) of {} observation(s) planned in {:.1} s",
         units.len(),
         units
             .iter()
@@ -158,7 +127,6 @@ pub fn run(a: Args, quiet: bool) -> Result<()> {
             .collect::<std::collections::BTreeSet<_>>()
             .len(),
         t0.elapsed().as_secs_f64(),
-        dropped.len() + found.refused.iter().filter(|r| in_shard(&r.obsid)).count()
     );
     for u in &units {
         crate::staging::remove_stale(&runs.join(&u.label));
@@ -200,6 +168,44 @@ pub fn run(a: Args, quiet: bool) -> Result<()> {
         a.out.display()
     );
     Ok(())
+}
+
+fn in_shard(shard: Option<(usize, usize)>, obsid: &str) -> bool {
+    shard.map_or(true, |(i, n)| {
+        obsid.is_empty() || plan::shard_of(obsid, n) == i
+    })
+}
+
+/// Discovery, headers, units of this shard; batch.json and the first status table written.
+fn plan_batch(
+    a: &Args,
+    params: &exod_core::search::DetectParams,
+    (jobs, budget): (usize, f64),
+) -> Result<(Vec<plan::Unit>, Status)> {
+    let found = discover::discover(&a.inputs, a.list.as_deref(), &a.out)?;
+    if found.lists.is_empty() && found.refused.is_empty() {
+        bail!("no XMM-Newton EPIC event list (P<obsid>…PIEVLI…/…MIEVLI…) under the inputs");
+    }
+    let in_shard = |obsid: &str| in_shard(a.shard, obsid);
+    let lists: Vec<_> = found
+        .lists
+        .iter()
+        .filter(|f| in_shard(&f.obsid))
+        .cloned()
+        .collect();
+    let mut dropped = Vec::new();
+    let exps = plan::read_headers(&lists, &mut dropped);
+    let units = plan::units(exps, &found.srclists, params.cell_arcsec);
+    let suffix = a
+        .shard
+        .map(|(i, n)| format!("-shard-{i}-of-{n}"))
+        .unwrap_or_default();
+    let bj = a.out.join(format!("batch{suffix}.json"));
+    write_batch_json(a, params, &bj, &units, (jobs, budget))?;
+    let mut st = Status::new(&a.out.join(format!("status{suffix}.ecsv")), meta(a));
+    initial_rows(&mut st, &found, &dropped, &units, &in_shard);
+    st.write()?;
+    Ok((units, st))
 }
 
 fn progress_bar(n: usize, quiet: bool) -> indicatif::ProgressBar {
@@ -268,13 +274,7 @@ fn initial_rows(
         detections: 0,
     };
     for r in found.refused.iter().filter(|r| in_shard(&r.obsid)) {
-        let state = if r.duplicate {
-            State::Duplicate
-        } else if r.exposure.is_empty() || r.reason.contains("no such file") {
-            State::Missing
-        } else {
-            State::Failed
-        };
+        let state = r.state;
         st.set(base(&r.obsid, &r.exposure, state, &r.reason));
     }
     for d in dropped {
