@@ -35,6 +35,9 @@ enum Command {
     Simulate(cmd::simulate::Args),
     /// Search one observation's event lists for transients (the EXOD method).
     Detect(cmd::detect::Args),
+    /// Search many observations (archive trees, folders, lists): units of overlapping exposures,
+    /// parallel with bounded memory, resumable, shardable; exit 0 even if some units failed.
+    Batch(cmd::batch::Args),
     /// The main job on an embedded default: simulate an observation with known transients,
     /// search it, compare with the truth.
     Demo(cmd::demo::Args),
@@ -65,6 +68,7 @@ fn main() {
         Command::Info(a) => cmd::info::run(a),
         Command::Simulate(a) => cmd::simulate::run(a),
         Command::Detect(a) => cmd::detect::run(a).map(|o| cmd::detect::print_table(&o.result)),
+        Command::Batch(a) => cmd::batch::run(a, cli.quiet),
         Command::Demo(a) => cmd::demo::run(a),
         Command::Bench(b) => cmd::bench::run(b),
     };

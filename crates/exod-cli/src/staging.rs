@@ -33,7 +33,9 @@ fn staging_prefix(dest: &Path) -> (PathBuf, String) {
 }
 
 /// Remove staging folders of `dest` left by processes that no longer run (a `kill -9`).
-fn remove_stale(dest: &Path) {
+/// `exod batch` calls it for each of its units at its start (only its own: another shard's
+/// process may run on another node, where its PID means nothing).
+pub fn remove_stale(dest: &Path) {
     let (parent, prefix) = staging_prefix(dest);
     let Ok(entries) = std::fs::read_dir(&parent) else {
         return;

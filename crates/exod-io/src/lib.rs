@@ -4,6 +4,7 @@
 //!   messages that name the file, raw header cards, atomic writes.
 //! * [`events`] — event lists of XMM-Newton EPIC (and Chandra, eROSITA, NuSTAR, Swift) →
 //!   [`exod_core::exposure::Exposure`].
+//! * [`header`] — an event list's EVENTS header facts without its events (batch planning).
 //! * [`srclist`] — source lists (EPIC OBSMLI FITS, CSV).
 //! * [`ecsv`] — Astropy ECSV tables.
 //! * [`output`] — the files of a search: `detections.fits`/`.ecsv`, `lightcurves.fits` (OGIP
@@ -25,6 +26,7 @@ pub mod error;
 pub mod events;
 pub mod fits;
 mod fitsw;
+pub mod header;
 pub mod output;
 #[cfg(feature = "parquet")]
 mod parquet_out;

@@ -67,15 +67,9 @@ pub fn run(a: Args) -> Result<()> {
     let det_args = super::detect::Args {
         files: sim.event_files.clone(),
         srclist: Some(sim.srclist.clone()),
-        tbin: vec![5.0, 50.0, 200.0],
-        band: vec!["0.2-2".into(), "2-12".into(), "0.2-12".into()],
-        sigma: 3.0,
-        rule: "exod2".into(),
-        cell: 20.0,
+        search: super::detect::SearchArgs::default(),
         no_plots: false,
-        lc_window: 100,
-        full_lightcurves: false,
-        max_frames: exod_core::grid::MAX_FRAMES,
+        obs_label: None,
         overwrite,
         out: a.out.join("detections"),
     };

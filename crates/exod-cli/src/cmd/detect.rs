@@ -5,20 +5,16 @@ use std::time::Instant;
 
 use anyhow::{bail, Context, Result};
 use exod_core::band::Band;
+use exod_core::exposure::Exposure;
 use exod_core::observation::Observation;
 use exod_core::search::{self as detect, DetectParams, SearchResult};
 use exod_core::stats::Rule;
 use exod_io::events::{self, ReadOptions};
 use exod_io::srclist;
 
-#[derive(clap::Args, Clone)]
-pub struct Args {
-    /// Event lists of one observation (pn, MOS1, MOS2; FITS, gzip-compressed or not).
-    #[arg(required = true)]
-    pub files: Vec<PathBuf>,
-    /// Source list (EPIC OBSMLI FITS, or CSV with ra/dec) used to mask constant sources.
-    #[arg(long)]
-    pub srclist: Option<PathBuf>,
+/// The search parameters shared by `exod detect` and `exod batch`.
+#[derive(clap::Args, Clone, Debug)]
+pub struct SearchArgs {
     /// Time bins (s), comma-separated.
     #[arg(long, default_value = "5,50,200", value_delimiter = ',')]
     pub tbin: Vec<f64>,
@@ -34,9 +30,6 @@ pub struct Args {
     /// Cell size (arcsec).
     #[arg(long, default_value_t = 20.0)]
     pub cell: f64,
-    /// Do not draw PNG plots.
-    #[arg(long)]
-    pub no_plots: bool,
     /// Frames kept on each side of a detection's flagged frames in lightcurves.fits.
     #[arg(long, default_value_t = 100)]
     pub lc_window: usize,
@@ -47,6 +40,66 @@ pub struct Args {
     /// grows as detections × frames).
     #[arg(long)]
     pub full_lightcurves: bool,
+}
+
+impl Default for SearchArgs {
+    fn default() -> Self {
+        SearchArgs {
+            tbin: vec![5.0, 50.0, 200.0],
+            band: vec!["0.2-2".into(), "2-12".into(), "0.2-12".into()],
+            sigma: 3.0,
+            rule: "exod2".into(),
+            cell: 20.0,
+            lc_window: 100,
+            max_frames: exod_core::grid::MAX_FRAMES,
+            full_lightcurves: false,
+        }
+    }
+}
+
+impl SearchArgs {
+    /// The options as `exod detect` takes them (recorded in the outputs of `exod batch`).
+    pub fn as_options(&self) -> Vec<String> {
+        let join = |v: Vec<String>| v.join(",");
+        let mut o = vec![
+            "--tbin".into(),
+            join(self.tbin.iter().map(|t| t.to_string()).collect()),
+            "--band".into(),
+            join(self.band.clone()),
+            "--sigma".into(),
+            self.sigma.to_string(),
+            "--rule".into(),
+            self.rule.clone(),
+            "--cell".into(),
+            self.cell.to_string(),
+        ];
+        if self.full_lightcurves {
+            o.push("--full-lightcurves".into());
+        } else {
+            o.extend(["--lc-window".into(), self.lc_window.to_string()]);
+        }
+        o.extend(["--max-frames".into(), self.max_frames.to_string()]);
+        o
+    }
+}
+
+#[derive(clap::Args, Clone)]
+pub struct Args {
+    /// Event lists of one observation (pn, MOS1, MOS2; FITS, gzip-compressed or not).
+    #[arg(required = true)]
+    pub files: Vec<PathBuf>,
+    /// Source list (EPIC OBSMLI FITS, or CSV with ra/dec) used to mask constant sources.
+    #[arg(long)]
+    pub srclist: Option<PathBuf>,
+    #[command(flatten)]
+    pub search: SearchArgs,
+    /// Do not draw PNG plots.
+    #[arg(long)]
+    pub no_plots: bool,
+    /// Label of the observation in the detection IDs (DETID = LABEL_band_tbin_rank; default:
+    /// the OBS_ID of the first list).
+    #[arg(long)]
+    pub obs_label: Option<String>,
     /// Output directory (written as a whole: a staging folder is moved into place when complete).
     #[arg(long)]
     pub out: PathBuf,
@@ -57,6 +110,57 @@ pub struct Args {
 
 pub struct Outcome {
     pub result: SearchResult,
+    /// Events searched (all cameras, after screening).
+    pub n_events: usize,
+}
+
+/// Why an event list was not searched.
+#[derive(Debug, Clone)]
+pub enum Refused {
+    /// A mode or instrument exod does not search (timing, burst, small window …).
+    Unsupported(String),
+    /// Unreadable, damaged or empty.
+    Failed(String),
+}
+
+/// How one event list was read: its events after screening, or why it was refused.
+#[derive(Debug, Clone)]
+pub struct ExposureRead {
+    pub seconds: f64,
+    pub outcome: std::result::Result<usize, Refused>,
+}
+
+/// The event lists of one observation, read.
+pub struct Lists {
+    pub lists: Vec<Exposure>,
+    pub reads: Vec<ExposureRead>,
+    /// Reading time (s).
+    pub seconds: f64,
+}
+
+/// What a search records besides its science: inputs, label, command line, plots.
+pub struct Job<'a> {
+    /// Every event list given (refused ones included), as recorded in run.json.
+    pub files: &'a [PathBuf],
+    pub srclist: Option<&'a Path>,
+    /// DETID prefix (None: the OBS_ID of the first list, or "obs").
+    pub label: Option<&'a str>,
+    /// The command line recorded in the outputs (program first).
+    pub command: Vec<String>,
+    pub plots: bool,
+    /// The --rule option as given.
+    pub rule: &'a str,
+    /// Log the search summary at info level (`exod detect`), else at debug level.
+    pub log_summary: bool,
+}
+
+static FITS: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+/// Held around every use of cfitsio (reading lists and headers, writing FITS outputs): its
+/// process-global lock once deadlocked when two threads used it, so `exod batch`'s workers take
+/// turns for their I/O and run their searches in parallel.
+pub fn fits_lock() -> std::sync::MutexGuard<'static, ()> {
+    FITS.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 fn progress(msg: &str) -> indicatif::ProgressBar {
@@ -66,7 +170,7 @@ fn progress(msg: &str) -> indicatif::ProgressBar {
     pb
 }
 
-pub fn params(a: &Args) -> Result<DetectParams> {
+pub fn params(a: &SearchArgs) -> Result<DetectParams> {
     let bands = a
         .band
         .iter()
@@ -98,13 +202,12 @@ pub fn params(a: &Args) -> Result<DetectParams> {
 pub fn run(mut a: Args) -> Result<Outcome> {
     a.files = expand_pps_dirs(&a.files, &mut a.srclist)?;
     let stage = crate::staging::Staged::begin(&a.out, a.overwrite)?;
-    let dest = std::mem::replace(&mut a.out, stage.path().to_path_buf());
-    let outcome = run_in(a, &stage)?;
+    let outcome = run_in(&a, &stage)?;
     stage.commit()?;
     tracing::info!(
         "{} detections → {}",
         outcome.result.detections.len(),
-        dest.display()
+        a.out.display()
     );
     Ok(outcome)
 }
@@ -153,26 +256,86 @@ fn expand_pps_dirs(inputs: &[PathBuf], srclist: &mut Option<PathBuf>) -> Result<
     Ok(files)
 }
 
-fn run_in(a: Args, stage: &crate::staging::Staged) -> Result<Outcome> {
-    let p = params(&a)?;
+fn run_in(a: &Args, stage: &crate::staging::Staged) -> Result<Outcome> {
+    let p = params(&a.search)?;
     let t_all = Instant::now();
     let pb = progress("reading event lists");
-    let t0 = Instant::now();
-    // an unsupported exposure (timing, burst, small window) is skipped with its reason; the
-    // other exposures of the observation are still searched
-    let mut lists = Vec::new();
-    for f in &a.files {
-        match events::read(f, &ReadOptions::default()) {
-            Ok(l) => lists.push(l),
-            Err(e @ exod_io::IoError::Unsupported { .. }) => {
-                tracing::warn!("skipping {e}");
-            }
-            Err(e) => return Err(e.into()),
-        }
-    }
-    if lists.is_empty() {
+    let lists = read_lists(&a.files, false)?;
+    if lists.lists.is_empty() {
         bail!("no supported event list among {} file(s)", a.files.len());
     }
+    let job = Job {
+        files: &a.files,
+        srclist: a.srclist.as_deref(),
+        label: a.obs_label.as_deref(),
+        command: std::env::args().collect(),
+        plots: !a.no_plots,
+        rule: &a.search.rule,
+        log_summary: true,
+    };
+    let outcome = search_lists(lists, &job, &p, stage, t_all, Some(&pb))?;
+    pb.finish_and_clear();
+    Ok(outcome)
+}
+
+/// Read the event lists of one observation. An unsupported exposure (timing, burst, small
+/// window) is skipped with its reason, the others are still searched; any other error stops the
+/// reading, unless `lenient` (then the list is recorded as failed and the others are read).
+pub fn read_lists(files: &[PathBuf], lenient: bool) -> Result<Lists> {
+    let t0 = Instant::now();
+    let mut lists = Vec::new();
+    let mut reads = Vec::new();
+    for f in files {
+        let t = Instant::now();
+        let read = {
+            let _io = fits_lock();
+            events::read(f, &ReadOptions::default())
+        };
+        let outcome = match read {
+            Ok(l) => {
+                let n = l.len();
+                lists.push(l);
+                Ok(n)
+            }
+            Err(e @ exod_io::IoError::Unsupported { .. }) => {
+                if lenient {
+                    tracing::debug!("skipping {e}");
+                } else {
+                    tracing::warn!("skipping {e}");
+                }
+                Err(Refused::Unsupported(e.to_string()))
+            }
+            Err(e) if lenient => Err(Refused::Failed(e.to_string())),
+            Err(e) => return Err(e.into()),
+        };
+        reads.push(ExposureRead {
+            seconds: t.elapsed().as_secs_f64(),
+            outcome,
+        });
+    }
+    Ok(Lists {
+        lists,
+        reads,
+        seconds: t0.elapsed().as_secs_f64(),
+    })
+}
+
+/// Search the lists read by [`read_lists`] (at least one) and write the outputs and run.json
+/// into `stage` (`t_all`: when the work began, for the total time).
+pub fn search_lists(
+    read: Lists,
+    job: &Job,
+    p: &DetectParams,
+    stage: &crate::staging::Staged,
+    t_all: Instant,
+    pb: Option<&indicatif::ProgressBar>,
+) -> Result<Outcome> {
+    let say = |m: String| {
+        if let Some(pb) = pb {
+            pb.set_message(m);
+        }
+    };
+    let lists = read.lists;
     // a mission without an instrument description is refused, not searched with EPIC's rules
     for l in &lists {
         l.instrument()?;
@@ -182,54 +345,71 @@ fn run_in(a: Args, stage: &crate::staging::Staged) -> Result<Outcome> {
         .filter(|l| !l.warnings().is_empty())
         .map(|l| serde_json::json!({"file": l.path(), "warnings": l.warnings()}))
         .collect();
-    let t_read = t0.elapsed().as_secs_f64();
-    let sources = match &a.srclist {
-        Some(s) => Some(srclist::read_sources(s)?),
+    let t_read = read.seconds;
+    let sources = match job.srclist {
+        Some(s) => {
+            let _io = fits_lock();
+            Some(srclist::read_sources(s)?)
+        }
         None => None,
     };
-    pb.set_message("binning");
+    say("binning".into());
     let t0 = Instant::now();
     let ev = Observation::new(&lists, p.cell_arcsec)?;
-    let obs = lists[0]
-        .header()
-        .obs_id
-        .clone()
-        .unwrap_or_else(|| "obs".into());
+    let obs = match job.label {
+        Some(l) => l.to_string(),
+        None => lists[0]
+            .header()
+            .obs_id
+            .clone()
+            .unwrap_or_else(|| "obs".into()),
+    };
     let t_bin = t0.elapsed().as_secs_f64();
-    let out_ctx = exod_io::output::OutputContext::new(&lists, &ev, std::env::args())
+    let out_ctx = exod_io::output::OutputContext::new(&lists, &ev, job.command.iter())
         .with_param("SIGMA", p.sigma, "detection threshold (sigma-equivalent)")
-        .with_param("RULE", a.rule.as_str(), "decision rule (exod2 or exact)");
+        .with_param("RULE", job.rule, "decision rule (exod2 or exact)");
     drop(lists);
-    pb.set_message(format!(
+    say(format!(
         "searching {} band × t_bin runs",
         p.bands.len() * p.tbins.len()
     ));
     let t0 = Instant::now();
-    let res = detect::search(&ev, sources.as_deref(), &p, &obs)?;
+    let res = detect::search(&ev, sources.as_deref(), p, &obs)?;
     let t_search = t0.elapsed().as_secs_f64();
-    pb.set_message("writing outputs");
+    say("writing outputs".into());
     let t0 = Instant::now();
-    let mut written = exod_io::output::write_all(&a.out, &res, &ev, &out_ctx)?;
-    if !a.no_plots {
-        written.extend(exod_plot::figures::write_plots(&a.out, &ev, &res)?);
+    let out = stage.path();
+    let mut written = {
+        let _io = fits_lock();
+        exod_io::output::write_all(out, &res, &ev, &out_ctx)?
+    };
+    if job.plots {
+        written.extend(exod_plot::figures::write_plots(out, &ev, &res)?);
     }
     let t_write = t0.elapsed().as_secs_f64();
-    pb.finish_and_clear();
-    let run_json = serde_json::json!({
-        "software": format!("exod {}", env!("CARGO_PKG_VERSION")),
-        "command": std::env::args().collect::<Vec<_>>(),
-        "inputs": {"event_files": a.files, "srclist": a.srclist, "warnings": input_warnings},
-        "parameters": p,
-        "events_per_camera": ev.cameras().iter().map(|c| serde_json::json!({"camera": c.label, "events": c.n_events})).collect::<Vec<_>>(),
-        "grid": {"nx": ev.grid().nx, "ny": ev.grid().ny, "cell_arcsec": ev.grid().cell_arcsec},
-        "runs": res.runs,
-        "n_detections": res.detections.len(),
-        "timings_s": {"read": t_read, "bin": t_bin, "search": t_search, "write": t_write, "total": t_all.elapsed().as_secs_f64(), "peak_rss_mb": super::peak_rss_mb()},
-        "outputs": written.iter().map(|p| stage.final_path(p)).collect::<Vec<_>>(),
-    });
-    let rp = a.out.join("run.json");
-    write_text(&rp, &serde_json::to_string_pretty(&run_json)?)?;
-    tracing::info!(
+    if let Some(pb) = pb {
+        pb.finish_and_clear();
+    }
+    let outputs: Vec<PathBuf> = written.iter().map(|p| stage.final_path(p)).collect();
+    let timings = [
+        t_read,
+        t_bin,
+        t_search,
+        t_write,
+        t_all.elapsed().as_secs_f64(),
+    ];
+    let run = RunFacts {
+        job,
+        p,
+        ev: &ev,
+        res: &res,
+        warnings: input_warnings,
+        timings,
+        outputs,
+    };
+    write_run_json(&out.join("run.json"), run)?;
+    let level_info = job.log_summary;
+    let line = format!(
         "{} detections in {} runs ({} events; read {:.2} s, search {:.2} s)",
         res.detections.len(),
         res.runs.len(),
@@ -237,7 +417,45 @@ fn run_in(a: Args, stage: &crate::staging::Staged) -> Result<Outcome> {
         t_read,
         t_search,
     );
-    Ok(Outcome { result: res })
+    if level_info {
+        tracing::info!("{line}");
+    } else {
+        tracing::debug!("{obs}: {line}");
+    }
+    Ok(Outcome {
+        result: res,
+        n_events: ev.len(),
+    })
+}
+
+/// What run.json records of a search.
+struct RunFacts<'a> {
+    job: &'a Job<'a>,
+    p: &'a DetectParams,
+    ev: &'a Observation,
+    res: &'a SearchResult,
+    warnings: Vec<serde_json::Value>,
+    /// read, bin, search, write, total (s).
+    timings: [f64; 5],
+    outputs: Vec<PathBuf>,
+}
+
+fn write_run_json(rp: &Path, f: RunFacts) -> Result<()> {
+    let (job, p, ev, res) = (f.job, f.p, f.ev, f.res);
+    let [t_read, t_bin, t_search, t_write, t_total] = f.timings;
+    let run_json = serde_json::json!({
+        "software": format!("exod {}", env!("CARGO_PKG_VERSION")),
+        "command": job.command,
+        "inputs": {"event_files": job.files, "srclist": job.srclist, "warnings": f.warnings},
+        "parameters": p,
+        "events_per_camera": ev.cameras().iter().map(|c| serde_json::json!({"camera": c.label, "events": c.n_events})).collect::<Vec<_>>(),
+        "grid": {"nx": ev.grid().nx, "ny": ev.grid().ny, "cell_arcsec": ev.grid().cell_arcsec},
+        "runs": res.runs,
+        "n_detections": res.detections.len(),
+        "timings_s": {"read": t_read, "bin": t_bin, "search": t_search, "write": t_write, "total": t_total, "peak_rss_mb": super::peak_rss_mb()},
+        "outputs": f.outputs,
+    });
+    write_text(rp, &serde_json::to_string_pretty(&run_json)?)
 }
 
 fn write_text(path: &Path, text: &str) -> Result<()> {

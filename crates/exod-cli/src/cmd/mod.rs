@@ -1,4 +1,5 @@
 //! One module per subcommand.
+pub mod batch;
 pub mod bayes;
 pub mod bench;
 pub mod demo;
