@@ -253,13 +253,9 @@ fn meta(cfg: &ArchiveConfig) -> Vec<(&'static str, String)> {
     ]
 }
 
-/// Write `archive_truth.ecsv`.
-pub(super) fn write_truth(
-    cfg: &ArchiveConfig,
-    rows: &[ArchiveRow],
-    path: &Path,
-) -> Result<(), SimError> {
-    let cols = [
+/// The columns of `archive_truth.ecsv`.
+fn truth_columns() -> [Column; 15] {
+    [
         Column::new("obs_id", "string", None, "observation identifier"),
         Column::new(
             "kind",
@@ -320,7 +316,16 @@ pub(super) fn write_truth(
             None,
             "profile, rates, detector pixel, file and reason",
         ),
-    ];
+    ]
+}
+
+/// Write `archive_truth.ecsv`.
+pub(super) fn write_truth(
+    cfg: &ArchiveConfig,
+    rows: &[ArchiveRow],
+    path: &Path,
+) -> Result<(), SimError> {
+    let cols = truth_columns();
     let cells: Vec<Vec<Value>> = rows
         .iter()
         .map(|r| {
@@ -346,14 +351,9 @@ pub(super) fn write_truth(
     ecsv::write(path, &cols, &cells, &meta(cfg)).map_err(io_err(path))
 }
 
-/// Write `archive_observations.ecsv`: one row per observation.
-pub(super) fn write_observations(
-    cfg: &ArchiveConfig,
-    obs: &[ArchiveObs],
-    root: &Path,
-    path: &Path,
-) -> Result<(), SimError> {
-    let cols = [
+/// The columns of `archive_observations.ecsv`.
+fn observation_columns() -> [Column; 13] {
+    [
         Column::new("obs_id", "string", None, "observation identifier"),
         Column::new(
             "field",
@@ -397,7 +397,17 @@ pub(super) fn write_observations(
             "corrupt, garbage, unsupported, empty, or empty string",
         ),
         Column::new("defect_file", "string", None, "the bad file"),
-    ];
+    ]
+}
+
+/// Write `archive_observations.ecsv`: one row per observation.
+pub(super) fn write_observations(
+    cfg: &ArchiveConfig,
+    obs: &[ArchiveObs],
+    root: &Path,
+    path: &Path,
+) -> Result<(), SimError> {
+    let cols = observation_columns();
     let rel = |p: &Path| {
         p.strip_prefix(root)
             .map(|r| r.display().to_string())
