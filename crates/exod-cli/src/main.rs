@@ -33,6 +33,9 @@ enum Command {
     Info(cmd::info::Args),
     /// Simulate an XMM-Newton EPIC observation (pn, MOS1, MOS2) in pipeline formats.
     Simulate(cmd::simulate::Args),
+    /// Simulate an archive of overlapping observations with known transients, a flickering hot
+    /// pixel and bad inputs (test input of batch processing, catalogue and cross-match).
+    SimulateArchive(cmd::simulate_archive::Args),
     /// Search one observation's event lists for transients (the EXOD method).
     Detect(cmd::detect::Args),
     /// Search many observations (archive trees, folders, lists): units of overlapping exposures,
@@ -67,6 +70,7 @@ fn main() {
         Command::Bayes(a) => cmd::bayes::run(a),
         Command::Info(a) => cmd::info::run(a),
         Command::Simulate(a) => cmd::simulate::run(a),
+        Command::SimulateArchive(a) => cmd::simulate_archive::run(a),
         Command::Detect(a) => cmd::detect::run(a).map(|o| cmd::detect::print_table(&o.result)),
         Command::Batch(a) => cmd::batch::run(a, cli.quiet),
         Command::Demo(a) => cmd::demo::run(a),

@@ -1,6 +1,8 @@
 //! # exod-sim — simulated EPIC observations and the EXOD benchmarks
 //!
 //! * [`simulate`] — realistic XMM-Newton EPIC pn/MOS observations in pipeline formats.
+//! * [`archive`] — a simulated archive of overlapping observations with known transients, a
+//!   flickering hot pixel and bad inputs (the test input of batch, catalogue and cross-match).
 //! * [`bench`] — the paper's §2.6 benchmarks: injections into real or simulated observations,
 //!   false-positive realisations of μ.
 //!
@@ -11,5 +13,6 @@
 //! ```
 #![warn(missing_docs)]
 
+pub mod archive;
 pub mod bench;
 pub mod simulate;

@@ -6,6 +6,7 @@ pub mod demo;
 pub mod detect;
 pub mod info;
 pub mod simulate;
+pub mod simulate_archive;
 
 /// Peak resident memory of this process so far (MB, Linux `VmHWM`; NaN elsewhere).
 pub fn peak_rss_mb() -> f64 {

@@ -15,9 +15,11 @@ use exod_core::instrument::EpicCamera as XmmCamera;
 use exod_core::screening::HotPixels;
 
 use super::camera::{Camera, Hit, Kind};
-use super::geometry::{area_factor, cam_index, Frame};
-use super::sources::{photon_energy, vignetting};
-use super::{poisson, rng_for, Flares, SimConfig, FOV_RADIUS_ARCSEC};
+use super::geometry::{area_factor, cam_index, epic_frame_offsets, to_radec, Frame};
+use super::sources::{photon_energy, vignetting, Field};
+use super::{
+    poisson, rng_for, Flares, HotFlicker, SimConfig, TruthRow, FOV_RADIUS_ARCSEC, SKY_PIXEL_ARCSEC,
+};
 
 /// One soft-proton flare: Gaussian in time.
 #[derive(Clone, Copy)]
@@ -188,5 +190,86 @@ fn add_hot_pixels(cam: &mut Camera, frame: &Frame, revolution: i64, rng: &mut Ch
                 cam.push(&hit, tq, 0.25, Kind::HotPixel, rng);
             }
         }
+    }
+}
+
+/// Inject flicker number `k` (stream 30 000 + k): Poisson(`counts`) events at its pixel (positions
+/// uniform within the pixel, as SAS randomises them), times uniform over its window (while the
+/// CCD is live), PATTERN 0, FLAG 0, energies uniform in 0.3–1.5 keV. Returns its truth row
+/// (kind `hot_pixel`, the pixel centre's RA/Dec, the detector and EPIC-frame coordinates in the
+/// note), numbered `id`.
+pub(super) fn add_hot_flicker(
+    field: &Field,
+    k: usize,
+    h: &HotFlicker,
+    id: usize,
+    cams: &mut [Camera],
+) -> TruthRow {
+    let cfg = field.cfg;
+    let mut rng = rng_for(cfg.seed, 30_000 + k as u64);
+    let mut counts = [0u64; 3];
+    let cam = cams
+        .iter_mut()
+        .find(|c| c.cam == h.camera)
+        .expect("validated: the flicker's camera is simulated");
+    let c = *cam
+        .ccds
+        .iter()
+        .find(|c| c.id == h.ccd)
+        .expect("validated: the flicker's CCD exists");
+    let ts = h.t_start.unwrap_or_else(|| {
+        cam.t0 + 200.0 + rng.gen::<f64>() * (cam.t1 - cam.t0 - 400.0 - h.duration).max(0.0)
+    });
+    let (hw, hh) = c.half();
+    let corner = (
+        c.cx - hw + (h.rawx as f64 - 1.0) * c.pixel,
+        c.cy - hh + (h.rawy as f64 - 1.0) * c.pixel,
+    );
+    let n = poisson(&mut rng, h.counts);
+    for _ in 0..n {
+        let t = ts + rng.gen::<f64>() * h.duration;
+        let dx = corner.0 + rng.gen::<f64>() * c.pixel;
+        let dy = corner.1 + rng.gen::<f64>() * c.pixel;
+        let e = 0.3 + 1.2 * rng.gen::<f64>();
+        if !cam.live(c.id, t) {
+            continue;
+        }
+        let (xi, eta) = field.frame.det_to_sky(cam.cam, dx, dy);
+        let hit = Hit {
+            dx,
+            dy,
+            xi,
+            eta,
+            ccd: c.id,
+            rawx: h.rawx as i16,
+            rawy: h.rawy as i16,
+        };
+        let tq = cam.quantise(t);
+        cam.ev.push_row(&hit, tq, e, 0, 0);
+        counts[cam_index(cam.cam)] += 1;
+    }
+    let centre = (corner.0 + c.pixel / 2.0, corner.1 + c.pixel / 2.0);
+    let (xi, eta) = field.frame.det_to_sky(cam.cam, centre.0, centre.1);
+    let (ra, dec) = to_radec(field.wcs, xi, eta);
+    let (ex, ey) =
+        epic_frame_offsets(ra, dec, cfg.ra, cfg.dec, cfg.roll).unwrap_or((f64::NAN, f64::NAN));
+    TruthRow {
+        id,
+        kind: "hot_pixel".into(),
+        ra,
+        dec,
+        t_start: ts,
+        t_stop: ts + h.duration,
+        expected: h.counts,
+        counts,
+        note: format!(
+            "camera={}; ccd={}; rawx={}; rawy={}; detx={:.0}; dety={:.0}; epic_x={ex:.2}; epic_y={ey:.2} arcsec",
+            h.camera.instrume(),
+            h.ccd,
+            h.rawx,
+            h.rawy,
+            centre.0 / SKY_PIXEL_ARCSEC,
+            centre.1 / SKY_PIXEL_ARCSEC,
+        ),
     }
 }

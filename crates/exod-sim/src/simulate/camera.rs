@@ -32,7 +32,7 @@ pub(super) struct Events {
 
 impl Events {
     /// Append one event; `pos` gives its positions, `e` its measured energy (keV).
-    fn push_row(&mut self, pos: &Hit, t: f64, e: f64, pattern: u8, flag: i32) {
+    pub(super) fn push_row(&mut self, pos: &Hit, t: f64, e: f64, pattern: u8, flag: i32) {
         let Hit {
             dx,
             dy,

@@ -19,7 +19,15 @@
 //! * a CCD switched off for part of the exposure (a hole in its STDGTI), and cameras with
 //!   different start/stop times (pn starts 500 s after MOS and stops 200 s earlier);
 //! * transients: bursts (expected detected counts over all cameras, duration, box or
-//!   fast-rise exponential-decay profile) and eclipses of constant sources (depth, duration).
+//!   fast-rise exponential-decay profile) and eclipses of constant sources (depth, duration);
+//! * flickering hot pixels ([`HotFlicker`]): a burst of events at one detector pixel (PATTERN 0,
+//!   FLAG 0, 0.3–1.5 keV), absent from the shipped tables so that screening keeps it — the
+//!   detector artefact a search finds as a transient; it is fixed in the EPIC frame of
+//!   [`epic_frame_offsets`] (with [`SimConfig::xmm_roll_sense`]) but moves on the sky with the
+//!   pointing and roll;
+//! * multi-pointing fields ([`SimConfig::field`]): the constant sources drawn around the field's
+//!   centre with the field's seed, so that overlapping pointings see the same sky (used by
+//!   [`crate::archive`]).
 //!
 //! Outputs in a directory: `P<obsid>PNS003PIEVLI0000.FTZ`, `P<obsid>M1S001MIEVLI0000.FTZ`,
 //! `P<obsid>M2S002MIEVLI0000.FTZ` (gzip-compressed FITS), `P<obsid>EPX000OBSMLI0000.FTZ` (source
@@ -43,9 +51,19 @@
 //!
 //! Every component draws from its own ChaCha8 stream of the seed (sources 1, flare components 3,
 //! eclipse windows 7, source list 9, backgrounds 100 + camera, constant sources
-//! 1000 + 4 × source + camera, bursts 20 000 + burst), so that adding a burst does not move the
-//! photons of anything else. Events are added to a camera in a fixed order (constant sources,
-//! bursts, backgrounds) and sorted stably by time, so the files are byte-identical for a seed.
+//! 1000 + 4 × source + camera, bursts 20 000 + burst, hot flickers 30 000 + flicker), so that
+//! adding a burst or a flicker does not move the photons of anything else. With
+//! [`SimConfig::field`] the sources' positions and rates come from stream 1 of the field's seed
+//! (their photons still from the observation's seed). Events are added to a camera in a fixed
+//! order (constant sources, bursts, hot flickers, backgrounds) and sorted stably by time, so the
+//! files are byte-identical for a seed.
+//!
+//! # Roll sense
+//!
+//! By default the detector frame is R(−roll) · (ξ east, η north) — the mirror of real XMM files,
+//! where it is R(+PA_PNT) · (ξ, η) (DETX ∝ −x_E, DETY ∝ y_E of [`epic_frame_offsets`], checked on
+//! a real MOS1 list). The default is kept so that existing outputs stay byte-identical;
+//! [`SimConfig::xmm_roll_sense`] selects the real sense (the archive uses it).
 
 use std::path::{Path, PathBuf};
 
@@ -61,7 +79,8 @@ mod geometry;
 mod sources;
 mod writers;
 
-pub use geometry::sky_wcs;
+pub use geometry::{epic_frame_offsets, sky_wcs};
+pub(crate) use geometry::{tan_wcs, to_radec};
 pub use sources::{draw_sources, king_offset, photon_energy};
 
 use geometry::Frame;
@@ -215,6 +234,55 @@ pub struct SimConfig {
     pub bursts: Vec<Burst>,
     /// Eclipses of constant sources to inject.
     pub eclipses: Vec<Eclipse>,
+    /// Flickering hot pixels to inject (detector defects absent from the shipped hot-pixel
+    /// tables, so screening keeps them).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub hot_flickers: Vec<HotFlicker>,
+    /// The sky of a field observed by several pointings: when set, the constant sources are
+    /// drawn around the field's centre with the field's seed, so overlapping pointings see the
+    /// same sources at the same RA/Dec (None: around the pointing with [`SimConfig::seed`]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub field: Option<FieldSky>,
+    /// Roll in the sense of real XMM files: detector = R(+PA_PNT) · (ξ east, η north), so that
+    /// the EPIC frame of [`epic_frame_offsets`] (EXOD2's formula) is fixed on the detector.
+    /// False (the default, kept so that older outputs stay byte-identical) is the simulator's
+    /// original, mirrored sense detector = R(−roll) · (ξ, η).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub xmm_roll_sense: bool,
+}
+
+/// A flickering hot pixel: `counts` expected events at one detector pixel within `duration`,
+/// PATTERN 0, FLAG 0, energies uniform in 0.3–1.5 keV (stream 30 000 + its index).
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct HotFlicker {
+    /// The camera.
+    pub camera: XmmCamera,
+    /// CCD number (pn 1–12, MOS 1–7).
+    pub ccd: u8,
+    /// RAWX (1-based: pn 1–64, MOS 1–600).
+    pub rawx: u16,
+    /// RAWY (1-based: pn 1–200, MOS 1–600).
+    pub rawy: u16,
+    /// Expected number of events (before the Poisson draw).
+    pub counts: f64,
+    /// Duration (s).
+    pub duration: f64,
+    /// Start (s, mission time); drawn inside the camera's exposure when `None`.
+    pub t_start: Option<f64>,
+}
+
+/// The sky of a multi-pointing field: where and with which seed its constant sources are drawn.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct FieldSky {
+    /// Centre right ascension (deg).
+    pub ra: f64,
+    /// Centre declination (deg).
+    pub dec: f64,
+    /// Seed of the field's source population (stream 1 of it).
+    pub seed: u64,
+    /// Radius (arcsec) within which sources are drawn, at the density of a single field of view;
+    /// it must reach beyond every pointing's field of view.
+    pub radius: f64,
 }
 
 impl Default for SimConfig {
@@ -236,6 +304,9 @@ impl Default for SimConfig {
             target_offset: [20.0, -15.0],
             bursts: vec![],
             eclipses: vec![],
+            hot_flickers: vec![],
+            field: None,
+            xmm_roll_sense: false,
         }
     }
 }
@@ -309,13 +380,23 @@ impl SimOutput {
 
 /// Simulate an observation into `out_dir` (created if needed).
 pub fn simulate(cfg: &SimConfig, out_dir: &Path) -> Result<SimOutput, SimError> {
+    simulate_in_mode(cfg, out_dir, None)
+}
+
+/// [`simulate`], with the event lists' DATAMODE and SUBMODE replaced by `mode` when given (the
+/// archive's unsupported timing-mode exposure).
+pub(crate) fn simulate_in_mode(
+    cfg: &SimConfig,
+    out_dir: &Path,
+    mode: Option<(&str, &str)>,
+) -> Result<SimOutput, SimError> {
     validate(cfg)?;
     std::fs::create_dir_all(out_dir).map_err(|source| SimError::Io {
         path: out_dir.into(),
         source,
     })?;
     let wcs = sky_wcs(cfg);
-    let frame = Frame { roll: cfg.roll };
+    let frame = frame_of(cfg);
     let sources = draw_sources(cfg, &wcs);
     let mut cams = camera::cameras(cfg);
     let field = sources::Field {
@@ -332,8 +413,36 @@ pub fn simulate(cfg: &SimConfig, out_dir: &Path) -> Result<SimOutput, SimError> 
         let row = sources::add_burst(&field, k, b, truth.len(), &mut cams);
         truth.push(row);
     }
+    for (k, h) in cfg.hot_flickers.iter().enumerate() {
+        let row = background::add_hot_flicker(&field, k, h, truth.len(), &mut cams);
+        truth.push(row);
+    }
     background::add_backgrounds(cfg, &frame, &mut cams);
-    writers::write_outputs(cfg, out_dir, &mut cams, &sources, truth)
+    writers::write_outputs(cfg, out_dir, &mut cams, &sources, truth, mode)
+}
+
+/// The detector frame of `cfg` (its roll in the configured sense).
+fn frame_of(cfg: &SimConfig) -> Frame {
+    Frame {
+        roll: if cfg.xmm_roll_sense {
+            -cfg.roll
+        } else {
+            cfg.roll
+        },
+    }
+}
+
+/// Whether (RA, Dec) falls on a CCD of every camera of `cfg` (its pointing, roll and layouts).
+pub fn on_all_cameras(cfg: &SimConfig, ra: f64, dec: f64) -> bool {
+    let wcs = sky_wcs(cfg);
+    let frame = frame_of(cfg);
+    let Some((xi, eta)) = geometry::try_tangent(&wcs, ra, dec) else {
+        return false;
+    };
+    cfg.cameras.iter().all(|&cam| {
+        let (dx, dy) = frame.sky_to_det(cam, xi, eta);
+        geometry::locate(&geometry::ccds(cam), dx, dy).is_some()
+    })
 }
 
 /// Reject configurations the simulator cannot honour.
@@ -364,6 +473,18 @@ fn validate(cfg: &SimConfig) -> Result<(), SimError> {
             )));
         }
     }
+    for h in &cfg.hot_flickers {
+        validate_flicker(cfg, h)?;
+    }
+    if let Some(f) = &cfg.field {
+        if !(f.radius >= FOV_RADIUS_ARCSEC && f.radius <= 3.0 * FOV_RADIUS_ARCSEC) {
+            return Err(SimError::Config(format!(
+                "field radius {} arcsec: expected {FOV_RADIUS_ARCSEC}–{}",
+                f.radius,
+                3.0 * FOV_RADIUS_ARCSEC
+            )));
+        }
+    }
     for e in &cfg.eclipses {
         if !(e.depth > 0.0 && e.depth <= 1.0 && e.duration > 0.0) {
             return Err(SimError::Config(format!(
@@ -371,6 +492,41 @@ fn validate(cfg: &SimConfig) -> Result<(), SimError> {
                 e.depth, e.duration
             )));
         }
+    }
+    Ok(())
+}
+
+/// Reject a flicker off its camera's CCDs or with a bad amplitude or duration.
+fn validate_flicker(cfg: &SimConfig, h: &HotFlicker) -> Result<(), SimError> {
+    if !cfg.cameras.contains(&h.camera) {
+        return Err(SimError::Config(format!(
+            "hot flicker on {}: the camera is not simulated",
+            h.camera.instrume()
+        )));
+    }
+    let on_ccd = geometry::ccds(h.camera).iter().any(|c| {
+        c.id == h.ccd
+            && (1..=c.nx).contains(&(h.rawx as i32))
+            && (1..=c.ny).contains(&(h.rawy as i32))
+    });
+    if !on_ccd {
+        return Err(SimError::Config(format!(
+            "hot flicker at {} CCD {} RAWX {} RAWY {}: not a pixel of the camera",
+            h.camera.instrume(),
+            h.ccd,
+            h.rawx,
+            h.rawy
+        )));
+    }
+    if !(h.counts >= 0.0
+        && h.counts <= MAX_BURST_COUNTS
+        && h.duration > 0.0
+        && h.duration.is_finite())
+    {
+        return Err(SimError::Config(format!(
+            "hot flicker counts {} / duration {} s: expected 0–{MAX_BURST_COUNTS} counts and a positive duration",
+            h.counts, h.duration
+        )));
     }
     Ok(())
 }

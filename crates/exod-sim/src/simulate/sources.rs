@@ -13,7 +13,9 @@ use rand_distr::{Distribution, Normal};
 use exod_core::wcs::SkyWcs;
 
 use super::camera::{Camera, Kind};
-use super::geometry::{area_factor, cam_index, locate, tangent, to_radec, Frame};
+use super::geometry::{
+    area_factor, cam_index, locate, tan_wcs, tangent, to_radec, try_tangent, Frame,
+};
 use super::{
     poisson, rng_for, Burst, Profile, SimConfig, SimError, SimSource, TruthRow, FOV_RADIUS_ARCSEC,
 };
@@ -55,9 +57,26 @@ pub fn photon_energy(rng: &mut ChaCha8Rng) -> f64 {
 }
 
 /// The sources of a simulated field: the target, a log N–log S population, and (optionally)
-/// the cluster. Deterministic in the seed.
+/// the cluster. Deterministic in the seed: [`SimConfig::seed`] around the pointing `wcs`, or,
+/// when [`SimConfig::field`] is set, the field's seed around the field's centre (the target and
+/// cluster then sit at their offsets from the field's centre, and the population covers the
+/// field's radius at the same density).
 pub fn draw_sources(cfg: &SimConfig, wcs: &SkyWcs) -> Vec<SimSource> {
-    let mut rng = rng_for(cfg.seed, 1);
+    match &cfg.field {
+        None => draw_population(cfg, wcs, cfg.seed, None),
+        Some(f) => draw_population(cfg, &tan_wcs(f.ra, f.dec), f.seed, Some(f.radius)),
+    }
+}
+
+/// The sources drawn from stream 1 of `seed` around the centre of `wcs`, within the field of
+/// view or `radius` (arcsec).
+fn draw_population(
+    cfg: &SimConfig,
+    wcs: &SkyWcs,
+    seed: u64,
+    radius: Option<f64>,
+) -> Vec<SimSource> {
+    let mut rng = rng_for(seed, 1);
     let mut out = Vec::new();
     if cfg.target_rate > 0.0 {
         let (ra, dec) = to_radec(wcs, cfg.target_offset[0], cfg.target_offset[1]);
@@ -70,13 +89,17 @@ pub fn draw_sources(cfg: &SimConfig, wcs: &SkyWcs) -> Vec<SimSource> {
     }
     // N(>S) = 40 (S/1e-3)^-1.2 over the whole field, S from 3e-4 to 0.1 ct/s
     let (smin, smax, alpha) = (3e-4, 0.1, 1.2);
-    let n_mean = 40.0 * (smin / 1e-3f64).powf(-alpha) - 40.0 * (smax / 1e-3f64).powf(-alpha);
+    let mut n_mean = 40.0 * (smin / 1e-3f64).powf(-alpha) - 40.0 * (smax / 1e-3f64).powf(-alpha);
+    let r_max = radius.unwrap_or(FOV_RADIUS_ARCSEC);
+    if radius.is_some() {
+        n_mean *= (r_max / FOV_RADIUS_ARCSEC).powi(2);
+    }
     let n = poisson(&mut rng, n_mean);
     for _ in 0..n {
         let u: f64 = rng.gen();
         let hi = (smax / smin).powf(-alpha);
         let s = smin * (1.0 - u * (1.0 - hi)).powf(-1.0 / alpha);
-        let r = FOV_RADIUS_ARCSEC * rng.gen::<f64>().sqrt();
+        let r = r_max * rng.gen::<f64>().sqrt();
         let phi = 2.0 * PI * rng.gen::<f64>();
         let (ra, dec) = to_radec(wcs, r * phi.cos(), r * phi.sin());
         out.push(SimSource {
@@ -96,6 +119,14 @@ pub fn draw_sources(cfg: &SimConfig, wcs: &SkyWcs) -> Vec<SimSource> {
         });
     }
     out
+}
+
+/// Whether source `s` is reported for this pointing: always for a single field; for a
+/// multi-pointing field, when it lies within the pointing's field of view.
+pub(super) fn in_view(cfg: &SimConfig, wcs: &SkyWcs, s: &SimSource) -> bool {
+    cfg.field.is_none()
+        || try_tangent(wcs, s.ra, s.dec)
+            .is_some_and(|(a, b)| (a * a + b * b).sqrt() <= FOV_RADIUS_ARCSEC)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -248,6 +279,9 @@ fn source_truth(field: &Field, src_counts: &[[u64; 3]]) -> Vec<TruthRow> {
     let (t_start, t_stop) = (cfg.tstart, cfg.tstart + cfg.exposure);
     let mut truth = Vec::new();
     for (si, s) in field.sources.iter().enumerate() {
+        if !in_view(cfg, field.wcs, s) {
+            continue;
+        }
         let kind = if s.extent > 0.0 {
             "cluster"
         } else if si == 0 && cfg.target_rate > 0.0 {

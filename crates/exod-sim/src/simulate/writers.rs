@@ -30,13 +30,14 @@ pub(super) fn write_outputs(
     cams: &mut [Camera],
     sources: &[SimSource],
     truth: Vec<TruthRow>,
+    mode: Option<(&str, &str)>,
 ) -> Result<SimOutput, SimError> {
     let mut event_files = Vec::new();
     let mut n_events = Vec::new();
     for cam in cams.iter_mut() {
         cam.ev.sort_by_time();
         let path = out_dir.join(event_file_name(cfg, cam.cam));
-        write_events(cfg, cam, &path)?;
+        write_events(cfg, cam, &path, mode)?;
         n_events.push(cam.ev.time.len());
         event_files.push(path);
     }
@@ -149,16 +150,35 @@ fn date_of(t: f64) -> String {
 // ---------------------------------------------------------------------------------------------
 
 /// Write the (sorted) event list of one camera to `path`.
-fn write_events(cfg: &SimConfig, cam: &Camera, path: &Path) -> Result<(), SimError> {
+fn write_events(
+    cfg: &SimConfig,
+    cam: &Camera,
+    path: &Path,
+    mode: Option<(&str, &str)>,
+) -> Result<(), SimError> {
     write_fits_gz(path, |tmp| {
-        fill_events(cfg, cam, tmp).map_err(fits_err(tmp))
+        fill_events(cfg, cam, tmp, mode).map_err(fits_err(tmp))
     })
 }
 
 /// The FITS content of an event list: primary header, EVENTS, one STDGTI per CCD.
-fn fill_events(cfg: &SimConfig, cam: &Camera, tmp: &Path) -> FitsResult<()> {
+fn fill_events(
+    cfg: &SimConfig,
+    cam: &Camera,
+    tmp: &Path,
+    mode: Option<(&str, &str)>,
+) -> FitsResult<()> {
     let mut f = FitsFile::create(tmp).open()?;
-    let common = exposure_keys(cfg, cam);
+    let mut common = exposure_keys(cfg, cam);
+    if let Some((datamode, submode)) = mode {
+        for (k, v) in common.iter_mut() {
+            match *k {
+                "DATAMODE" => *v = datamode.into(),
+                "SUBMODE" => *v = submode.into(),
+                _ => {}
+            }
+        }
+    }
     write_primary_keys(&mut f, cfg, &common)?;
     let hdu = write_event_table(&mut f, &cam.ev)?;
     for (k, v) in &common {
@@ -346,7 +366,11 @@ type SrcRow = (f64, f64, f64, f64, f64);
 fn srclist_rows(cfg: &SimConfig, sources: &[SimSource]) -> Vec<SrcRow> {
     let mut rng = rng_for(cfg.seed, 9);
     let mut rows: Vec<SrcRow> = Vec::new();
+    let wcs = super::sky_wcs(cfg);
     for s in sources {
+        if !super::sources::in_view(cfg, &wcs, s) {
+            continue;
+        }
         let rate = s.rate_pn * (1.0 + 2.0 * 0.35);
         let counts = rate * cfg.exposure;
         if counts < 30.0 {
