@@ -103,7 +103,9 @@ pub fn offset_position(ra0: f64, dec0: f64, xi: f64, eta: f64) -> (f64, f64) {
 /// `x_E = −ξ cos a + η sin a`, `y_E = ξ sin a + η cos a`,
 ///
 /// so `y_E` is the offset along the detector axis that points at position angle a, and `x_E`
-/// the one 90° west of it (the sky X direction at a = 0). `None` for a point 90° or more away.
+/// the one 90° west of it (the sky X direction at a = 0). On real files (fitted on the MOS1
+/// list of 0201903501 in `testdata/real`) DETX · 0.05″ = −x_E and DETY · 0.05″ = y_E up to a
+/// constant. `None` for a point 90° or more away.
 pub fn epic_frame(ra: f64, dec: f64, ra_pnt: f64, dec_pnt: f64, pa_pnt: f64) -> Option<(f64, f64)> {
     let (xi, eta) = tangent_offset(ra_pnt, dec_pnt, ra, dec)?;
     let (s, c) = pa_pnt.to_radians().sin_cos();

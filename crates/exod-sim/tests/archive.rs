@@ -15,7 +15,7 @@ use exod_io::events::{read, ReadOptions};
 use exod_sim::archive::{
     simulate_archive, ArchiveConfig, ArchiveObs, ArchiveOutput, ArchiveRow, Defect, Layout,
 };
-use exod_sim::simulate::epic_frame_offsets;
+use exod_sim::simulate::epic_frame;
 
 /// The EPIC-frame offsets of the flicker pixel (pn CCD 4, RAWX 30, RAWY 160), from the layout:
 /// x_E = −DETX, y_E = DETY of the pixel centre.
@@ -201,7 +201,7 @@ fn the_flicker_is_fixed_in_the_epic_frame_but_moves_on_the_sky() {
         let n = near.len() as f64;
         let (mut mx, mut my) = (0.0, 0.0);
         for &(a, d) in &near {
-            let (x, y) = epic_frame_offsets(a, d, ra_p, dec_p, pa).unwrap();
+            let (x, y) = epic_frame(a, d, ra_p, dec_p, pa).unwrap();
             mx += x / n;
             my += y / n;
         }

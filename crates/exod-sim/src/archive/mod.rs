@@ -38,7 +38,7 @@
 //! * **Flickering hot pixel** (kind `hot_pixel`): pn CCD 4, RAWX 30, RAWY 160 (5.3′ off-axis, not in
 //!   the shipped hot-pixel tables), 40 counts in 10 s, in every good observation with
 //!   i mod 3 = 1 (15 of 50). Its sky position differs between observations; its EPIC-frame
-//!   offsets ([`crate::simulate::epic_frame_offsets`]) are the same in all: x_E = −23.95″,
+//!   offsets ([`crate::simulate::epic_frame`]) are the same in all: x_E = −23.95″,
 //!   y_E = +356.95″ (x_E = 0.05″·[(X−X0) cos(−a) − (Y−Y0) sin(−a)], y_E = 0.05″·[(X−X0) sin(−a)
 //!   + (Y−Y0) cos(−a)], a = PA_PNT, X0 = Y0 = 25921).
 //! * **Soft-proton flares**: brief in observations with i mod 5 = 3, mild with i mod 11 = 7,

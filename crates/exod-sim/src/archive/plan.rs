@@ -11,8 +11,8 @@ use exod_core::instrument::EpicCamera as XmmCamera;
 
 use super::{ArchiveConfig, Defect};
 use crate::simulate::{
-    draw_sources, epic_frame_offsets, on_all_cameras, sky_wcs, tan_wcs, to_radec, Burst, FieldSky,
-    Flares, HotFlicker, Profile, SimConfig, FOV_RADIUS_ARCSEC,
+    draw_sources, epic_frame, on_all_cameras, sky_wcs, tan_wcs, to_radec, Burst, FieldSky, Flares,
+    HotFlicker, Profile, SimConfig, FOV_RADIUS_ARCSEC,
 };
 
 /// The flickering pn pixel: CCD 4, RAWX 30, RAWY 160 (not in the shipped hot-pixel tables).
@@ -270,7 +270,7 @@ fn add_repeat(cfg: &ArchiveConfig, out: &mut [Planned]) -> Result<(), crate::sim
         exod_core::wcs::separation_arcsec(p.0, p.1, q.0, q.1) >= d
     };
     let far_from_flicker = |c: &SimConfig, p: (f64, f64)| {
-        epic_frame_offsets(p.0, p.1, c.ra, c.dec, c.roll).is_some_and(|(x, y)| {
+        epic_frame(p.0, p.1, c.ra, c.dec, c.roll).is_some_and(|(x, y)| {
             ((x - FLICKER_EPIC.0).powi(2) + (y - FLICKER_EPIC.1).powi(2)).sqrt() >= 120.0
         })
     };

@@ -10,9 +10,7 @@ use exod_io::ecsv::{self, Column, Value};
 
 use super::plan::Planned;
 use super::{ArchiveConfig, ArchiveObs, ArchiveRow, Defect, Layout};
-use crate::simulate::{
-    epic_frame_offsets, simulate_in_mode, SimError, SimOutput, TruthRow, XMM_MJDREF,
-};
+use crate::simulate::{epic_frame, simulate_in_mode, SimError, SimOutput, TruthRow, XMM_MJDREF};
 
 /// A written observation and the simulator's truth rows of it.
 pub(super) struct Written {
@@ -182,7 +180,7 @@ pub(super) fn truth_rows(
             mjd_stop: mjd(t.t_stop),
             expected: t.expected,
             counts: t.counts,
-            epic: epic_frame_offsets(t.ra, t.dec, sim.ra, sim.dec, sim.roll)
+            epic: epic_frame(t.ra, t.dec, sim.ra, sim.dec, sim.roll)
                 .unwrap_or((f64::NAN, f64::NAN)),
             note,
         };

@@ -15,11 +15,12 @@ use exod_core::instrument::EpicCamera as XmmCamera;
 use exod_core::screening::HotPixels;
 
 use super::camera::{Camera, Hit, Kind};
-use super::geometry::{area_factor, cam_index, epic_frame_offsets, to_radec, Frame};
+use super::geometry::{area_factor, cam_index, to_radec, Frame};
 use super::sources::{photon_energy, vignetting, Field};
 use super::{
     poisson, rng_for, Flares, HotFlicker, SimConfig, TruthRow, FOV_RADIUS_ARCSEC, SKY_PIXEL_ARCSEC,
 };
+use exod_core::sky::epic_frame;
 
 /// One soft-proton flare: Gaussian in time.
 #[derive(Clone, Copy)]
@@ -251,8 +252,7 @@ pub(super) fn add_hot_flicker(
     let centre = (corner.0 + c.pixel / 2.0, corner.1 + c.pixel / 2.0);
     let (xi, eta) = field.frame.det_to_sky(cam.cam, centre.0, centre.1);
     let (ra, dec) = to_radec(field.wcs, xi, eta);
-    let (ex, ey) =
-        epic_frame_offsets(ra, dec, cfg.ra, cfg.dec, cfg.roll).unwrap_or((f64::NAN, f64::NAN));
+    let (ex, ey) = epic_frame(ra, dec, cfg.ra, cfg.dec, cfg.roll).unwrap_or((f64::NAN, f64::NAN));
     TruthRow {
         id,
         kind: "hot_pixel".into(),

@@ -191,43 +191,6 @@ pub(super) fn try_tangent(wcs: &SkyWcs, ra: f64, dec: f64) -> Option<(f64, f64)>
     ))
 }
 
-/// Offsets (x_E, y_E, arcsec) of (RA, Dec) in the **EPIC frame** of a pointing (RA_PNT,
-/// DEC_PNT, PA_PNT, deg): the sky offsets from the pointing rotated by the roll angle, so that a
-/// fixed detector position has the same EPIC-frame offsets whatever the pointing and roll
-/// (EXOD2's frame for telling detector artefacts from sky sources).
-///
-/// With X, Y the XMM sky pixel of (RA, Dec) (TAN at the pointing, 0.05″ pixels, X growing
-/// west, reference pixel X0 = Y0 = 25921) and a = PA_PNT:
-///
-/// x_E = 0.05″ · [(X − X0) cos(−a) − (Y − Y0) sin(−a)],
-/// y_E = 0.05″ · [(X − X0) sin(−a) + (Y − Y0) cos(−a)].
-///
-/// On real files (checked on the MOS1 list of 0201903501) DETX · 0.05″ = −x_E and
-/// DETY · 0.05″ = y_E up to a constant; so are the simulator's pn detector coordinates when
-/// [`super::SimConfig::xmm_roll_sense`] is set. None where the projection fails.
-pub fn epic_frame_offsets(
-    ra: f64,
-    dec: f64,
-    ra_pnt: f64,
-    dec_pnt: f64,
-    pa_pnt: f64,
-) -> Option<(f64, f64)> {
-    let wcs = SkyWcs::new(WcsParams {
-        projection: Projection::Tan,
-        crval: [ra_pnt, dec_pnt],
-        crpix: [SKY_CRPIX, SKY_CRPIX],
-        cdelt: [-SKY_PIXEL_ARCSEC / 3600.0, SKY_PIXEL_ARCSEC / 3600.0],
-    })
-    .ok()?;
-    let (x, y) = wcs.world_to_pix(ra, dec)?;
-    let (p, q) = (x - SKY_CRPIX, y - SKY_CRPIX);
-    let (s, c) = (-pa_pnt.to_radians()).sin_cos();
-    Some((
-        SKY_PIXEL_ARCSEC * (p * c - q * s),
-        SKY_PIXEL_ARCSEC * (p * s + q * c),
-    ))
-}
-
 /// Tangent-plane offsets (arcsec) → (RA, Dec) through the sky pixel grid.
 pub(crate) fn to_radec(wcs: &SkyWcs, xi: f64, eta: f64) -> (f64, f64) {
     wcs.pix_to_world(

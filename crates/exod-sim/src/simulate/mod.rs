@@ -23,7 +23,7 @@
 //! * flickering hot pixels ([`HotFlicker`]): a burst of events at one detector pixel (PATTERN 0,
 //!   FLAG 0, 0.3–1.5 keV), absent from the shipped tables so that screening keeps it — the
 //!   detector artefact a search finds as a transient; it is fixed in the EPIC frame of
-//!   [`epic_frame_offsets`] (with [`SimConfig::xmm_roll_sense`]) but moves on the sky with the
+//!   [`epic_frame`] (with [`SimConfig::xmm_roll_sense`]) but moves on the sky with the
 //!   pointing and roll;
 //! * multi-pointing fields ([`SimConfig::field`]): the constant sources drawn around the field's
 //!   centre with the field's seed, so that overlapping pointings see the same sky (used by
@@ -61,7 +61,7 @@
 //! # Roll sense
 //!
 //! By default the detector frame is R(−roll) · (ξ east, η north) — the mirror of real XMM files,
-//! where it is R(+PA_PNT) · (ξ, η) (DETX ∝ −x_E, DETY ∝ y_E of [`epic_frame_offsets`], checked on
+//! where it is R(+PA_PNT) · (ξ, η) (DETX ∝ −x_E, DETY ∝ y_E of [`epic_frame`], checked on
 //! a real MOS1 list). The default is kept so that existing outputs stay byte-identical;
 //! [`SimConfig::xmm_roll_sense`] selects the real sense (the archive uses it).
 
@@ -79,7 +79,8 @@ mod geometry;
 mod sources;
 mod writers;
 
-pub use geometry::{epic_frame_offsets, sky_wcs};
+pub use exod_core::sky::epic_frame;
+pub use geometry::sky_wcs;
 pub(crate) use geometry::{tan_wcs, to_radec};
 pub use sources::{draw_sources, king_offset, photon_energy};
 
@@ -244,7 +245,7 @@ pub struct SimConfig {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub field: Option<FieldSky>,
     /// Roll in the sense of real XMM files: detector = R(+PA_PNT) · (ξ east, η north), so that
-    /// the EPIC frame of [`epic_frame_offsets`] (EXOD2's formula) is fixed on the detector.
+    /// the EPIC frame of [`epic_frame`] (EXOD2's formula) is fixed on the detector.
     /// False (the default, kept so that older outputs stay byte-identical) is the simulator's
     /// original, mirrored sense detector = R(−roll) · (ξ, η).
     #[serde(skip_serializing_if = "std::ops::Not::not")]
