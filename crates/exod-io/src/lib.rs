@@ -6,6 +6,8 @@
 //!   [`exod_core::exposure::Exposure`].
 //! * [`srclist`] — source lists (EPIC OBSMLI FITS, CSV).
 //! * [`ecsv`] — Astropy ECSV tables.
+//! * [`table_in`] — external catalogues (FITS, CSV/ECSV, VOTable) for cross-matching;
+//!   [`table_out`] — generic FITS/ECSV tables with unit and description on every column.
 //! * [`output`] — the files of a search: `detections.fits`/`.ecsv`, `lightcurves.fits` (OGIP
 //!   light curves), `image.fits` (counts with WCS), `regions.reg`.
 //! * [`context`] — what the outputs' headers say about the observation and the run
@@ -26,5 +28,8 @@ pub mod fits;
 mod fitsw;
 pub mod output;
 pub mod srclist;
+pub mod table_in;
+pub mod table_out;
+mod votable;
 
 pub use error::IoError;
