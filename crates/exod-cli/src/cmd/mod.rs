@@ -1,6 +1,7 @@
 //! One module per subcommand.
 pub mod bayes;
 pub mod bench;
+pub mod crossmatch;
 pub mod demo;
 pub mod detect;
 pub mod info;
