@@ -182,8 +182,8 @@ fn xmm_atlas_against_itself_moved_7_arcsec() {
         .filter(|&k| n[&format!("{p}_ROW")][k] == n["SRC_ROW"][k])
         .count();
     assert!(
-        same >= 580,
-        "{same} of 590 nearest counterparts are the moved source itself"
+        same >= 560,
+        "{same} of 590 nearest counterparts are the moved source itself (rotation: edge sources move ~50″)"
     );
     assert_eq!(n["SRC_ID"][0].len(), 8, "UXID is the identifier");
     // the FITS tables read in astropy with units on every position column
