@@ -190,7 +190,7 @@ fn xmm_atlas_against_itself_moved_7_arcsec() {
     if let Some(py) = common::python_with("astropy") {
         let code = format!(
             "from astropy.table import Table; m = Table.read('{0}/matches.fits'); n = Table.read('{0}/nearest.fits'); \
-             print(len(m), len(n), m['SEP'].unit, m['DRA_COSD'].unit, n['{p}_EXPECTED'].description)",
+             print(len(m), len(n), m['SEP'].unit, m['DRA_COSD'].unit, Table.read('{0}/nearest.ecsv')['{p}_EXPECTED'].description)",
             o
         );
         let r = Command::new(py).args(["-c", &code]).output().unwrap();
