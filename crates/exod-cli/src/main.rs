@@ -44,6 +44,9 @@ enum Command {
     /// The main job on an embedded default: simulate an observation with known transients,
     /// search it, compare with the truth.
     Demo(cmd::demo::Args),
+    /// Counterparts of sources in external catalogues, with the expected number of chance
+    /// matches from shifted positions (paper §3.3, Table 5).
+    Crossmatch(cmd::crossmatch::Args),
     /// Benchmarks: completeness, false positives, positions, speed (paper §2.6).
     #[command(subcommand)]
     Bench(cmd::bench::Bench),
@@ -74,6 +77,7 @@ fn main() {
         Command::Detect(a) => cmd::detect::run(a).map(|o| cmd::detect::print_table(&o.result)),
         Command::Batch(a) => cmd::batch::run(a, cli.quiet),
         Command::Demo(a) => cmd::demo::run(a),
+        Command::Crossmatch(a) => cmd::crossmatch::run(a),
         Command::Bench(b) => cmd::bench::run(b),
     };
     // exit codes (README): 0 success, 1 an error (bad input, refused data, I/O), 2 a usage

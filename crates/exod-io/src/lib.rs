@@ -7,6 +7,8 @@
 //! * [`header`] — an event list's EVENTS header facts without its events (batch planning).
 //! * [`srclist`] — source lists (EPIC OBSMLI FITS, CSV).
 //! * [`ecsv`] — Astropy ECSV tables.
+//! * [`table_in`] — external catalogues (FITS, CSV/ECSV, VOTable) for cross-matching;
+//!   [`table_out`] — generic FITS/ECSV tables with unit and description on every column.
 //! * [`output`] — the files of a search: `detections.fits`/`.ecsv`, `lightcurves.fits` (OGIP
 //!   light curves), `image.fits` (counts with WCS), `regions.reg`.
 //! * [`table`] — column tables as FITS, ECSV and Parquet (feature `parquet`): the catalogue.
@@ -32,5 +34,8 @@ pub mod output;
 mod parquet_out;
 pub mod srclist;
 pub mod table;
+pub mod table_in;
+pub mod table_out;
+mod votable;
 
 pub use error::IoError;
