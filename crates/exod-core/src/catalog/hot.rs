@@ -199,6 +199,15 @@ fn search_class(
     members: &[usize],
     p: &HotParams,
 ) -> Vec<(HotArea, Vec<usize>)> {
+    // queries in rows of the plane, so consecutive ones touch the same part of the index
+    let row = |i: usize| (epic[i].expect("has a frame").1 / p.link_arcsec).floor();
+    let mut members = members.to_vec();
+    members.sort_by(|&a, &b| {
+        (row(a).total_cmp(&row(b)))
+            .then(epic[a].unwrap().0.total_cmp(&epic[b].unwrap().0))
+            .then(a.cmp(&b))
+    });
+    let members = &members[..];
     let mut obs_ids: HashMap<&str, usize> = HashMap::new();
     let obs: Vec<usize> = members
         .iter()
@@ -248,19 +257,41 @@ fn core_points(
 ) -> Vec<bool> {
     let a_link = PI * p.link_arcsec.powi(2);
     let lambda = bg.lambda(a_link);
+    // the tail grows with λ, and λ of the others lies in [λ − largest term, λ]: counts from
+    // `k_sure` on are cores whatever the observation, counts below `k_never` never are
+    let max_term = (0..bg.n_obs.len())
+        .map(|o| bg.term(o, a_link))
+        .fold(0.0, f64::max);
+    let smallest_k = |lam: f64| {
+        (1usize..)
+            .find(|&k| trials_sf(k - 1, lam, a_link, bg.a_fov) < p.p_max)
+            .expect("the tail vanishes")
+    };
+    let k_sure = smallest_k(lambda).max(p.min_obs);
+    let k_never = smallest_k((lambda - max_term).max(0.0));
     (0..ra.len())
         .into_par_iter()
         .map_init(
             || (Vec::new(), Vec::new()),
             |(found, seen): &mut (Vec<(u32, f64)>, Vec<usize>), k| {
                 index.within(ra[k], dec[k], p.link_arcsec, found);
+                // distinct observations are at most the detections found
+                if found.len() < p.min_obs.max(k_never) {
+                    return false;
+                }
                 seen.clear();
                 seen.extend(found.iter().map(|&(j, _)| obs[j as usize]));
                 seen.sort_unstable();
                 seen.dedup();
                 let n = seen.len();
+                if n < p.min_obs.max(k_never) {
+                    return false;
+                }
+                if n >= k_sure {
+                    return true;
+                }
                 let others = (lambda - bg.term(obs[k], a_link)).max(0.0);
-                n >= p.min_obs && trials_sf(n - 1, others, a_link, bg.a_fov) < p.p_max
+                trials_sf(n - 1, others, a_link, bg.a_fov) < p.p_max
             },
         )
         .collect()

@@ -24,7 +24,7 @@ use std::sync::OnceLock;
 
 use statrs::function::gamma::gamma_ur;
 
-use crate::stats::{log10_b_eclipse, log10_b_peak, Thresholds};
+use crate::stats::{Boundaries, Rule, Thresholds};
 
 /// Significant bins further apart than this (s) start a new peak in [`CurveStats::n_peaks`].
 pub const PEAK_GAP_S: f64 = 5000.0;
@@ -65,9 +65,13 @@ pub struct CurveStats {
     pub n_peaks: usize,
 }
 
-fn thresholds() -> Thresholds {
-    static T: OnceLock<Thresholds> = OnceLock::new();
-    *T.get_or_init(|| Thresholds::for_sigma(PEAK_SIGMA).expect("3σ thresholds exist"))
+/// The exact 3σ decision rule (paper eqs. 6–10) as a lookup table.
+fn boundaries() -> &'static Boundaries {
+    static B: OnceLock<Boundaries> = OnceLock::new();
+    B.get_or_init(|| {
+        let t = Thresholds::for_sigma(PEAK_SIGMA).expect("3σ thresholds exist");
+        Boundaries::new(t, Rule::Exact, 4096)
+    })
 }
 
 /// Statistics of a curve of counts `n`, expected counts `mu`, BTI flags `bti` and live fractions
@@ -152,7 +156,7 @@ fn chi2_sf(x: f64, dof: usize) -> f64 {
 }
 
 fn count_peaks(n: &[u32], mu: &[f64], tbin: f64) -> usize {
-    let t = thresholds();
+    let b = boundaries();
     let max_gap_bins = (PEAK_GAP_S / tbin).floor() as usize;
     let mut peaks = 0;
     let mut last: Option<usize> = None;
@@ -161,8 +165,7 @@ fn count_peaks(n: &[u32], mu: &[f64], tbin: f64) -> usize {
         if !(m > 0.0 && m.is_finite()) {
             continue;
         }
-        let sig =
-            log10_b_peak(n[k] as u64, m) >= t.peak || log10_b_eclipse(n[k] as u64, m) >= t.eclipse;
+        let sig = b.is_peak(n[k] as u64, m) || b.is_eclipse(n[k] as u64, m);
         if !sig {
             continue;
         }
