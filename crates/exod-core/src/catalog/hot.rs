@@ -120,7 +120,7 @@ pub fn epic_positions(dets: &[CatDetection]) -> Vec<Option<(f64, f64)>> {
 pub fn poisson_sf(k: usize, lambda: f64) -> f64 {
     if k == 0 {
         1.0
-    } else if !(lambda > 0.0) {
+    } else if lambda.is_nan() || lambda <= 0.0 {
         0.0
     } else {
         gamma_lr(k as f64, lambda)

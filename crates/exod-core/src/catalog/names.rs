@@ -17,7 +17,7 @@ use std::collections::HashMap;
 const UNIT_TOLERANCE: f64 = 1e-6;
 
 /// `EXOD Jhhmmss.s±ddmmss` of (`ra`, `dec`) in deg, truncated (see the module docs). Positions
-/// that are not finite give `EXOD J??????.?±??????`.
+/// that are not finite give `EXOD J??????.?+??????`.
 pub fn iau_name(ra: f64, dec: f64) -> String {
     if !(ra.is_finite() && dec.is_finite()) {
         return "EXOD J??????.?+??????".to_string();
