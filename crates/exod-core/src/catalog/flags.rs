@@ -15,7 +15,8 @@ pub const LAST_BIN: &str = "most significant frame is the last frame with live t
 /// `lt5_max`: one line definition.
 pub const LT5_MAX: &str = "light curve never reaches 5 counts in a bin";
 /// `crowded`: one line definition.
-pub const CROWDED: &str = "observation has more than 20 detections over all runs";
+pub const CROWDED: &str =
+    "observation has more than crowded_above (default 20) detections over all runs";
 /// `hot_area`: one line definition.
 pub const HOT_AREA: &str = "position in the EPIC frame falls in a hot area of its time bin";
 /// `problematic`: one line definition.
