@@ -46,6 +46,9 @@ enum Command {
     Demo(cmd::demo::Args),
     /// Counterparts of sources in external catalogues, with the expected number of chance
     /// matches from shifted positions (paper §3.3, Table 5).
+    /// Merge the detections of many searches into a catalogue of unique sources with quality
+    /// flags, hot areas, names, light curves and maps (paper §3).
+    Catalog(cmd::catalog::Args),
     Crossmatch(cmd::crossmatch::Args),
     /// Benchmarks: completeness, false positives, positions, speed (paper §2.6).
     #[command(subcommand)]
@@ -77,6 +80,7 @@ fn main() {
         Command::Detect(a) => cmd::detect::run(a).map(|o| cmd::detect::print_table(&o.result)),
         Command::Batch(a) => cmd::batch::run(a, cli.quiet),
         Command::Demo(a) => cmd::demo::run(a),
+        Command::Catalog(a) => cmd::catalog::run(a),
         Command::Crossmatch(a) => cmd::crossmatch::run(a),
         Command::Bench(b) => cmd::bench::run(b),
     };

@@ -23,6 +23,7 @@
 //! | quality flags | [`flags`] | Table 1 |
 //! | the search of one observation | [`search`] | §2.3–2.7 |
 //! | positions on the sphere, a sky index for radius queries | [`sky`] | §3, §3.3 |
+//! | the catalogue: unique sources, names, hot areas, flags | [`catalog`] | §2.7, §3, Tables 1–3 |
 //! | cross-matches with catalogues, shifted-catalogue chance matches | [`crossmatch`] | §3.3 |
 //!
 //! ```
@@ -39,6 +40,7 @@
 
 pub mod band;
 pub mod bti;
+pub mod catalog;
 pub mod coverage;
 pub mod crossmatch;
 pub mod decide;

@@ -262,22 +262,8 @@ pub struct SearchResult {
     pub expectations: Vec<Expectation>,
 }
 
-/// IAU-style name: `EXOD Jhhmmss.s±ddmmss` (truncated, not rounded).
-pub fn iau_name(ra: f64, dec: f64) -> String {
-    let ra_h = (ra / 15.0).rem_euclid(24.0);
-    let h = ra_h.floor();
-    let m = ((ra_h - h) * 60.0).floor();
-    let s = (((ra_h - h) * 60.0 - m) * 60.0 * 10.0).floor() / 10.0;
-    let sign = if dec < 0.0 { '-' } else { '+' };
-    let d_abs = dec.abs();
-    let d = d_abs.floor();
-    let dm = ((d_abs - d) * 60.0).floor();
-    let ds = (((d_abs - d) * 60.0 - dm) * 60.0).floor();
-    format!(
-        "EXOD J{:02}{:02}{:04.1}{sign}{:02}{:02}{:02}",
-        h as u32, m as u32, s, d as u32, dm as u32, ds as u32
-    )
-}
+/// IAU-style name: `EXOD Jhhmmss.s±ddmmss`, truncated (moved to [`crate::catalog::names`]).
+pub use crate::catalog::names::iau_name;
 
 /// What one run needs that is shared with other runs.
 struct RunInput<'a> {

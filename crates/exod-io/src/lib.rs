@@ -11,6 +11,9 @@
 //!   [`table_out`] — generic FITS/ECSV tables with unit and description on every column.
 //! * [`output`] — the files of a search: `detections.fits`/`.ecsv`, `lightcurves.fits` (OGIP
 //!   light curves), `image.fits` (counts with WCS), `regions.reg`.
+//! * [`detections_in`] — the detections of searches read back for the catalogue;
+//!   [`catalog_out`] — the catalogue's files (detections, unique sources, hot areas, light
+//!   curves, regions).
 //! * [`table`] — column tables as FITS, ECSV and Parquet (feature `parquet`): the catalogue.
 //! * [`context`] — what the outputs' headers say about the observation and the run
 //!   ([`context::OutputContext`]; `SOURCE_DATE_EPOCH` fixes their `DATE`).
@@ -22,7 +25,9 @@
 //! ```
 #![warn(missing_docs)]
 
+pub mod catalog_out;
 pub mod context;
+pub mod detections_in;
 pub mod ecsv;
 pub mod error;
 pub mod events;

@@ -2,6 +2,7 @@
 pub mod batch;
 pub mod bayes;
 pub mod bench;
+pub mod catalog;
 pub mod crossmatch;
 pub mod demo;
 pub mod detect;
