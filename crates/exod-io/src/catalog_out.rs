@@ -58,62 +58,232 @@ impl<'a, T> Cols<'a, T> {
 }
 
 fn identity_columns(c: &mut Cols<CatalogDetection>) {
-    c.s("DETID", "detection id <obsid>_<unit>_<band>_<tbin>_<rank>", |d| d.det.detid.clone());
-    c.i("SRCID", "", "unique source (row of exod_sources)", |d| d.srcid as i64);
-    c.s("SRCNAME", "IAU name of the unique source", |d| d.srcname.clone());
+    c.s(
+        "DETID",
+        "detection id <obsid>_<unit>_<band>_<tbin>_<rank>",
+        |d| d.det.detid.clone(),
+    );
+    c.i("SRCID", "", "unique source (row of exod_sources)", |d| {
+        d.srcid as i64
+    });
+    c.s("SRCNAME", "IAU name of the unique source", |d| {
+        d.srcname.clone()
+    });
     c.s("OBSID", "observation identifier", |d| d.det.obsid.clone());
-    c.s("UNIT", "searched camera subset <obsid>_<k>", |d| d.det.unit.clone());
-    c.s("KIND", "peak (burst) or eclipse (dip)", |d| d.det.kind.as_str().to_string());
-    c.s("BAND", "energy band of the run (keV)", |d| d.det.band.clone());
+    c.s("UNIT", "searched camera subset <obsid>_<k>", |d| {
+        d.det.unit.clone()
+    });
+    c.s("KIND", "peak (burst) or eclipse (dip)", |d| {
+        d.det.kind.as_str().to_string()
+    });
+    c.s("BAND", "energy band of the run (keV)", |d| {
+        d.det.band.clone()
+    });
     c.f("TBIN", "s", "time bin of the run", |d| d.det.tbin);
 }
 
 fn measure_columns(c: &mut Cols<CatalogDetection>) {
-    c.f("RA", "deg", "right ascension of the photon centroid", |d| d.det.ra);
-    c.f("DEC", "deg", "declination of the photon centroid", |d| d.det.dec);
-    c.f("POS_ERR", "arcsec", "1-sigma radial position error", |d| d.det.pos_err);
-    c.f("SEP_SRC", "arcsec", "separation from its source's position", |d| d.sep_from_source);
-    c.f("SIGMA", "", "decision sigma-equivalent (the threshold's statistic)", |d| d.det.sigma);
-    c.f("REGION_SIGMA", "", "sigma-equivalent of the region's Bayes factor", |d| d.det.region_sigma);
-    c.i("REGION_N", "ct", "observed counts of the region in its peak frame", |d| d.det.region_n as i64);
-    c.f("REGION_MU", "ct", "expected counts of the region in its peak frame", |d| d.det.region_mu);
-    c.f("T_START", "s", "start of the first flagged frame (mission time)", |d| d.det.t_start);
-    c.f("T_STOP", "s", "end of the last flagged frame (mission time)", |d| d.det.t_stop);
-    c.f("T_PEAK", "s", "centre of the most significant frame (mission time)", |d| d.det.t_peak);
-    c.f("MJD_START", "d", "T_START as MJD (TIMESYS of the observation)", |d| mjd(d.det.t_start, d.det.mjdref));
-    c.f("MJD_STOP", "d", "T_STOP as MJD", |d| mjd(d.det.t_stop, d.det.mjdref));
-    c.f("MJD_PEAK", "d", "T_PEAK as MJD", |d| mjd(d.det.t_peak, d.det.mjdref));
-    c.b("BTI", "the most significant frame is a bad (flaring) time interval", |d| d.det.bti);
+    c.f("RA", "deg", "right ascension of the photon centroid", |d| {
+        d.det.ra
+    });
+    c.f("DEC", "deg", "declination of the photon centroid", |d| {
+        d.det.dec
+    });
+    c.f("POS_ERR", "arcsec", "1-sigma radial position error", |d| {
+        d.det.pos_err
+    });
+    c.f(
+        "SEP_SRC",
+        "arcsec",
+        "separation from its source's position",
+        |d| d.sep_from_source,
+    );
+    c.f(
+        "SIGMA",
+        "",
+        "decision sigma-equivalent (the threshold's statistic)",
+        |d| d.det.sigma,
+    );
+    c.f(
+        "REGION_SIGMA",
+        "",
+        "sigma-equivalent of the region's Bayes factor",
+        |d| d.det.region_sigma,
+    );
+    c.i(
+        "REGION_N",
+        "ct",
+        "observed counts of the region in its peak frame",
+        |d| d.det.region_n as i64,
+    );
+    c.f(
+        "REGION_MU",
+        "ct",
+        "expected counts of the region in its peak frame",
+        |d| d.det.region_mu,
+    );
+    c.f(
+        "T_START",
+        "s",
+        "start of the first flagged frame (mission time)",
+        |d| d.det.t_start,
+    );
+    c.f(
+        "T_STOP",
+        "s",
+        "end of the last flagged frame (mission time)",
+        |d| d.det.t_stop,
+    );
+    c.f(
+        "T_PEAK",
+        "s",
+        "centre of the most significant frame (mission time)",
+        |d| d.det.t_peak,
+    );
+    c.f(
+        "MJD_START",
+        "d",
+        "T_START as MJD (TIMESYS of the observation)",
+        |d| mjd(d.det.t_start, d.det.mjdref),
+    );
+    c.f("MJD_STOP", "d", "T_STOP as MJD", |d| {
+        mjd(d.det.t_stop, d.det.mjdref)
+    });
+    c.f("MJD_PEAK", "d", "T_PEAK as MJD", |d| {
+        mjd(d.det.t_peak, d.det.mjdref)
+    });
+    c.b(
+        "BTI",
+        "the most significant frame is a bad (flaring) time interval",
+        |d| d.det.bti,
+    );
 }
 
 fn frame_columns(c: &mut Cols<CatalogDetection>) {
-    let p = |d: &CatalogDetection, k: usize| d.det.pointing.map_or(f64::NAN, |p| [p.ra, p.dec, p.pa][k]);
-    c.f("RA_PNT", "deg", "RA of the observation's pointing", move |d| p(d, 0));
-    c.f("DEC_PNT", "deg", "Dec of the observation's pointing", move |d| p(d, 1));
-    c.f("PA_PNT", "deg", "position angle (roll) of the pointing", move |d| p(d, 2));
-    c.f("X_EPIC", "arcsec", "x in the detector-fixed EPIC frame", |d| d.epic_frame.map_or(f64::NAN, |e| e.0));
-    c.f("Y_EPIC", "arcsec", "y in the detector-fixed EPIC frame", |d| d.epic_frame.map_or(f64::NAN, |e| e.1));
-    c.i("HOT_AREA", "", "hot area it falls in (exod_hot_areas.ecsv id), 0 if none", |d| d.hot_area_id.map_or(0, |h| h as i64));
+    let p = |d: &CatalogDetection, k: usize| {
+        d.det.pointing.map_or(f64::NAN, |p| [p.ra, p.dec, p.pa][k])
+    };
+    c.f(
+        "RA_PNT",
+        "deg",
+        "RA of the observation's pointing",
+        move |d| p(d, 0),
+    );
+    c.f(
+        "DEC_PNT",
+        "deg",
+        "Dec of the observation's pointing",
+        move |d| p(d, 1),
+    );
+    c.f(
+        "PA_PNT",
+        "deg",
+        "position angle (roll) of the pointing",
+        move |d| p(d, 2),
+    );
+    c.f(
+        "X_EPIC",
+        "arcsec",
+        "x in the detector-fixed EPIC frame",
+        |d| d.epic_frame.map_or(f64::NAN, |e| e.0),
+    );
+    c.f(
+        "Y_EPIC",
+        "arcsec",
+        "y in the detector-fixed EPIC frame",
+        |d| d.epic_frame.map_or(f64::NAN, |e| e.1),
+    );
+    c.i(
+        "HOT_AREA",
+        "",
+        "hot area it falls in (exod_hot_areas.ecsv id), 0 if none",
+        |d| d.hot_area_id.map_or(0, |h| h as i64),
+    );
     for (k, (name, desc)) in DESCRIPTIONS.iter().enumerate() {
-        c.b(&format!("FLAG_{}", name.to_ascii_uppercase()), desc, move |d| d.flags().as_array()[k]);
+        c.b(
+            &format!("FLAG_{}", name.to_ascii_uppercase()),
+            desc,
+            move |d| d.flags().as_array()[k],
+        );
     }
 }
 
 fn curve_columns(c: &mut Cols<CatalogDetection>) {
-    let g = |d: &CatalogDetection, f: &dyn Fn(&exod_core::catalog::CurveStats) -> f64| d.det.curve.as_ref().map_or(f64::NAN, f);
-    c.f("LC_N_MAX", "ct", "largest count in a light-curve bin", move |d| g(d, &|s| s.n_max as f64));
-    c.f("LC_N_MIN", "ct", "smallest count in a light-curve bin", move |d| g(d, &|s| s.n_min as f64));
-    c.f("LC_N_SUM", "ct", "total counts of the light curve", move |d| g(d, &|s| s.n_sum as f64));
-    c.f("LC_N_MEAN", "ct", "mean counts per bin", move |d| g(d, &|s| s.n_mean));
-    c.f("LC_N_STD", "ct", "standard deviation of the counts per bin", move |d| g(d, &|s| s.n_std));
-    c.f("LC_MU_SUM", "ct", "total expected counts of the light curve", move |d| g(d, &|s| s.mu_sum));
-    c.f("LC_PEAK_RATE", "ct/s", "peak count rate, live-time corrected", move |d| g(d, &|s| s.peak_rate));
-    c.f("LC_RATIO_BTI", "", "fraction of the bins in bad time intervals (0-1)", move |d| g(d, &|s| s.ratio_bti));
-    c.f("LC_CHI2", "", "Pearson chi2 of the counts against mu", move |d| g(d, &|s| s.chi2));
-    c.f("LC_CSTAT", "", "Poisson likelihood-ratio (Cash) statistic against mu", move |d| g(d, &|s| s.cstat));
-    c.f("LC_DOF", "", "bins in LC_CHI2 and LC_CSTAT", move |d| g(d, &|s| s.dof as f64));
-    c.f("LC_P_CONST", "", "probability of a curve this far from mu (chi2 of LC_CSTAT)", move |d| g(d, &|s| s.p_const));
-    c.f("LC_N_PEAKS", "", "runs of significant bins in the light curve", move |d| g(d, &|s| s.n_peaks as f64));
+    let g = |d: &CatalogDetection, f: &dyn Fn(&exod_core::catalog::CurveStats) -> f64| {
+        d.det.curve.as_ref().map_or(f64::NAN, f)
+    };
+    c.f(
+        "LC_N_MAX",
+        "ct",
+        "largest count in a light-curve bin",
+        move |d| g(d, &|s| s.n_max as f64),
+    );
+    c.f(
+        "LC_N_MIN",
+        "ct",
+        "smallest count in a light-curve bin",
+        move |d| g(d, &|s| s.n_min as f64),
+    );
+    c.f(
+        "LC_N_SUM",
+        "ct",
+        "total counts of the light curve",
+        move |d| g(d, &|s| s.n_sum as f64),
+    );
+    c.f("LC_N_MEAN", "ct", "mean counts per bin", move |d| {
+        g(d, &|s| s.n_mean)
+    });
+    c.f(
+        "LC_N_STD",
+        "ct",
+        "standard deviation of the counts per bin",
+        move |d| g(d, &|s| s.n_std),
+    );
+    c.f(
+        "LC_MU_SUM",
+        "ct",
+        "total expected counts of the light curve",
+        move |d| g(d, &|s| s.mu_sum),
+    );
+    c.f(
+        "LC_PEAK_RATE",
+        "ct/s",
+        "peak count rate, live-time corrected",
+        move |d| g(d, &|s| s.peak_rate),
+    );
+    c.f(
+        "LC_RATIO_BTI",
+        "",
+        "fraction of the bins in bad time intervals (0-1)",
+        move |d| g(d, &|s| s.ratio_bti),
+    );
+    c.f(
+        "LC_CHI2",
+        "",
+        "Pearson chi2 of the counts against mu",
+        move |d| g(d, &|s| s.chi2),
+    );
+    c.f(
+        "LC_CSTAT",
+        "",
+        "Poisson likelihood-ratio (Cash) statistic against mu",
+        move |d| g(d, &|s| s.cstat),
+    );
+    c.f("LC_DOF", "", "bins in LC_CHI2 and LC_CSTAT", move |d| {
+        g(d, &|s| s.dof as f64)
+    });
+    c.f(
+        "LC_P_CONST",
+        "",
+        "probability of a curve this far from mu (chi2 of LC_CSTAT)",
+        move |d| g(d, &|s| s.p_const),
+    );
+    c.f(
+        "LC_N_PEAKS",
+        "",
+        "runs of significant bins in the light curve",
+        move |d| g(d, &|s| s.n_peaks as f64),
+    );
 }
 
 /// The detection table (without the light-curve index columns).
@@ -131,37 +301,97 @@ pub fn detections_table(cat: &Catalog) -> Table {
 
 fn source_counts(c: &mut Cols<UniqueSource>) {
     c.i("SRCID", "", "source number", |s| s.srcid as i64);
-    c.s("NAME", "IAU name EXOD JHHMMSS.s+DDMMSS (truncated)", |s| s.name.clone());
+    c.s("NAME", "IAU name EXOD JHHMMSS.s+DDMMSS (truncated)", |s| {
+        s.name.clone()
+    });
     c.f("RA", "deg", "error-weighted mean right ascension", |s| s.ra);
     c.f("DEC", "deg", "error-weighted mean declination", |s| s.dec);
-    c.f("POS_ERR", "arcsec", "1-sigma radial error of the position", |s| s.pos_err);
-    c.i("N_DETECTIONS", "", "detections of the source", |s| s.n_detections as i64);
-    c.i("N_OBS", "", "observations it is detected in", |s| s.n_obs as i64);
-    c.i("N_UNITS", "", "camera subsets it is detected in", |s| s.n_units as i64);
-    c.i("N_RUNS", "", "distinct band x t_bin runs it is detected in", |s| s.n_runs as i64);
-    c.s("BANDS", "energy bands where seen (keV, comma-separated)", |s| s.bands.join(","));
-    c.s("TBINS", "time bins where seen (s, comma-separated)", |s| s.tbins.iter().map(|t| format!("{t}")).collect::<Vec<_>>().join(","));
+    c.f(
+        "POS_ERR",
+        "arcsec",
+        "1-sigma radial error of the position",
+        |s| s.pos_err,
+    );
+    c.i("N_DETECTIONS", "", "detections of the source", |s| {
+        s.n_detections as i64
+    });
+    c.i("N_OBS", "", "observations it is detected in", |s| {
+        s.n_obs as i64
+    });
+    c.i("N_UNITS", "", "camera subsets it is detected in", |s| {
+        s.n_units as i64
+    });
+    c.i(
+        "N_RUNS",
+        "",
+        "distinct band x t_bin runs it is detected in",
+        |s| s.n_runs as i64,
+    );
+    c.s(
+        "BANDS",
+        "energy bands where seen (keV, comma-separated)",
+        |s| s.bands.join(","),
+    );
+    c.s("TBINS", "time bins where seen (s, comma-separated)", |s| {
+        s.tbins
+            .iter()
+            .map(|t| format!("{t}"))
+            .collect::<Vec<_>>()
+            .join(",")
+    });
     c.i("N_PEAKS", "", "peak detections", |s| s.n_peaks as i64);
-    c.i("N_ECLIPSES", "", "eclipse detections", |s| s.n_eclipses as i64);
+    c.i("N_ECLIPSES", "", "eclipse detections", |s| {
+        s.n_eclipses as i64
+    });
 }
 
 fn source_stats(c: &mut Cols<UniqueSource>) {
-    c.f("MAX_SIGMA_PEAK", "", "largest decision sigma of its peaks (NaN if none)", |s| s.max_sigma_peak);
-    c.f("MAX_SIGMA_ECLIPSE", "", "largest decision sigma of its eclipses (NaN if none)", |s| s.max_sigma_eclipse);
-    c.f("MJD_FIRST", "d", "start of its first detection", |s| s.mjd_first);
+    c.f(
+        "MAX_SIGMA_PEAK",
+        "",
+        "largest decision sigma of its peaks (NaN if none)",
+        |s| s.max_sigma_peak,
+    );
+    c.f(
+        "MAX_SIGMA_ECLIPSE",
+        "",
+        "largest decision sigma of its eclipses (NaN if none)",
+        |s| s.max_sigma_eclipse,
+    );
+    c.f("MJD_FIRST", "d", "start of its first detection", |s| {
+        s.mjd_first
+    });
     c.f("MJD_LAST", "d", "end of its last detection", |s| s.mjd_last);
-    c.f("PEAK_RATE", "ct/s", "largest live-time corrected peak rate of its light curves", |s| s.peak_rate);
+    c.f(
+        "PEAK_RATE",
+        "ct/s",
+        "largest live-time corrected peak rate of its light curves",
+        |s| s.peak_rate,
+    );
     for (k, (name, desc)) in DESCRIPTIONS.iter().enumerate() {
         let n = name.to_ascii_uppercase();
-        c.i(&format!("N_{n}"), "", &format!("detections with flag {name}: {desc}"), move |s| s.n_flagged[k] as i64);
+        c.i(
+            &format!("N_{n}"),
+            "",
+            &format!("detections with flag {name}: {desc}"),
+            move |s| s.n_flagged[k] as i64,
+        );
     }
     for (k, (name, desc)) in DESCRIPTIONS.iter().enumerate() {
         let n = name.to_ascii_uppercase();
-        c.b(&format!("FLAG_{n}"), &format!("every detection has flag {name} ({desc})"), move |s| s.flags.as_array()[k]);
+        c.b(
+            &format!("FLAG_{n}"),
+            &format!("every detection has flag {name} ({desc})"),
+            move |s| s.flags.as_array()[k],
+        );
     }
     c.b("CLEAN", "at least one detection has no flag", |s| s.clean);
-    c.s("DETIDS", "its detections (comma-separated DETIDs)", |s| s.detids.clone());
-    c.s("OBSIDS", "its observations (comma-separated)", |s| s.obsids.clone());
+    c.s("DETIDS", "its detections (comma-separated DETIDs)", |s| {
+        s.detids.clone()
+    });
+    c.s("OBSIDS", "its observations (comma-separated)", |s| {
+        s.obsids.clone()
+    });
 }
 
 /// The unique-source table.
@@ -185,17 +415,35 @@ pub fn hot_areas_table(areas: &[HotArea]) -> Table {
     c.f("TBIN", "s", "time-bin class it was found in", |a| a.tbin);
     c.f("X_EPIC", "arcsec", "centre x in the EPIC frame", |a| a.x_e);
     c.f("Y_EPIC", "arcsec", "centre y in the EPIC frame", |a| a.y_e);
-    c.f("RADIUS", "arcsec", "largest distance of a member from the centre", |a| a.radius_arcsec);
-    c.i("N_DETECTIONS", "", "detections in it", |a| a.n_detections as i64);
-    c.i("N_OBS", "", "distinct observations among them", |a| a.n_obs as i64);
-    c.f("P_VALUE", "", "chance probability of N_OBS for sky sources (trials-corrected)", |a| a.p_value);
+    c.f(
+        "RADIUS",
+        "arcsec",
+        "largest distance of a member from the centre",
+        |a| a.radius_arcsec,
+    );
+    c.i("N_DETECTIONS", "", "detections in it", |a| {
+        a.n_detections as i64
+    });
+    c.i("N_OBS", "", "distinct observations among them", |a| {
+        a.n_obs as i64
+    });
+    c.f(
+        "P_VALUE",
+        "",
+        "chance probability of N_OBS for sky sources (trials-corrected)",
+        |a| a.p_value,
+    );
     c.t
 }
 
 /// The light curves of the catalogue's detections, in its order, as the `LIGHTCURVES` and
 /// `INDEX` tables; also returns each detection's (first row, number of bins).
-fn lightcurve_tables(cat: &Catalog, curves: &[Option<&LightCurve>]) -> (Table, Table, Vec<(i64, i64)>) {
-    let (mut id, mut time, mut n, mut mu, mut bti, mut live) = (vec![], vec![], vec![], vec![], vec![], vec![]);
+fn lightcurve_tables(
+    cat: &Catalog,
+    curves: &[Option<&LightCurve>],
+) -> (Table, Table, Vec<(i64, i64)>) {
+    let (mut id, mut time, mut n, mut mu, mut bti, mut live) =
+        (vec![], vec![], vec![], vec![], vec![], vec![]);
     let mut index = Vec::with_capacity(curves.len());
     for (d, c) in cat.detections.iter().zip(curves) {
         let first = time.len() as i64;
@@ -219,10 +467,29 @@ fn lightcurve_tables(cat: &Catalog, curves: &[Option<&LightCurve>]) -> (Table, T
     t.bool("BTI", "bin in a bad (flaring) time interval", bti);
     t.f64("LIVE", "", "mean live fraction of the region cells", live);
     let mut x = Table::new("INDEX");
-    x.str("DETID", "detection", cat.detections.iter().map(|d| d.det.detid.clone()).collect());
-    x.i64("FIRST", "", "first row (0-based) of its curve in LIGHTCURVES", index.iter().map(|i| i.0).collect());
-    x.i64("NBINS", "", "number of bins of its curve (0: none)", index.iter().map(|i| i.1).collect());
-    x.f64("TBIN", "s", "bin length", cat.detections.iter().map(|d| d.det.tbin).collect());
+    x.str(
+        "DETID",
+        "detection",
+        cat.detections.iter().map(|d| d.det.detid.clone()).collect(),
+    );
+    x.i64(
+        "FIRST",
+        "",
+        "first row (0-based) of its curve in LIGHTCURVES",
+        index.iter().map(|i| i.0).collect(),
+    );
+    x.i64(
+        "NBINS",
+        "",
+        "number of bins of its curve (0: none)",
+        index.iter().map(|i| i.1).collect(),
+    );
+    x.f64(
+        "TBIN",
+        "s",
+        "bin length",
+        cat.detections.iter().map(|d| d.det.tbin).collect(),
+    );
     (t, x, index)
 }
 
@@ -230,8 +497,15 @@ fn lightcurve_tables(cat: &Catalog, curves: &[Option<&LightCurve>]) -> (Table, T
 /// detection is flagged.
 pub fn sources_regions(sources: &[UniqueSource]) -> String {
     let mut s = String::from("# Region file format: DS9 version 4.1\n# exod unique sources\nglobal color=green width=2\nfk5\n");
-    for src in sources.iter().filter(|s| s.ra.is_finite() && s.dec.is_finite()) {
-        let r = if src.pos_err.is_finite() { (3.0 * src.pos_err).max(5.0) } else { 10.0 };
+    for src in sources
+        .iter()
+        .filter(|s| s.ra.is_finite() && s.dec.is_finite())
+    {
+        let r = if src.pos_err.is_finite() {
+            (3.0 * src.pos_err).max(5.0)
+        } else {
+            10.0
+        };
         let dash = if src.clean { "" } else { " dash=1 color=red" };
         s.push_str(&format!(
             "circle({:.6},{:+.6},{:.2}\") # text={{{}}}{dash}\n",
@@ -253,8 +527,18 @@ pub fn write_catalog(
 ) -> Result<Vec<PathBuf>, IoError> {
     let (lcs, index, rows) = lightcurve_tables(cat, curves);
     let mut dets = detections_table(cat);
-    dets.i64("LC_FIRST", "", "first row (0-based) of its curve in exod_lightcurves.fits", rows.iter().map(|r| r.0).collect());
-    dets.i64("LC_NBINS", "", "bins of its curve in exod_lightcurves.fits (0: none)", rows.iter().map(|r| r.1).collect());
+    dets.i64(
+        "LC_FIRST",
+        "",
+        "first row (0-based) of its curve in exod_lightcurves.fits",
+        rows.iter().map(|r| r.0).collect(),
+    );
+    dets.i64(
+        "LC_NBINS",
+        "",
+        "bins of its curve in exod_lightcurves.fits (0: none)",
+        rows.iter().map(|r| r.1).collect(),
+    );
     let srcs = sources_table(cat);
     let mut written = Vec::new();
     for (stem, t) in [("exod_detections", &dets), ("exod_sources", &srcs)] {
@@ -273,7 +557,10 @@ pub fn write_catalog(
     table::write_fits(&l, &[&lcs, &index], prov, date)?;
     let r = out.join("exod_sources.reg");
     crate::fits::write_atomic(&r, |tmp| std::fs::write(tmp, sources_regions(&cat.sources)))
-        .map_err(|error| IoError::Io { path: r.clone(), error })?;
+        .map_err(|error| IoError::Io {
+            path: r.clone(),
+            error,
+        })?;
     written.extend([h, l, r]);
     Ok(written)
 }
@@ -286,7 +573,12 @@ fn write_parquet(out: &Path, stem: &str, t: &Table, prov: &Keywords) -> Result<P
 }
 
 #[cfg(not(feature = "parquet"))]
-fn write_parquet(out: &Path, _stem: &str, _t: &Table, _prov: &Keywords) -> Result<PathBuf, IoError> {
+fn write_parquet(
+    out: &Path,
+    _stem: &str,
+    _t: &Table,
+    _prov: &Keywords,
+) -> Result<PathBuf, IoError> {
     Err(IoError::Output {
         path: out.into(),
         msg: "Parquet outputs need exod built with the `parquet` feature".into(),

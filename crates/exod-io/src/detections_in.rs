@@ -128,8 +128,17 @@ pub fn read_run(path: &Path) -> Result<RunDetections, IoError> {
     let kind = f.read_strings("KIND")?;
     let band = f.read_strings("BAND")?;
     let num = |f: &mut Fits, c: &str| f.read_all::<f64>(c);
-    let (tbin, ra, dec, pos_err) = (num(&mut f, "TBIN")?, num(&mut f, "RA")?, num(&mut f, "DEC")?, num(&mut f, "POS_ERR")?);
-    let (sigma, rsig, rmu) = (num(&mut f, "SIGMA")?, num(&mut f, "REGION_SIGMA")?, num(&mut f, "REGION_MU")?);
+    let (tbin, ra, dec, pos_err) = (
+        num(&mut f, "TBIN")?,
+        num(&mut f, "RA")?,
+        num(&mut f, "DEC")?,
+        num(&mut f, "POS_ERR")?,
+    );
+    let (sigma, rsig, rmu) = (
+        num(&mut f, "SIGMA")?,
+        num(&mut f, "REGION_SIGMA")?,
+        num(&mut f, "REGION_MU")?,
+    );
     let rn = f.read_all::<i64>("REGION_N")?;
     let (t0, t1) = (num(&mut f, "T_START")?, num(&mut f, "T_STOP")?);
     let (p0, p1) = (num(&mut f, "T_PEAK_START")?, num(&mut f, "T_PEAK_STOP")?);
@@ -140,7 +149,10 @@ pub fn read_run(path: &Path) -> Result<RunDetections, IoError> {
     let mut dets = Vec::with_capacity(detid.len());
     for i in 0..detid.len() {
         let unit = unit_of(&detid[i]);
-        let obsid = h.obsid.clone().unwrap_or_else(|| unit.split('_').next().unwrap_or("").to_string());
+        let obsid = h
+            .obsid
+            .clone()
+            .unwrap_or_else(|| unit.split('_').next().unwrap_or("").to_string());
         dets.push(CatDetection {
             detid: detid[i].clone(),
             obsid,
@@ -174,7 +186,9 @@ pub fn read_run(path: &Path) -> Result<RunDetections, IoError> {
         vec![None; dets.len()]
     };
     for (d, c) in dets.iter_mut().zip(&curves) {
-        d.curve = c.as_ref().map(|l| curve_stats(&l.n, &l.mu, &l.bti, &l.live, l.tbin));
+        d.curve = c
+            .as_ref()
+            .map(|l| curve_stats(&l.n, &l.mu, &l.bti, &l.live, l.tbin));
     }
     Ok(RunDetections {
         path: path.into(),
@@ -199,7 +213,12 @@ fn read_curves(path: &Path, dets: &[CatDetection]) -> Result<Vec<Option<LightCur
         if k < 0 || k as usize >= dets.len() {
             return Err(IoError::Invalid {
                 path: path.into(),
-                what: format!("LIGHTCURVES row {}: DET {} is not a row of detections.fits (1–{})", r + 1, det[r], dets.len()),
+                what: format!(
+                    "LIGHTCURVES row {}: DET {} is not a row of detections.fits (1–{})",
+                    r + 1,
+                    det[r],
+                    dets.len()
+                ),
             });
         }
         let d = &dets[k as usize];

@@ -51,6 +51,11 @@ impl Value {
     fn render(&self) -> String {
         match self {
             Value::F(x) if x.is_nan() => "nan".into(),
+            // shortest round-trip digits; exponent form for tiny and huge magnitudes (Rust's
+            // `{}` would spell 1e-35 with 35 zeros)
+            Value::F(x) if *x != 0.0 && !(1e-4..1e15).contains(&x.abs()) && x.is_finite() => {
+                format!("{x:e}")
+            }
             Value::F(x) => format!("{x}"),
             Value::I(i) => i.to_string(),
             Value::B(b) => (if *b { "True" } else { "False" }).into(),

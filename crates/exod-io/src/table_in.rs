@@ -412,13 +412,54 @@ fn read_csv(path: &Path) -> Result<ExtTable, IoError> {
             c.push(rec.get(k).unwrap_or("").to_string());
         }
     }
-    let columns = cells.into_iter().map(typed_column).collect();
+    let text_cols = ecsv_string_columns(path);
+    let columns = names
+        .iter()
+        .zip(cells)
+        .map(|(n, c)| {
+            if text_cols.contains(n) {
+                ExtColumn::Str(c)
+            } else {
+                typed_column(c)
+            }
+        })
+        .collect();
     Ok(ExtTable {
         path: path.into(),
         names,
         columns,
         skipped: Vec::new(),
     })
+}
+
+/// The columns an ECSV header declares as `datatype: string` (kept as text even when they look
+/// like numbers, e.g. obsids with leading zeros); empty for a plain CSV.
+fn ecsv_string_columns(path: &Path) -> std::collections::HashSet<String> {
+    use std::io::BufRead;
+    let mut out = std::collections::HashSet::new();
+    let Ok(f) = std::fs::File::open(path) else {
+        return out;
+    };
+    let mut lines = std::io::BufReader::new(f).lines().map_while(Result::ok);
+    if !lines.next().is_some_and(|l| l.starts_with("# %ECSV")) {
+        return out;
+    }
+    for l in lines.take_while(|l| l.starts_with('#')) {
+        let Some(rest) = l.trim_start_matches('#').trim().strip_prefix("- {name: ") else {
+            continue;
+        };
+        let Some((name, tail)) = rest.split_once(',') else {
+            continue;
+        };
+        if tail.contains("datatype: string") {
+            out.insert(
+                name.trim()
+                    .trim_matches(|c| c == '\'' || c == '"')
+                    .to_string(),
+            );
+        }
+    }
+    out
 }
 
 /// Text cells → numbers when every cell is a number or empty, else text.

@@ -134,3 +134,28 @@ fn sexagesimal_forms() {
     assert!(parse_angle("abc", true).is_none());
     assert!(parse_angle("", true).unwrap().is_nan());
 }
+
+#[test]
+fn ecsv_string_columns_stay_text_even_when_they_look_like_numbers() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("t.ecsv");
+    let cols = [
+        exod_io::ecsv::Column::new("obs_id", "string", None, "observation"),
+        exod_io::ecsv::Column::new("ra", "float64", Some("deg"), "RA"),
+        exod_io::ecsv::Column::new("dec", "float64", Some("deg"), "Dec"),
+    ];
+    let rows = vec![vec![
+        exod_io::ecsv::Value::S("0800010001".into()),
+        exod_io::ecsv::Value::F(10.5),
+        exod_io::ecsv::Value::F(-3.0),
+    ]];
+    exod_io::ecsv::write(&p, &cols, &rows, &[]).unwrap();
+    let t = exod_io::table_in::read_table(&p, &Default::default()).unwrap();
+    let k = t.find("obs_id").unwrap();
+    assert_eq!(
+        t.texts(k),
+        vec!["0800010001".to_string()],
+        "leading zero kept"
+    );
+    assert_eq!(t.positions(None, None).unwrap(), (vec![10.5], vec![-3.0]));
+}

@@ -8,7 +8,7 @@ use std::path::PathBuf;
 
 use anyhow::{Context, Result};
 use exod_core::catalog::problematic::ProblematicList;
-use exod_core::catalog::{build, Catalog, CatDetection, CatalogParams};
+use exod_core::catalog::{build, CatDetection, Catalog, CatalogParams};
 use exod_core::search::LightCurve;
 use exod_io::context::KeyValue;
 use exod_io::detections_in::{find_detection_files, read_run};
@@ -66,8 +66,10 @@ pub fn params(a: &Args) -> Result<CatalogParams> {
     p.hot.p_max = a.hot_p;
     p.crowded_above = a.crowded_above;
     if let Some(f) = &a.problematic {
-        let text = std::fs::read_to_string(f).with_context(|| format!("{}: cannot read the list", f.display()))?;
-        p.problematic = ProblematicList::parse(&text).with_context(|| format!("{}", f.display()))?;
+        let text = std::fs::read_to_string(f)
+            .with_context(|| format!("{}: cannot read the list", f.display()))?;
+        p.problematic =
+            ProblematicList::parse(&text).with_context(|| format!("{}", f.display()))?;
     }
     Ok(p)
 }
@@ -82,8 +84,21 @@ pub struct Inputs {
 
 pub fn read_inputs(inputs: &[PathBuf], min_sigma: f64) -> Result<Inputs> {
     let files = find_detection_files(inputs)?;
-    anyhow::ensure!(!files.is_empty(), "no detections.fits under {}", inputs.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", "));
-    let mut out = Inputs { detections: Vec::new(), curves: HashMap::new(), files: Vec::new(), skipped: Vec::new() };
+    anyhow::ensure!(
+        !files.is_empty(),
+        "no detections.fits under {}",
+        inputs
+            .iter()
+            .map(|p| p.display().to_string())
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    let mut out = Inputs {
+        detections: Vec::new(),
+        curves: HashMap::new(),
+        files: Vec::new(),
+        skipped: Vec::new(),
+    };
     for f in files {
         match read_run(&f) {
             Ok(run) => {
@@ -109,17 +124,61 @@ pub fn read_inputs(inputs: &[PathBuf], min_sigma: f64) -> Result<Inputs> {
 fn provenance(a: &Args, p: &CatalogParams) -> Vec<(String, KeyValue, String)> {
     let kv = |k: &str, v: KeyValue, c: &str| (k.to_string(), v, c.to_string());
     vec![
-        kv("CREATOR", format!("exod {}", env!("CARGO_PKG_VERSION")).into(), "program that made the file"),
-        kv("DATE", exod_io::context::creation_date().into(), "file creation (UTC) or SOURCE_DATE_EPOCH"),
-        kv("COMMAND", std::env::args().collect::<Vec<_>>().join(" ").into(), "command line"),
-        kv("RADESYS", "FK5".into(), "celestial frame of RA, Dec (that of the inputs)"),
-        kv("LINK", p.link.link_arcsec.into(), "[arcsec] linking length of unique sources"),
-        kv("LINKNSIG", p.link.link_nsigma.into(), "link within this many combined errors"),
-        kv("LINKMAX", p.link.link_max_arcsec.into(), "[arcsec] largest linking length"),
-        kv("HOTMINOB", (p.hot.min_obs as i64).into(), "observations a hot area needs"),
-        kv("HOTPMAX", p.hot.p_max.into(), "chance probability below which an area is hot"),
-        kv("CROWDED", (p.crowded_above as i64).into(), "crowded: more detections in the observation"),
-        kv("MINSIGMA", a.min_sigma.into(), "detections kept have SIGMA >= MINSIGMA"),
+        kv(
+            "CREATOR",
+            format!("exod {}", env!("CARGO_PKG_VERSION")).into(),
+            "program that made the file",
+        ),
+        kv(
+            "DATE",
+            exod_io::context::creation_date().into(),
+            "file creation (UTC) or SOURCE_DATE_EPOCH",
+        ),
+        kv(
+            "COMMAND",
+            std::env::args().collect::<Vec<_>>().join(" ").into(),
+            "command line",
+        ),
+        kv(
+            "RADESYS",
+            "FK5".into(),
+            "celestial frame of RA, Dec (that of the inputs)",
+        ),
+        kv(
+            "LINK",
+            p.link.link_arcsec.into(),
+            "[arcsec] linking length of unique sources",
+        ),
+        kv(
+            "LINKNSIG",
+            p.link.link_nsigma.into(),
+            "link within this many combined errors",
+        ),
+        kv(
+            "LINKMAX",
+            p.link.link_max_arcsec.into(),
+            "[arcsec] largest linking length",
+        ),
+        kv(
+            "HOTMINOB",
+            (p.hot.min_obs as i64).into(),
+            "observations a hot area needs",
+        ),
+        kv(
+            "HOTPMAX",
+            p.hot.p_max.into(),
+            "chance probability below which an area is hot",
+        ),
+        kv(
+            "CROWDED",
+            (p.crowded_above as i64).into(),
+            "crowded: more detections in the observation",
+        ),
+        kv(
+            "MINSIGMA",
+            a.min_sigma.into(),
+            "detections kept have SIGMA >= MINSIGMA",
+        ),
     ]
 }
 
@@ -131,45 +190,134 @@ pub fn run(a: Args) -> Result<()> {
     let t_read = t0.elapsed().as_secs_f64();
     let cat = build(inputs.detections, &p);
     let t_build = t0.elapsed().as_secs_f64() - t_read;
-    let curves: Vec<Option<&LightCurve>> = cat.detections.iter().map(|d| inputs.curves.get(&d.det.detid)).collect();
+    let curves: Vec<Option<&LightCurve>> = cat
+        .detections
+        .iter()
+        .map(|d| inputs.curves.get(&d.det.detid))
+        .collect();
     let stage = crate::staging::Staged::begin(&a.out, a.overwrite)?;
     let prov = provenance(&a, &p);
     let date = exod_io::context::creation_date();
-    let mut written = exod_io::catalog_out::write_catalog(stage.path(), &cat, &curves, &prov, &date, !a.no_parquet)?;
+    let mut written = exod_io::catalog_out::write_catalog(
+        stage.path(),
+        &cat,
+        &curves,
+        &prov,
+        &date,
+        !a.no_parquet,
+    )?;
     if !a.no_plots {
         written.extend(draw(stage.path(), &cat)?);
     }
-    let summary = summary_json(&a, &p, &cat, &inputs.files, &inputs.skipped, n_in, [t_read, t_build]);
+    let summary = summary_json(
+        &a,
+        &p,
+        &cat,
+        &inputs.files,
+        &inputs.skipped,
+        n_in,
+        [t_read, t_build],
+    );
     let js = stage.path().join("catalog.json");
-    exod_io::fits::write_atomic(&js, |tmp| std::fs::write(tmp, serde_json::to_string_pretty(&summary)?))
-        .with_context(|| format!("writing {}", js.display()))?;
+    exod_io::fits::write_atomic(&js, |tmp| {
+        std::fs::write(tmp, serde_json::to_string_pretty(&summary)?)
+    })
+    .with_context(|| format!("writing {}", js.display()))?;
     stage.commit()?;
     tracing::info!(
         "{} detections of {} files → {} unique sources, {} hot areas → {} ({:.2} s)",
-        cat.detections.len(), inputs.files.len(), cat.sources.len(), cat.hot_areas.len(), a.out.display(), t0.elapsed().as_secs_f64()
+        cat.detections.len(),
+        inputs.files.len(),
+        cat.sources.len(),
+        cat.hot_areas.len(),
+        a.out.display(),
+        t0.elapsed().as_secs_f64()
     );
     print_table1(&cat);
     Ok(())
 }
 
 fn draw(out: &std::path::Path, cat: &Catalog) -> Result<Vec<PathBuf>> {
-    use exod_plot::catalog::{epic_frame_png, sky_map_png, FrameArea, SkyPoint};
-    let pts: Vec<SkyPoint> = cat.sources.iter().map(|s| SkyPoint { ra: s.ra, dec: s.dec, n_detections: s.n_detections, flagged: !s.clean }).collect();
+    use exod_plot::catalog::{epic_frame_png, sky_map_png, SkyPoint};
+    let pts: Vec<SkyPoint> = cat
+        .sources
+        .iter()
+        .map(|s| SkyPoint {
+            ra: s.ra,
+            dec: s.dec,
+            n_detections: s.n_detections,
+            flagged: !s.clean,
+        })
+        .collect();
     let sky = out.join("exod_sky_map.png");
-    sky_map_png(&sky, &pts, &format!("exod unique sources ({})", cat.sources.len()))?;
-    let frame: Vec<(f64, f64, bool)> = cat.detections.iter().filter_map(|d| d.epic_frame.map(|e| (e.0, e.1, d.flag_hot_area))).collect();
-    let areas: Vec<FrameArea> = cat.hot_areas.iter().map(|h| FrameArea { x: h.x_e, y: h.y_e, radius: h.radius_arcsec.max(10.0), label: format!("H{} ({} s, {} obs)", h.id, h.tbin, h.n_obs) }).collect();
+    sky_map_png(
+        &sky,
+        &pts,
+        &format!("exod unique sources ({})", cat.sources.len()),
+    )?;
+    let frame: Vec<(f64, f64, bool)> = cat
+        .detections
+        .iter()
+        .filter_map(|d| d.epic_frame.map(|e| (e.0, e.1, d.flag_hot_area)))
+        .collect();
+    let areas = frame_areas(&cat.hot_areas);
     let hot = out.join("exod_hot_areas.png");
-    epic_frame_png(&hot, &frame, &areas, 960.0, "detections in the EPIC frame; hot areas in red")?;
+    epic_frame_png(
+        &hot,
+        &frame,
+        &areas,
+        960.0,
+        "detections in the EPIC frame; hot areas in red",
+    )?;
     Ok(vec![sky, hot])
+}
+
+/// The hot areas to circle on the EPIC-frame map: areas of several t_bins at one place (within
+/// 30″) share one circle and one label.
+fn frame_areas(hot: &[exod_core::catalog::hot::HotArea]) -> Vec<exod_plot::catalog::FrameArea> {
+    let mut groups: Vec<Vec<&exod_core::catalog::hot::HotArea>> = Vec::new();
+    for h in hot {
+        match groups
+            .iter_mut()
+            .find(|g| (g[0].x_e - h.x_e).hypot(g[0].y_e - h.y_e) < 30.0)
+        {
+            Some(g) => g.push(h),
+            None => groups.push(vec![h]),
+        }
+    }
+    groups
+        .iter()
+        .map(|g| {
+            let ids: Vec<String> = g.iter().map(|h| format!("H{}", h.id)).collect();
+            let tbins: Vec<String> = g.iter().map(|h| format!("{}", h.tbin)).collect();
+            let n_obs = g.iter().map(|h| h.n_obs).max().unwrap_or(0);
+            exod_plot::catalog::FrameArea {
+                x: g[0].x_e,
+                y: g[0].y_e,
+                radius: g.iter().map(|h| h.radius_arcsec).fold(10.0, f64::max),
+                label: format!("{} ({} s; {n_obs} obs)", ids.join(","), tbins.join(", ")),
+            }
+        })
+        .collect()
 }
 
 /// Paper Table 1 (flags), Table 2 (detections per band × t_bin) and Table 3 (unique sources per
 /// band × t_bin), at the threshold of the inputs and at 5σ.
-fn summary_json(a: &Args, p: &CatalogParams, cat: &Catalog, files: &[PathBuf], skipped: &[(PathBuf, String)], n_in: usize, t: [f64; 2]) -> serde_json::Value {
-    let mut runs: std::collections::BTreeMap<String, (usize, std::collections::BTreeSet<u32>)> = Default::default();
+fn summary_json(
+    a: &Args,
+    p: &CatalogParams,
+    cat: &Catalog,
+    files: &[PathBuf],
+    skipped: &[(PathBuf, String)],
+    n_in: usize,
+    t: [f64; 2],
+) -> serde_json::Value {
+    let mut runs: std::collections::BTreeMap<String, (usize, std::collections::BTreeSet<u32>)> =
+        Default::default();
     for d in &cat.detections {
-        let e = runs.entry(format!("{} keV, {} s", d.det.band, d.det.tbin)).or_default();
+        let e = runs
+            .entry(format!("{} keV, {} s", d.det.band, d.det.tbin))
+            .or_default();
         e.0 += 1;
         e.1.insert(d.srcid);
     }
@@ -191,13 +339,26 @@ fn summary_json(a: &Args, p: &CatalogParams, cat: &Catalog, files: &[PathBuf], s
 }
 
 fn flag_counts(cat: &Catalog, min_sigma: f64) -> serde_json::Value {
-    let dets: Vec<_> = cat.detections.iter().filter(|d| d.det.sigma >= min_sigma).collect();
+    let dets: Vec<_> = cat
+        .detections
+        .iter()
+        .filter(|d| d.det.sigma >= min_sigma)
+        .collect();
     let mut m = serde_json::Map::new();
     m.insert("detections".into(), dets.len().into());
     for (k, (name, _)) in exod_core::catalog::flags::DESCRIPTIONS.iter().enumerate() {
-        m.insert(name.to_string(), dets.iter().filter(|d| d.flags().as_array()[k]).count().into());
+        m.insert(
+            name.to_string(),
+            dets.iter()
+                .filter(|d| d.flags().as_array()[k])
+                .count()
+                .into(),
+        );
     }
-    m.insert("no_flag".into(), dets.iter().filter(|d| !d.flags().any()).count().into());
+    m.insert(
+        "no_flag".into(),
+        dets.iter().filter(|d| !d.flags().any()).count().into(),
+    );
     serde_json::Value::Object(m)
 }
 
@@ -205,8 +366,22 @@ fn print_table1(cat: &Catalog) {
     let all = flag_counts(cat, 0.0);
     let five = flag_counts(cat, 5.0);
     println!("{:<14} {:>10} {:>10}", "flag", "all", "5 sigma");
-    for k in ["detections", "isolated", "last_bin", "lt5_max", "crowded", "hot_area", "problematic", "no_flag"] {
-        println!("{:<14} {:>10} {:>10}", k, all[k], five[k]);
+    for k in [
+        "detections",
+        "isolated",
+        "last_bin",
+        "lt5_max",
+        "crowded",
+        "hot_area",
+        "problematic",
+        "no_flag",
+    ] {
+        let n = |v: &serde_json::Value| v[k].as_u64().unwrap_or(0);
+        println!("{:<14} {:>10} {:>10}", k, n(&all), n(&five));
     }
-    println!("{} unique sources, {} hot areas", cat.sources.len(), cat.hot_areas.len());
+    println!(
+        "{} unique sources, {} hot areas",
+        cat.sources.len(),
+        cat.hot_areas.len()
+    );
 }

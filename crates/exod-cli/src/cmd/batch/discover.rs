@@ -146,6 +146,7 @@ pub fn discover(inputs: &[PathBuf], list: Option<&Path>, out: &Path) -> Result<D
         files.extend(under.into_iter().filter(|f| wanted.contains(&f.obsid)));
     }
     sort_and_dedup(files, &mut d);
+    no_event_list(&mut d);
     for o in &wanted {
         if !d.lists.iter().any(|f| &f.obsid == o) {
             d.refused.push(Refusal {
@@ -210,6 +211,24 @@ fn collect(paths: &[PathBuf], skip: &Path, out: &mut Vec<Found>, d: &mut Discove
         }
     }
     Ok(())
+}
+
+/// An observation that delivered a source list but no event list (an empty or partial download)
+/// is recorded as `missing`, so it is not silently absent from the status table.
+fn no_event_list(d: &mut Discovery) {
+    for (o, src) in &d.srclists {
+        if !d.lists.iter().any(|f| &f.obsid == o) && !d.refused.iter().any(|r| &r.obsid == o) {
+            d.refused.push(Refusal {
+                obsid: o.clone(),
+                exposure: String::new(),
+                state: State::Missing,
+                reason: format!(
+                    "obsid {o}: no EPIC event list (P{o}…PIEVLI…/…MIEVLI…) beside its source list {}",
+                    src.display()
+                ),
+            });
+        }
+    }
 }
 
 /// Sort by (obsid, name, path); the same file reached twice is kept once, a second file of the
