@@ -189,6 +189,19 @@ impl SkyIndex {
     /// are clamped to it) of (`ra`, `dec`), as (index, separation in arcsec), sorted by
     /// separation then index. `out` is cleared first.
     pub fn within(&self, ra: f64, dec: f64, radius_arcsec: f64, out: &mut Vec<(u32, f64)>) {
+        self.within_unsorted(ra, dec, radius_arcsec, out);
+        out.sort_by(|a, b| a.1.total_cmp(&b.1).then(a.0.cmp(&b.0)));
+    }
+
+    /// As [`SkyIndex::within`], in the index's own (deterministic) order: for callers that
+    /// count or union the neighbours and need no sort.
+    pub fn within_unsorted(
+        &self,
+        ra: f64,
+        dec: f64,
+        radius_arcsec: f64,
+        out: &mut Vec<(u32, f64)>,
+    ) {
         out.clear();
         if !(ra.is_finite() && dec.is_finite()) || self.keys.is_empty() {
             return;
@@ -210,7 +223,7 @@ impl SkyIndex {
                 let z0 = (c[2] - 1).max(0);
                 let z1 = (c[2] + 1).min(AXIS_MASK as i64);
                 let lo = self.keys.partition_point(|&k| k < key([x, y, z0]));
-                let hi = self.keys.partition_point(|&k| k <= key([x, y, z1]));
+                let hi = lo + self.keys[lo..].partition_point(|&k| k <= key([x, y, z1]));
                 for j in lo..hi {
                     let d = chord(&q, &self.vecs[j]);
                     if d <= limit {
@@ -219,7 +232,6 @@ impl SkyIndex {
                 }
             }
         }
-        out.sort_by(|a, b| a.1.total_cmp(&b.1).then(a.0.cmp(&b.0)));
     }
 
     /// The nearest indexed position within `radius_arcsec` of (`ra`, `dec`) (ties: the lower

@@ -140,7 +140,7 @@ pub fn friends_of_friends(ra: &[f64], dec: &[f64], err: &[f64], p: &LinkParams) 
             let mut found = Vec::new();
             for i in s..e {
                 let r = p.radius(err[i], e_max);
-                index.within(ra[i], dec[i], r, &mut found);
+                index.within_unsorted(ra[i], dec[i], r, &mut found);
                 for &(j, sep) in &found {
                     if (j as usize) > i && sep <= p.radius(err[i], err[j as usize]) {
                         out.push((i as u32, j));

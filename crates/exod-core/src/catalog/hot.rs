@@ -274,7 +274,7 @@ fn core_points(
         .map_init(
             || (Vec::new(), Vec::new()),
             |(found, seen): &mut (Vec<(u32, f64)>, Vec<usize>), k| {
-                index.within(ra[k], dec[k], p.link_arcsec, found);
+                index.within_unsorted(ra[k], dec[k], p.link_arcsec, found);
                 // distinct observations are at most the detections found
                 if found.len() < p.min_obs.max(k_never) {
                     return false;
@@ -313,7 +313,7 @@ fn group_cores(
     }
     let mut found = Vec::new();
     for k in (0..n).filter(|&k| core[k]) {
-        index.within(ra[k], dec[k], link, &mut found);
+        index.within_unsorted(ra[k], dec[k], link, &mut found);
         for &(j, _) in &found {
             if core[j as usize] {
                 uf.union(k as u32, j);
