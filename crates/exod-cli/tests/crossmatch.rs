@@ -238,6 +238,241 @@ fn xga_source_list_against_itself() {
     assert!(sm["expected_spurious"].as_f64().unwrap() < 0.5, "{sm}");
 }
 
+/// (name, ECSV datatype, unit, description) of every column of `matches` and `nearest` of
+/// `exod crossmatch S S --prefix XGA --columns ds9_color`.
+fn xga_schema() -> [Vec<(&'static str, &'static str, &'static str, String)>; 2] {
+    let c = |n, d, u, t: &str| (n, d, u, t.to_string());
+    let f = "0201901401_XGA_sources_radec.csv";
+    let source = vec![
+        c(
+            "SRC_ROW",
+            "int64",
+            "",
+            "row of the source in the sources table (1 = first)",
+        ),
+        c(
+            "SRC_ID",
+            "string",
+            "",
+            "identifier of the source (its row when the table has none)",
+        ),
+        c("SRC_RA", "float64", "deg", "right ascension of the source"),
+        c("SRC_DEC", "float64", "deg", "declination of the source"),
+    ];
+    let mut matches = source.clone();
+    matches.extend([
+        c("CATALOG", "string", "", "prefix of the catalogue"),
+        c(
+            "CAT_ROW",
+            "int64",
+            "",
+            "row of the counterpart in its catalogue (1 = first)",
+        ),
+        c(
+            "CAT_RA",
+            "float64",
+            "deg",
+            "right ascension of the counterpart",
+        ),
+        c(
+            "CAT_DEC",
+            "float64",
+            "deg",
+            "declination of the counterpart",
+        ),
+        c(
+            "SEP",
+            "float64",
+            "arcsec",
+            "angular separation of source and counterpart",
+        ),
+        c(
+            "DRA_COSD",
+            "float64",
+            "arcsec",
+            "offset of the counterpart east of the source (xi, = dRA cos Dec)",
+        ),
+        c(
+            "DDEC",
+            "float64",
+            "arcsec",
+            "offset of the counterpart north of the source (eta, = dDec)",
+        ),
+        c("RADIUS", "float64", "arcsec", "match radius of this pair"),
+        c(
+            "RANK",
+            "int64",
+            "",
+            "rank of the counterpart by separation (1 = nearest)",
+        ),
+        c(
+            "XGA_ds9_color",
+            "string",
+            "",
+            &format!("ds9_color of the counterpart in {f}"),
+        ),
+    ]);
+    let mut nearest = source;
+    nearest.extend([
+        c(
+            "XGA_N",
+            "int64",
+            "",
+            &format!("number of counterparts in {f}"),
+        ),
+        c(
+            "XGA_ROW",
+            "int64",
+            "",
+            "row of the nearest counterpart (1 = first; 0 = none)",
+        ),
+        c(
+            "XGA_SEP",
+            "float64",
+            "arcsec",
+            "separation of the nearest counterpart (NaN: none)",
+        ),
+        c(
+            "XGA_DRA_COSD",
+            "float64",
+            "arcsec",
+            "offset of the nearest counterpart east (xi, = dRA cos Dec)",
+        ),
+        c(
+            "XGA_DDEC",
+            "float64",
+            "arcsec",
+            "offset of the nearest counterpart north (eta, = dDec)",
+        ),
+        c(
+            "XGA_RADIUS",
+            "float64",
+            "arcsec",
+            "largest match radius of the source",
+        ),
+        c(
+            "XGA_EXPECTED",
+            "float64",
+            "",
+            "expected number of chance counterparts (mean over the shifted positions)",
+        ),
+        c(
+            "XGA_P_CHANCE",
+            "float64",
+            "",
+            "fraction of shifted positions with >= 1 counterpart",
+        ),
+        c(
+            "XGA_ds9_color",
+            "string",
+            "",
+            &format!("ds9_color of the counterpart in {f}"),
+        ),
+    ]);
+    [matches, nearest]
+}
+
+/// A keyword of the current HDU of `f` as text, long strings (`CONTINUE`) whole; None if absent.
+fn long_key(f: &mut fitsio::FitsFile, key: &str) -> Option<String> {
+    let k = std::ffi::CString::new(key).unwrap();
+    let mut value: *mut std::os::raw::c_char = std::ptr::null_mut();
+    let mut status = 0;
+    // SAFETY: cfitsio allocates `value` (freed below with fffree) and writes no comment.
+    unsafe {
+        fitsio::sys::ffgkls(
+            f.as_raw(),
+            k.as_ptr(),
+            &mut value,
+            std::ptr::null_mut(),
+            &mut status,
+        );
+    }
+    if status != 0 || value.is_null() {
+        return None;
+    }
+    let v = unsafe { std::ffi::CStr::from_ptr(value) }
+        .to_string_lossy()
+        .trim_end()
+        .to_string();
+    unsafe { fitsio::sys::fffree(value.cast(), &mut status) };
+    Some(v)
+}
+
+#[test]
+fn every_column_has_its_unit_and_description_in_fits_and_ecsv() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("x");
+    let o = out.display().to_string();
+    let s = td("xga_0201901401/0201901401_XGA_sources_radec.csv");
+    let cmd = [
+        "crossmatch",
+        &s,
+        &s,
+        "--prefix",
+        "XGA",
+        "--columns",
+        "ds9_color",
+        "--out",
+        &o,
+    ];
+    ok(&cmd);
+    for (name, cols) in ["matches", "nearest"].into_iter().zip(xga_schema()) {
+        // ECSV: one header line per column, in order
+        let text = std::fs::read_to_string(out.join(format!("{name}.ecsv"))).unwrap();
+        let lines: Vec<&str> = text
+            .lines()
+            .filter(|l| l.starts_with("# - {name: "))
+            .collect();
+        assert_eq!(lines.len(), cols.len(), "{name}: {lines:#?}");
+        for (l, (n, dt, u, d)) in lines.iter().zip(&cols) {
+            let unit = if u.is_empty() {
+                String::new()
+            } else {
+                format!(" unit: '{u}',")
+            };
+            let want = format!("# - {{name: {n}, datatype: {dt},{unit} description: '{d}'}}");
+            assert_eq!(*l, want, "{name}.ecsv");
+        }
+        assert!(text.contains("# - {command: '"), "{name}.ecsv: provenance");
+        // FITS: TTYPE, TFORM (integers 1K, floats 1D, strings wA), TUNIT, TCOMM
+        let mut f = fitsio::FitsFile::open(out.join(format!("{name}.fits"))).unwrap();
+        f.hdu(name.to_ascii_uppercase().as_str()).unwrap();
+        let key = |f: &mut fitsio::FitsFile, k: String| long_key(f, &k);
+        assert_eq!(
+            key(&mut f, "TFIELDS".into()).map(|v| v.trim().to_string()),
+            Some(cols.len().to_string()),
+            "{name}.fits"
+        );
+        for (k, (n, dt, u, d)) in cols.iter().enumerate() {
+            let i = k + 1;
+            assert_eq!(key(&mut f, format!("TTYPE{i}")).as_deref(), Some(*n));
+            let tform = key(&mut f, format!("TFORM{i}")).unwrap();
+            match *dt {
+                "int64" => assert_eq!(tform, "1K", "{n}"),
+                "float64" => assert_eq!(tform, "1D", "{n}"),
+                _ => assert!(tform.ends_with('A'), "{n}: {tform}"),
+            }
+            assert_eq!(
+                key(&mut f, format!("TUNIT{i}")).unwrap_or_default(),
+                *u,
+                "{n}"
+            );
+            assert_eq!(
+                key(&mut f, format!("TCOMM{i}")).as_deref(),
+                Some(d.as_str()),
+                "{n}"
+            );
+        }
+        for k in ["CREATOR", "DATE", "COMMAND", "SOURCES", "CAT1", "RULE1"] {
+            assert!(key(&mut f, k.into()).is_some(), "{name}.fits: no {k}");
+        }
+        assert_eq!(
+            key(&mut f, "DATE".into()).as_deref(),
+            Some("2023-11-14T22:13:20")
+        );
+    }
+}
+
 #[test]
 fn bad_inputs_fail_naming_the_file_and_write_nothing() {
     let dir = tempfile::tempdir().unwrap();

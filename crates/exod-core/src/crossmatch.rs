@@ -46,6 +46,25 @@
 //! The shifted positions sample the catalogue density 3′–21′ around each source; where that
 //! density changes over ~15′ (the edge of a survey, a cluster, M31) the estimate is local to that
 //! scale, as in the paper. Work is spread over sources with rayon (the current pool).
+//!
+//! ## Real matches
+//!
+//! The paper's `real ≈ observed − mean(shifted)` ([`Summary::real_estimate`]) counts sources
+//! with ≥ 1 counterpart. A source with a real counterpart is counted once whether or not a chance
+//! one is also there, so the shifted positions, where no real counterpart is ever found, count
+//! chance matches that the unshifted match partly hides. With a chance probability
+//! p = mean(shifted) / N per source (N sources), on average
+//!
+//! `observed = R + (N − R) p`, hence `observed − N p = R (1 − p)`:
+//!
+//! the paper's estimate underestimates the R real matches by R p — negligible for p ≪ 1, but not
+//! when many sources have a counterpart and the radii are large or the catalogue dense (p of a
+//! few tens of per cent). [`Summary::real_estimate_corrected`]
+//!
+//! `R = (observed − N p) / (1 − p) = (observed − mean) / (1 − mean / N)`
+//!
+//! is unbiased under the same assumptions as the paper's (chance matches independent of real
+//! ones; every source with a position counted in N).
 
 use rayon::prelude::*;
 
@@ -386,18 +405,13 @@ pub struct Summary {
     /// `n_with_match − expected_spurious`: the paper's estimate of the real matches.
     pub real_estimate: f64,
     /// `(n_with_match − expected_spurious) / (1 − expected_spurious / n)`: the same corrected
-    /// for sources whose real counterpart hides a chance one (see [`summarize`]).
+    /// for sources whose real counterpart hides a chance one (see [the module
+    /// docs](crate::crossmatch#real-matches)).
     pub real_estimate_corrected: f64,
 }
 
-/// The summary of a match of `n_sources` (and of its Monte Carlo, if run).
-///
-/// The paper's `real ≈ observed − mean(shifted)` counts sources with ≥ 1 counterpart; a source
-/// with a real counterpart is counted once whether or not a chance one is also there, so with a
-/// chance probability p = mean / N per source, observed = R + (N − R) p on average and
-/// `observed − N p = R (1 − p)` underestimates the R real matches when p is not small (it is fine
-/// for p ≪ 1). `real_estimate_corrected = (observed − N p) / (1 − p)` is unbiased under the same
-/// assumptions (chance matches independent of real ones; sources with a position counted in N).
+/// The summary of a match of `n_sources` (and of its Monte Carlo, if run): the paper's estimate
+/// of the real matches and the corrected one ([module docs](crate::crossmatch#real-matches)).
 pub fn summarize(pairs: &[Pair], n_sources: usize, chance: Option<&ChanceMatches>) -> Summary {
     let n_with_match = pairs.iter().filter(|p| p.rank == 1).count();
     let (m, s) = chance

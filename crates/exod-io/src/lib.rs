@@ -7,14 +7,14 @@
 //! * [`header`] — an event list's EVENTS header facts without its events (batch planning).
 //! * [`srclist`] — source lists (EPIC OBSMLI FITS, CSV).
 //! * [`ecsv`] — Astropy ECSV tables.
-//! * [`table_in`] — external catalogues (FITS, CSV/ECSV, VOTable) for cross-matching;
-//!   [`table_out`] — generic FITS/ECSV tables with unit and description on every column.
+//! * [`table_in`] — external catalogues (FITS, CSV/ECSV, VOTable) for cross-matching.
 //! * [`output`] — the files of a search: `detections.fits`/`.ecsv`, `lightcurves.fits` (OGIP
 //!   light curves), `image.fits` (counts with WCS), `regions.reg`.
 //! * [`detections_in`] — the detections of searches read back for the catalogue;
 //!   [`catalog_out`] — the catalogue's files (detections, unique sources, hot areas, light
 //!   curves, regions).
-//! * [`table`] — column tables as FITS, ECSV and Parquet (feature `parquet`): the catalogue.
+//! * [`table`] — column tables with unit and description on every column, as FITS, ECSV and
+//!   Parquet (feature `parquet`): the catalogue and the cross-match outputs.
 //! * [`context`] — what the outputs' headers say about the observation and the run
 //!   ([`context::OutputContext`]; `SOURCE_DATE_EPOCH` fixes their `DATE`).
 //!
@@ -40,7 +40,6 @@ mod parquet_out;
 pub mod srclist;
 pub mod table;
 pub mod table_in;
-pub mod table_out;
 mod votable;
 
 pub use error::IoError;

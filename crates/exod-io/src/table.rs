@@ -147,6 +147,26 @@ impl Table {
     }
 }
 
+/// The provenance keywords a table file starts with (pass them as the `primary` keywords of
+/// [`write_fits`] and the `meta` of [`write_ecsv`], then add the run's parameters):
+/// `CREATOR = 'exod <version>'`, `DATE = date` (e.g. [`crate::context::creation_date`], which
+/// follows `SOURCE_DATE_EPOCH`) and `COMMAND = command` (the command line).
+pub fn provenance(date: &str, command: &str) -> Vec<(String, KeyValue, String)> {
+    vec![
+        (
+            "CREATOR".into(),
+            format!("exod {}", env!("CARGO_PKG_VERSION")).into(),
+            "program that made the file".into(),
+        ),
+        (
+            "DATE".into(),
+            date.into(),
+            "file creation (UTC) or SOURCE_DATE_EPOCH".into(),
+        ),
+        ("COMMAND".into(), command.into(), "command line".into()),
+    ]
+}
+
 fn spec(c: &TableColumn) -> ColSpec {
     let tform = match &c.data {
         ColumnData::F64(_) => "1D".to_string(),
