@@ -67,7 +67,18 @@ fn run() -> &'static Run {
                 &format!("{i}/4"),
             ]);
         }
-        exod(&["-q", "catalog", s(&p("batch")), "--out", s(&p("cat"))]);
+        let truth = p("arch").join("archive_truth.ecsv");
+        exod(&[
+            "-q",
+            "catalog",
+            s(&p("batch")),
+            "--out",
+            s(&p("cat")),
+            "--match",
+            s(&truth),
+            "--columns",
+            "kind,obs_id",
+        ]);
         exod(&[
             "-q",
             "catalog",
@@ -320,6 +331,14 @@ fn crossmatch_against_the_truth_finds_every_source_its_transient() {
         assert!(
             ["burst", "repeat", "hot_pixel"].contains(&k.as_str()),
             "{c} sources matched to a {k:?}"
+        );
+    }
+    // `exod catalog --match` writes the same cross-match into the catalogue
+    for f in ["nearest.ecsv", "matches.ecsv"] {
+        assert_eq!(
+            ecsv_body(&r.cat.join("crossmatch").join(f)),
+            ecsv_body(&x.join(f)),
+            "{f}"
         );
     }
     // obsids keep their leading zero through the ECSV reader

@@ -55,6 +55,13 @@ pub struct Args {
     /// Do not draw the sky map and the EPIC-frame map.
     #[arg(long)]
     pub no_plots: bool,
+    /// Cross-match the unique sources with these catalogues (FITS, CSV/ECSV, VOTable) into
+    /// `crossmatch/` of the output, as `exod crossmatch OUT/exod_sources.fits CATALOG…` would.
+    #[arg(long = "match", value_name = "CATALOG")]
+    pub match_catalogs: Vec<PathBuf>,
+    /// Options of the cross-match (see `exod crossmatch --help`).
+    #[command(flatten, next_help_heading = "Cross-match (--match)")]
+    pub xmatch: super::crossmatch::CrossmatchOptions,
 }
 
 pub fn params(a: &Args) -> Result<CatalogParams> {
@@ -208,6 +215,12 @@ pub fn run(a: Args) -> Result<()> {
     )?;
     if !a.no_plots {
         written.extend(draw(stage.path(), &cat)?);
+    }
+    if !a.match_catalogs.is_empty() {
+        let dir = stage.path().join("crossmatch");
+        std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
+        let srcs = stage.path().join("exod_sources.fits");
+        super::crossmatch::crossmatch_into(&srcs, &a.match_catalogs, &a.xmatch, &dir)?;
     }
     let summary = summary_json(
         &a,
