@@ -5,6 +5,8 @@
 //! observation) through `exod batch` → `exod catalog` → `exod crossmatch`, checked against the
 //! injected truth; the same archive in 4 shards gives the same catalogue.
 
+mod common;
+
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -264,6 +266,19 @@ fn the_flickering_pixel_is_found_as_a_hot_area_at_its_detector_position() {
             flick.len(),
             "every observation of the flicker"
         );
+    }
+    // the Parquet tables hold the same rows as the FITS ones (read by pyarrow, as pandas would)
+    if let Some(py) = common::python_with("pyarrow") {
+        let code = "import sys, pyarrow.parquet as pq; t = pq.read_table(sys.argv[1]); print(t.num_rows, ','.join(t.column('NAME').to_pylist()))";
+        let o = Command::new(py)
+            .args(["-c", code])
+            .arg(run().cat.join("exod_sources.parquet"))
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        let src = table(&run().cat.join("exod_sources.fits"));
+        let want = format!("{} {}\n", src.len(), col_s(&src, "NAME").join(","));
+        assert_eq!(String::from_utf8_lossy(&o.stdout), want);
     }
     for f in ["exod_hot_areas.png", "exod_sky_map.png"] {
         assert!(
