@@ -15,19 +15,7 @@ use std::sync::OnceLock;
 use exod_core::sky::separation_arcsec;
 use exod_io::table_in::{read_table, ExtTable, TableOptions};
 
-fn exod(args: &[&str]) -> String {
-    let o = Command::new(env!("CARGO_BIN_EXE_exod"))
-        .env("SOURCE_DATE_EPOCH", "0")
-        .args(args)
-        .output()
-        .unwrap();
-    assert!(
-        o.status.success(),
-        "{args:?}: {}",
-        String::from_utf8_lossy(&o.stderr)
-    );
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
+use common::exod_ok as exod;
 
 fn s(p: &Path) -> &str {
     p.to_str().unwrap()

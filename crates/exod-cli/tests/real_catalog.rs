@@ -15,18 +15,7 @@ fn real(p: &str) -> PathBuf {
         .join(p)
 }
 
-fn exod(args: &[&str]) {
-    let o = Command::new(env!("CARGO_BIN_EXE_exod"))
-        .env("SOURCE_DATE_EPOCH", "0")
-        .args(args)
-        .output()
-        .unwrap();
-    assert!(
-        o.status.success(),
-        "{args:?}: {}",
-        String::from_utf8_lossy(&o.stderr)
-    );
-}
+use common::exod_ok as exod;
 
 fn s(p: &Path) -> &str {
     p.to_str().unwrap()

@@ -433,12 +433,7 @@ mod tests {
     use super::*;
     use crate::sky::{separation_arcsec, ARCSEC};
 
-    fn lcg(state: &mut u64) -> f64 {
-        *state = state
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
-        (*state >> 11) as f64 / (1u64 << 53) as f64
-    }
+    use crate::catalog::testutil::lcg;
 
     /// Uniform positions in RA [a0, a1] × sin Dec over [d0, d1] (degrees).
     fn uniform(s: &mut u64, n: usize, a: (f64, f64), d: (f64, f64)) -> (Vec<f64>, Vec<f64>) {

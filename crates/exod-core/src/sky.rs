@@ -256,13 +256,7 @@ fn key(c: [i64; 3]) -> u64 {
 mod tests {
     use super::*;
 
-    /// A deterministic pseudo-random stream in [0, 1) (no rand dependency in exod-core).
-    fn lcg(state: &mut u64) -> f64 {
-        *state = state
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
-        (*state >> 11) as f64 / (1u64 << 53) as f64
-    }
+    use crate::catalog::testutil::lcg;
 
     #[test]
     fn separation_matches_the_haversine_formula() {

@@ -1121,7 +1121,7 @@ impl Fits {
     }
 
     /// cfitsio's type code and repeat count of a column (1-based number).
-    fn column_type(&mut self, colnum: usize) -> Result<(c_int, i64), FitsError> {
+    pub(crate) fn column_type(&mut self, colnum: usize) -> Result<(c_int, i64), FitsError> {
         self.make_current()?;
         let fptr = self.raw_ptr();
         let (mut typecode, mut repeat, mut width) = (0, 0, 0);

@@ -510,7 +510,7 @@ fn read_fits(path: &Path, opts: &TableOptions) -> Result<ExtTable, IoError> {
         skipped: Vec::new(),
     };
     for (k, name) in all.iter().enumerate() {
-        let (typecode, repeat) = fits_column_type(&mut f, k + 1)?;
+        let (typecode, repeat) = f.column_type(k + 1)?;
         let skip = match typecode {
             t if t < 0 => Some("a variable-length array column (not read)".to_string()),
             16 => None,
@@ -542,31 +542,6 @@ fn fits_status(f: &Fits, during: String, status: c_int) -> IoError {
         during: format!("{during} in HDU {}", f.hdu_name()),
         msg: crate::fits::cfitsio_error(status),
     })
-}
-
-/// cfitsio's (equivalent) type code and repeat count of column `colnum` (1-based).
-fn fits_column_type(f: &mut Fits, colnum: usize) -> Result<(c_int, i64), IoError> {
-    f.table_info()?; // makes the selected HDU cfitsio's current one
-    let (mut typecode, mut repeat, mut width) = (0, 0, 0);
-    let mut status = 0;
-    unsafe {
-        sys::ffeqtyll(
-            f.file.as_raw(),
-            colnum as c_int,
-            &mut typecode,
-            &mut repeat,
-            &mut width,
-            &mut status,
-        )
-    };
-    if status != 0 {
-        return Err(fits_status(
-            f,
-            format!("reading the type of column {colnum}"),
-            status,
-        ));
-    }
-    Ok((typecode, repeat))
 }
 
 /// A scalar numeric column as f64, undefined values (TNULL, NaN) as NaN.

@@ -50,3 +50,19 @@ pub fn python_with(module: &str) -> Option<String> {
 pub fn fitsverify() -> Option<String> {
     tool("EXOD_FITSVERIFY", "fitsverify", &["-h"], "fitsverify")
 }
+
+/// Run the exod binary with `SOURCE_DATE_EPOCH=0` (reproducible outputs); panics with its stderr
+/// if it fails; returns its stdout.
+pub fn exod_ok(args: &[&str]) -> String {
+    let o = Command::new(env!("CARGO_BIN_EXE_exod"))
+        .env("SOURCE_DATE_EPOCH", "0")
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(
+        o.status.success(),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
