@@ -355,6 +355,11 @@ fn bti_frames_are_where_the_high_energy_rate_is_above_threshold() {
             .iter()
             .filter(|e| (10_000.0..=12_000.0).contains(*e))
             .count();
+        // at the threshold itself (150 counts: 1.5 ct/s over 3 cameras) the decision turns on
+        // sub-second differences of live time between cameras, which this count ignores
+        if n.abs_diff(150) <= 1 {
+            continue;
+        }
         let expect_bti = n as f64 / 100.0 > 1.5;
         assert_eq!(ex.bti[2 * w], expect_bti, "window at {a}: {n} counts");
         assert_eq!(ex.bti[2 * w + 1], expect_bti, "window at {a}: {n} counts");

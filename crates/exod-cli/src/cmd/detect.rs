@@ -320,6 +320,19 @@ pub fn read_lists(files: &[PathBuf], lenient: bool) -> Result<Lists> {
     })
 }
 
+/// Refuse a mission without an instrument description (it is not searched with EPIC's rules);
+/// the input warnings of each list, for run.json.
+fn checked_inputs(lists: &[exod_core::exposure::Exposure]) -> Result<Vec<serde_json::Value>> {
+    for l in lists {
+        l.instrument()?;
+    }
+    Ok(lists
+        .iter()
+        .filter(|l| !l.warnings().is_empty())
+        .map(|l| serde_json::json!({"file": l.path(), "warnings": l.warnings()}))
+        .collect())
+}
+
 /// Search the lists read by [`read_lists`] (at least one) and write the outputs and run.json
 /// into `stage` (`t_all`: when the work began, for the total time).
 pub fn search_lists(
@@ -336,15 +349,7 @@ pub fn search_lists(
         }
     };
     let lists = read.lists;
-    // a mission without an instrument description is refused, not searched with EPIC's rules
-    for l in &lists {
-        l.instrument()?;
-    }
-    let input_warnings: Vec<_> = lists
-        .iter()
-        .filter(|l| !l.warnings().is_empty())
-        .map(|l| serde_json::json!({"file": l.path(), "warnings": l.warnings()}))
-        .collect();
+    let input_warnings = checked_inputs(&lists)?;
     let t_read = read.seconds;
     let sources = match job.srclist {
         Some(s) => {
@@ -408,7 +413,6 @@ pub fn search_lists(
         outputs,
     };
     write_run_json(&out.join("run.json"), run)?;
-    let level_info = job.log_summary;
     let line = format!(
         "{} detections in {} runs ({} events; read {:.2} s, search {:.2} s)",
         res.detections.len(),
@@ -417,7 +421,7 @@ pub fn search_lists(
         t_read,
         t_search,
     );
-    if level_info {
+    if job.log_summary {
         tracing::info!("{line}");
     } else {
         tracing::debug!("{obs}: {line}");

@@ -3,7 +3,7 @@
 //! inputs — the test input of `exod batch` → `exod catalog` → `exod crossmatch`.
 //!
 //! Every observation is a [`crate::simulate::simulate`] run (pn + MOS1 + MOS2 by default, 5 ks,
-//! the real XMM roll sense [`SimConfig::xmm_roll_sense`]); the archive chooses their pointings,
+//! rolled in the sense of real XMM files); the archive chooses their pointings,
 //! times and contents. Same seed → byte-identical tree (observations are generated in parallel,
 //! each from its own seeds, into its own folder).
 //!

@@ -206,7 +206,6 @@ fn base_config(
             seed: f.seed,
             radius: FOV_RADIUS_ARCSEC + MAX_OFFSET + 120.0,
         }),
-        xmm_roll_sense: true,
         ..SimConfig::default()
     }
 }

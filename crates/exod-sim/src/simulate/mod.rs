@@ -60,10 +60,10 @@
 //!
 //! # Roll sense
 //!
-//! By default the detector frame is R(−roll) · (ξ east, η north) — the mirror of real XMM files,
-//! where it is R(+PA_PNT) · (ξ, η) (DETX ∝ −x_E, DETY ∝ y_E of [`epic_frame`], checked on
-//! a real MOS1 list). The default is kept so that existing outputs stay byte-identical;
-//! [`SimConfig::xmm_roll_sense`] selects the real sense (the archive uses it).
+//! The detector frame is R(+PA_PNT) · (ξ east, η north), as in real XMM files (DETX ∝ −x_E,
+//! DETY ∝ y_E of [`epic_frame`], fitted on the real MOS1 list of 0201903501), so a detector
+//! position stays at one place of the EPIC frame whatever the roll. (Until 2026-12 the
+//! simulator rotated the other way, R(−roll); outputs of older versions differ for that reason.)
 
 use std::path::{Path, PathBuf};
 
@@ -244,12 +244,6 @@ pub struct SimConfig {
     /// same sources at the same RA/Dec (None: around the pointing with [`SimConfig::seed`]).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub field: Option<FieldSky>,
-    /// Roll in the sense of real XMM files: detector = R(+PA_PNT) · (ξ east, η north), so that
-    /// the EPIC frame of [`epic_frame`] (EXOD2's formula) is fixed on the detector.
-    /// False (the default, kept so that older outputs stay byte-identical) is the simulator's
-    /// original, mirrored sense detector = R(−roll) · (ξ, η).
-    #[serde(skip_serializing_if = "std::ops::Not::not")]
-    pub xmm_roll_sense: bool,
 }
 
 /// A flickering hot pixel: `counts` expected events at one detector pixel within `duration`,
@@ -307,7 +301,6 @@ impl Default for SimConfig {
             eclipses: vec![],
             hot_flickers: vec![],
             field: None,
-            xmm_roll_sense: false,
         }
     }
 }
@@ -422,15 +415,10 @@ pub(crate) fn simulate_in_mode(
     writers::write_outputs(cfg, out_dir, &mut cams, &sources, truth, mode)
 }
 
-/// The detector frame of `cfg` (its roll in the configured sense).
+/// The detector frame of `cfg`: detector = R(+PA_PNT) · (ξ east, η north), the sense of real
+/// XMM files (see "Roll sense" in the module docs).
 fn frame_of(cfg: &SimConfig) -> Frame {
-    Frame {
-        roll: if cfg.xmm_roll_sense {
-            -cfg.roll
-        } else {
-            cfg.roll
-        },
-    }
+    Frame { roll: -cfg.roll }
 }
 
 /// Whether (RA, Dec) falls on a CCD of every camera of `cfg` (its pointing, roll and layouts).
