@@ -349,3 +349,29 @@ fn crossmatch_against_the_truth_finds_every_source_its_transient() {
         .iter()
         .all(|o| o.len() == 10 && o.starts_with('0')));
 }
+
+/// fitsverify passes every FITS file of the catalogue and of its cross-match: no error, no
+/// warning (checksums included).
+#[test]
+fn every_catalogue_fits_file_passes_fitsverify() {
+    let Some(fv) = common::fitsverify() else {
+        return;
+    };
+    let c = &run().cat;
+    let files = [
+        c.join("exod_detections.fits"),
+        c.join("exod_sources.fits"),
+        c.join("exod_lightcurves.fits"),
+        c.join("crossmatch/matches.fits"),
+        c.join("crossmatch/nearest.fits"),
+    ];
+    for p in &files {
+        let o = Command::new(&fv).arg(p).output().unwrap();
+        let text = String::from_utf8_lossy(&o.stdout);
+        assert!(
+            o.status.success() && text.contains("Verification found 0 warning(s) and 0 error(s)"),
+            "fitsverify {}:\n{text}",
+            p.display()
+        );
+    }
+}

@@ -75,15 +75,29 @@ fn the_xga_source_list_against_exods_catalogue_of_the_real_mos_epochs() {
         ]);
     }
     let cat = d.path().join("cat");
+    // a damaged search output among the inputs is skipped with its reason, not fatal
+    let bad = d.path().join("damaged");
+    std::fs::create_dir_all(&bad).unwrap();
+    std::fs::write(bad.join("detections.fits"), b"SIMPLE  =  not a FITS file").unwrap();
     exod(&[
         "-q",
         "catalog",
         s(&d.path().join("0201901401")),
         s(&d.path().join("0201903501")),
+        s(&bad),
         "--out",
         s(&cat),
         "--no-plots",
     ]);
+    let js: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(cat.join("catalog.json")).unwrap()).unwrap();
+    let skipped = js["skipped_inputs"].as_array().unwrap();
+    assert_eq!(skipped.len(), 1, "{skipped:?}");
+    assert!(skipped[0]["reason"]
+        .as_str()
+        .unwrap()
+        .contains("damaged/detections.fits"));
+    assert_eq!(js["inputs"].as_array().unwrap().len(), 2);
     // the catalogue holds both epochs' detections, each source inside the field
     let t =
         exod_io::table_in::read_table(&cat.join("exod_sources.fits"), &Default::default()).unwrap();

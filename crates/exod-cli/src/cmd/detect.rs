@@ -322,7 +322,7 @@ pub fn read_lists(files: &[PathBuf], lenient: bool) -> Result<Lists> {
 
 /// Refuse a mission without an instrument description (it is not searched with EPIC's rules);
 /// the input warnings of each list, for run.json.
-fn checked_inputs(lists: &[exod_core::exposure::Exposure]) -> Result<Vec<serde_json::Value>> {
+fn checked_inputs(lists: &[Exposure]) -> Result<Vec<serde_json::Value>> {
     for l in lists {
         l.instrument()?;
     }

@@ -27,7 +27,7 @@ its DETIDs start with <obsid>_<k>.
 States in status.ecsv: done, reused (complete folder made from the same inputs, parameters and \
 exod version), failed (unreadable/damaged file, search error, internal error), unsupported \
 (mode exod does not search), no_events, duplicate (second file of the same name), missing \
-(obsid or path of --list not found), pending (not finished: the batch was killed).
+(obsid or path of --list not found, or an observation with a source list but no event list), pending (not finished: the batch was killed).
 
 Memory: a unit is estimated at 15 MB + 66 bytes per EVENTS row (NAXIS2 of its lists) + 400 \
 bytes per sky cell (15,400 cells at 20″ for EPIC); units start only while the sum of the estimates of the running units stays under --memory-budget \
