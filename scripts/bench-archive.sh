@@ -12,7 +12,6 @@ cores=$(nproc)
 t() { /usr/bin/time -f "%e s wall, %M kB peak" "$@"; }
 echo "== exod simulate-archive: $n observations of $exposure s"
 t $exod -q simulate-archive --out "$work/archive" --observations "$n" --exposure "$exposure" 2>&1 | tail -1
-rows=$(target/release/exod info "$work"/archive/*/pps/*EVLI*.FTZ 2>/dev/null | grep -c . || true)
 echo "== exod batch (all $cores cores)"
 start=$(date +%s.%N)
 t $exod -q batch "$work/archive" --out "$work/batch" 2>&1 | tail -1

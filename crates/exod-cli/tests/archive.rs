@@ -276,15 +276,7 @@ fn the_flickering_pixel_is_found_as_a_hot_area_at_its_detector_position() {
     }
 }
 
-/// The data rows of an ECSV file (its header names the command line, which differs).
-fn ecsv_body(p: &Path) -> Vec<String> {
-    std::fs::read_to_string(p)
-        .unwrap()
-        .lines()
-        .filter(|l| !l.starts_with('#'))
-        .map(String::from)
-        .collect()
-}
+use common::ecsv_data_lines as ecsv_body;
 
 #[test]
 fn one_shard_and_four_shards_give_the_same_catalogue() {

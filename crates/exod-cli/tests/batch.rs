@@ -152,14 +152,8 @@ fn state<'a>(
         .unwrap_or_else(|| panic!("no status row ({unit:?}, {exp:?}) in {st:#?}"))
 }
 
-fn data_lines(p: &Path) -> Vec<String> {
-    std::fs::read_to_string(p)
-        .unwrap()
-        .lines()
-        .filter(|l| !l.starts_with('#'))
-        .map(String::from)
-        .collect()
-}
+mod common;
+use common::ecsv_data_lines as data_lines;
 
 fn unit_dirs(out: &Path) -> Vec<String> {
     let mut v: Vec<String> = std::fs::read_dir(out.join("runs"))

@@ -79,12 +79,19 @@ fn the_xga_source_list_against_exods_catalogue_of_the_real_mos_epochs() {
     let bad = d.path().join("damaged");
     std::fs::create_dir_all(&bad).unwrap();
     std::fs::write(bad.join("detections.fits"), b"SIMPLE  =  not a FITS file").unwrap();
+    // and a copy of one epoch's outputs is not counted twice
+    let copy = d.path().join("copy");
+    std::fs::create_dir_all(&copy).unwrap();
+    for f in ["detections.fits", "lightcurves.fits"] {
+        std::fs::copy(d.path().join("0201903501").join(f), copy.join(f)).unwrap();
+    }
     exod(&[
         "-q",
         "catalog",
         s(&d.path().join("0201901401")),
         s(&d.path().join("0201903501")),
         s(&bad),
+        s(&copy),
         "--out",
         s(&cat),
         "--no-plots",
@@ -92,11 +99,15 @@ fn the_xga_source_list_against_exods_catalogue_of_the_real_mos_epochs() {
     let js: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(cat.join("catalog.json")).unwrap()).unwrap();
     let skipped = js["skipped_inputs"].as_array().unwrap();
-    assert_eq!(skipped.len(), 1, "{skipped:?}");
-    assert!(skipped[0]["reason"]
-        .as_str()
-        .unwrap()
-        .contains("damaged/detections.fits"));
+    assert_eq!(skipped.len(), 2, "{skipped:?}");
+    let reason = |k: usize| skipped[k]["reason"].as_str().unwrap().to_string();
+    // files are read in sorted order: 0201903501/ before copy/ before damaged/
+    assert!(
+        reason(0).contains("copy/detections.fits") && reason(0).contains("already read"),
+        "{}",
+        reason(0)
+    );
+    assert!(reason(1).contains("damaged/detections.fits"), "{}", reason(1));
     assert_eq!(js["inputs"].as_array().unwrap().len(), 2);
     // the catalogue holds both epochs' detections, each source inside the field
     let t =

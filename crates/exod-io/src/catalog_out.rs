@@ -23,7 +23,7 @@ use exod_core::search::LightCurve;
 
 use crate::context::KeyValue;
 use crate::error::IoError;
-use crate::table::{self, Table};
+use crate::table::{self, Rows, Table};
 
 /// Provenance keywords written to every table (CREATOR, DATE, COMMAND, parameters…).
 pub type Keywords = Vec<(String, KeyValue, String)>;
@@ -32,32 +32,7 @@ fn mjd(t: f64, mjdref: f64) -> f64 {
     mjdref + t / 86_400.0
 }
 
-/// Columns from one getter per row.
-struct Cols<'a, T> {
-    rows: &'a [T],
-    t: Table,
-}
-
-impl<'a, T> Cols<'a, T> {
-    fn f(&mut self, name: &str, unit: &str, desc: &str, get: impl Fn(&T) -> f64) {
-        let v = self.rows.iter().map(get).collect();
-        self.t.f64(name, unit, desc, v);
-    }
-    fn i(&mut self, name: &str, unit: &str, desc: &str, get: impl Fn(&T) -> i64) {
-        let v = self.rows.iter().map(get).collect();
-        self.t.i64(name, unit, desc, v);
-    }
-    fn s(&mut self, name: &str, desc: &str, get: impl Fn(&T) -> String) {
-        let v = self.rows.iter().map(get).collect();
-        self.t.str(name, desc, v);
-    }
-    fn b(&mut self, name: &str, desc: &str, get: impl Fn(&T) -> bool) {
-        let v = self.rows.iter().map(get).collect();
-        self.t.bool(name, desc, v);
-    }
-}
-
-fn identity_columns(c: &mut Cols<CatalogDetection>) {
+fn identity_columns(c: &mut Rows<CatalogDetection>) {
     c.s(
         "DETID",
         "detection id <obsid>_<unit>_<band>_<tbin>_<rank>",
@@ -82,7 +57,7 @@ fn identity_columns(c: &mut Cols<CatalogDetection>) {
     c.f("TBIN", "s", "time bin of the run", |d| d.det.tbin);
 }
 
-fn measure_columns(c: &mut Cols<CatalogDetection>) {
+fn measure_columns(c: &mut Rows<CatalogDetection>) {
     c.f("RA", "deg", "right ascension of the photon centroid", |d| {
         d.det.ra
     });
@@ -159,7 +134,7 @@ fn measure_columns(c: &mut Cols<CatalogDetection>) {
     );
 }
 
-fn frame_columns(c: &mut Cols<CatalogDetection>) {
+fn frame_columns(c: &mut Rows<CatalogDetection>) {
     let p = |d: &CatalogDetection, k: usize| {
         d.det.pointing.map_or(f64::NAN, |p| [p.ra, p.dec, p.pa][k])
     };
@@ -208,7 +183,7 @@ fn frame_columns(c: &mut Cols<CatalogDetection>) {
     }
 }
 
-fn curve_columns(c: &mut Cols<CatalogDetection>) {
+fn curve_columns(c: &mut Rows<CatalogDetection>) {
     let g = |d: &CatalogDetection, f: &dyn Fn(&exod_core::catalog::CurveStats) -> f64| {
         d.det.curve.as_ref().map_or(f64::NAN, f)
     };
@@ -288,18 +263,15 @@ fn curve_columns(c: &mut Cols<CatalogDetection>) {
 
 /// The detection table (without the light-curve index columns).
 pub fn detections_table(cat: &Catalog) -> Table {
-    let mut c = Cols {
-        rows: &cat.detections,
-        t: Table::new("DETECTIONS"),
-    };
+    let mut c = Rows::new(&cat.detections, "DETECTIONS");
     identity_columns(&mut c);
     measure_columns(&mut c);
     frame_columns(&mut c);
     curve_columns(&mut c);
-    c.t
+    c.table
 }
 
-fn source_counts(c: &mut Cols<UniqueSource>) {
+fn source_counts(c: &mut Rows<UniqueSource>) {
     c.i("SRCID", "", "source number", |s| s.srcid as i64);
     c.s("NAME", "IAU name EXOD JHHMMSS.s+DDMMSS (truncated)", |s| {
         s.name.clone()
@@ -345,7 +317,7 @@ fn source_counts(c: &mut Cols<UniqueSource>) {
     });
 }
 
-fn source_stats(c: &mut Cols<UniqueSource>) {
+fn source_stats(c: &mut Rows<UniqueSource>) {
     c.f(
         "MAX_SIGMA_PEAK",
         "",
@@ -396,21 +368,15 @@ fn source_stats(c: &mut Cols<UniqueSource>) {
 
 /// The unique-source table.
 pub fn sources_table(cat: &Catalog) -> Table {
-    let mut c = Cols {
-        rows: &cat.sources,
-        t: Table::new("SOURCES"),
-    };
+    let mut c = Rows::new(&cat.sources, "SOURCES");
     source_counts(&mut c);
     source_stats(&mut c);
-    c.t
+    c.table
 }
 
 /// The hot-area table.
 pub fn hot_areas_table(areas: &[HotArea]) -> Table {
-    let mut c = Cols {
-        rows: areas,
-        t: Table::new("HOT_AREAS"),
-    };
+    let mut c = Rows::new(areas, "HOT_AREAS");
     c.i("ID", "", "hot area number", |a| a.id as i64);
     c.f("TBIN", "s", "time-bin class it was found in", |a| a.tbin);
     c.f("X_EPIC", "arcsec", "centre x in the EPIC frame", |a| a.x_e);
@@ -433,7 +399,7 @@ pub fn hot_areas_table(areas: &[HotArea]) -> Table {
         "chance probability of N_OBS for sky sources (trials-corrected)",
         |a| a.p_value,
     );
-    c.t
+    c.table
 }
 
 /// The light curves of the catalogue's detections, in its order, as the `LIGHTCURVES` and

@@ -132,6 +132,30 @@ pub fn read_rows(path: &Path) -> std::io::Result<(Vec<String>, Vec<Vec<String>>)
     Ok((names, rows))
 }
 
+/// The (name, datatype) of every column an ECSV header declares (`# - {name: X, datatype: Y…}`),
+/// in order; empty when `text` does not start with `# %ECSV`.
+pub fn declared_columns(text: &str) -> Vec<(String, String)> {
+    let mut lines = text.lines();
+    if !lines.next().is_some_and(|l| l.starts_with("# %ECSV")) {
+        return Vec::new();
+    }
+    let field = |entry: &str, key: &str| {
+        let at = entry.find(&format!("{key}: "))? + key.len() + 2;
+        let v = entry[at..].split([',', '}']).next()?.trim();
+        Some(v.trim_matches(|c| c == '\'' || c == '"').to_string())
+    };
+    lines
+        .take_while(|l| l.starts_with('#'))
+        .filter_map(|l| {
+            l.trim_start_matches('#')
+                .trim()
+                .strip_prefix("- {")
+                .map(String::from)
+        })
+        .filter_map(|e| Some((field(&e, "name")?, field(&e, "datatype")?)))
+        .collect()
+}
+
 fn split_csv_line(line: &str) -> Vec<String> {
     let mut out = Vec::new();
     let mut cur = String::new();
@@ -179,5 +203,16 @@ mod tests {
         assert_eq!(names, vec!["name", "x"]);
         assert_eq!(got[0], vec!["a, b", "1.5"]);
         assert_eq!(got[1], vec!["plain", "nan"]);
+        assert_eq!(
+            declared_columns(&text),
+            vec![
+                ("name".to_string(), "string".to_string()),
+                ("x".to_string(), "float64".to_string())
+            ]
+        );
+        assert!(
+            declared_columns("name,x\na,1\n").is_empty(),
+            "a plain CSV declares nothing"
+        );
     }
 }

@@ -57,82 +57,19 @@ use exod_core::search::{Detection, Kind, LightCurve, SearchResult};
 use exod_core::wcs::Projection;
 
 pub use crate::context::{Camera, KeyValue, MjdRef, OutputContext, Param};
-use crate::ecsv::{self, Column, Value};
 use crate::error::IoError;
-use crate::fitsw::{ColSpec, FitsWriteError, FitsWriter};
+use crate::fitsw::{FitsWriteError, FitsWriter};
+use crate::table::{self, column_specs, write_columns, Rows, Table};
 
 fn rerr(path: &Path, e: impl std::fmt::Display) -> IoError {
     IoError::output(path, e)
 }
 
-enum Col {
-    F(Vec<f64>),
-    I(Vec<i64>),
-    S(Vec<String>, usize),
-    B(Vec<bool>),
-}
+/// Builds the columns of the detection table, one value per detection (integers as `1J`).
+type Columns<'a> = Rows<'a, Detection>;
 
-struct Field {
-    name: String,
-    unit: &'static str,
-    desc: String,
-    data: Col,
-}
-
-impl Field {
-    fn spec(&self) -> ColSpec {
-        ColSpec {
-            name: self.name.clone(),
-            tform: match &self.data {
-                Col::F(_) => "1D".into(),
-                Col::I(_) => "1J".into(),
-                Col::S(_, w) => format!("{w}A"),
-                Col::B(_) => "1L".into(),
-            },
-            unit: self.unit.into(),
-            comment: self.desc.clone(),
-        }
-    }
-}
-
-/// Builds the columns of the detection table, one value per detection.
-struct Columns<'a> {
-    dets: &'a [Detection],
-    out: Vec<Field>,
-}
-
-impl Columns<'_> {
-    fn push(&mut self, name: &str, unit: &'static str, desc: &str, data: Col) {
-        self.out.push(Field {
-            name: name.into(),
-            unit,
-            desc: desc.into(),
-            data,
-        });
-    }
-    fn f(&mut self, name: &str, unit: &'static str, desc: &str, get: &dyn Fn(&Detection) -> f64) {
-        let v = self.dets.iter().map(get).collect();
-        self.push(name, unit, desc, Col::F(v));
-    }
-    fn i(&mut self, name: &str, unit: &'static str, desc: &str, get: &dyn Fn(&Detection) -> i64) {
-        let v = self.dets.iter().map(get).collect();
-        self.push(name, unit, desc, Col::I(v));
-    }
-    fn b(&mut self, name: &str, desc: &str, get: &dyn Fn(&Detection) -> bool) {
-        let v = self.dets.iter().map(get).collect();
-        self.push(name, "", desc, Col::B(v));
-    }
-    fn s(&mut self, name: &str, desc: &str, w: usize, get: &dyn Fn(&Detection) -> String) {
-        let v = self.dets.iter().map(get).collect();
-        self.push(name, "", desc, Col::S(v, w));
-    }
-}
-
-fn fields(dets: &[Detection], ctx: &OutputContext) -> Vec<Field> {
-    let mut c = Columns {
-        dets,
-        out: Vec::new(),
-    };
+fn fields(dets: &[Detection], ctx: &OutputContext) -> Table {
+    let mut c = Columns::new(dets, "DETECTIONS").ints_as("1J");
     identity_columns(&mut c);
     position_columns(&mut c, ctx.radesys.as_str());
     time_columns(&mut c);
@@ -140,25 +77,25 @@ fn fields(dets: &[Detection], ctx: &OutputContext) -> Vec<Field> {
     cell_columns(&mut c);
     camera_columns(&mut c, ctx);
     flag_columns(&mut c);
-    c.out
+    c.table
 }
 
 /// Columns: DETID, name, kind, band and t_bin.
 fn identity_columns(c: &mut Columns) {
-    c.s(
+    c.s_width(
         "DETID",
         "unique detection id: obsid_band_tbin_rank",
         48,
-        &|d| d.detid.clone(),
+        |d| d.detid.clone(),
     );
-    c.s("NAME", "IAU-style name from the position", 24, &|d| {
+    c.s_width("NAME", "IAU-style name from the position", 24, |d| {
         d.name.clone()
     });
-    c.s("KIND", "peak (burst) or eclipse (dip)", 8, &|d| {
+    c.s_width("KIND", "peak (burst) or eclipse (dip)", 8, |d| {
         d.kind.as_str().into()
     });
-    c.s("BAND", "energy band (keV)", 10, &|d| d.band.clone());
-    c.f("TBIN", "s", "time bin of the run", &|d| d.tbin);
+    c.s_width("BAND", "energy band (keV)", 10, |d| d.band.clone());
+    c.f("TBIN", "s", "time bin of the run", |d| d.tbin);
 }
 
 /// Columns: position of the photon centroid.
@@ -167,27 +104,27 @@ fn position_columns(c: &mut Columns, frame: &str) {
         "RA",
         "deg",
         &format!("right ascension of the photon centroid ({frame}, RADESYS)"),
-        &|d| d.ra,
+        |d| d.ra,
     );
     c.f(
         "DEC",
         "deg",
         &format!("declination of the photon centroid ({frame}, RADESYS)"),
-        &|d| d.dec,
+        |d| d.dec,
     );
     c.f(
         "POS_ERR",
         "arcsec",
         "1-sigma radial position error of the centroid",
-        &|d| d.pos_err,
+        |d| d.pos_err,
     );
     c.f(
         "X",
         "pixel",
         "sky X of the centroid (0.05 arcsec pixels for XMM)",
-        &|d| d.x,
+        |d| d.x,
     );
-    c.f("Y", "pixel", "sky Y of the centroid", &|d| d.y);
+    c.f("Y", "pixel", "sky Y of the centroid", |d| d.y);
 }
 
 /// Columns: times of the most significant and of the flagged frames.
@@ -196,20 +133,18 @@ fn time_columns(c: &mut Columns) {
         "T_PEAK_START",
         "s",
         "start of the most significant frame (mission time)",
-        &|d| d.t_peak_start,
+        |d| d.t_peak_start,
     );
     c.f(
         "T_PEAK_STOP",
         "s",
         "end of the most significant frame (mission time)",
-        &|d| d.t_peak_stop,
+        |d| d.t_peak_stop,
     );
-    c.f("T_START", "s", "start of the first flagged frame", &|d| {
+    c.f("T_START", "s", "start of the first flagged frame", |d| {
         d.t_start
     });
-    c.f("T_STOP", "s", "end of the last flagged frame", &|d| {
-        d.t_stop
-    });
+    c.f("T_STOP", "s", "end of the last flagged frame", |d| d.t_stop);
 }
 
 /// Columns: significance of the best cell and of the region sum, amplitude.
@@ -218,46 +153,44 @@ fn significance_columns(c: &mut Columns) {
             "SIGMA",
             "",
             "sigma-equivalent (paper eqs. 8-10) of the most significant flagged cell: the statistic the run's --sigma applies to",
-            &|d| d.sigma,
+            |d| d.sigma,
         );
     c.i(
         "REGION_N",
         "ct",
         "observed counts summed over the region's cells in its most significant frame",
-        &|d| d.region_n as i64,
+        |d| d.region_n as i64,
     );
     c.f(
         "REGION_MU",
         "ct",
         "expected counts summed over the region's cells in that frame",
-        &|d| d.region_mu,
+        |d| d.region_mu,
     );
     c.f(
         "REGION_LOG10_B",
         "",
         "log10 Bayes factor (B_peak or B_eclipse) of REGION_N given REGION_MU",
-        &|d| d.region_log10_b,
+        |d| d.region_log10_b,
     );
     c.f(
         "REGION_SIGMA",
         "",
         "sigma-equivalent of REGION_LOG10_B",
-        &|d| d.region_sigma,
+        |d| d.region_sigma,
     );
     c.f(
         "AMP_P16",
         "ct",
         "16% quantile of the transient amplitude of the region sum (eqs. 11-12)",
-        &|d| d.amp_p16,
+        |d| d.amp_p16,
     );
-    c.f("AMP_P50", "ct", "median transient amplitude", &|d| {
-        d.amp_p50
-    });
+    c.f("AMP_P50", "ct", "median transient amplitude", |d| d.amp_p50);
     c.f(
         "AMP_P84",
         "ct",
         "84% quantile of the transient amplitude",
-        &|d| d.amp_p84,
+        |d| d.amp_p84,
     );
 }
 
@@ -267,21 +200,18 @@ fn cell_columns(c: &mut Columns) {
             "CELL_N",
             "ct",
             "counts of the most significant flagged (cell, frame); its frame may differ from the region's",
-            &|d| d.cell_n as i64,
+            |d| d.cell_n as i64,
         );
-    c.f("CELL_MU", "ct", "expected counts of that cell", &|d| {
+    c.f("CELL_MU", "ct", "expected counts of that cell", |d| {
         d.cell_mu
     });
-    c.f(
-        "CELL_LOG10_B",
-        "",
-        "log10 Bayes factor of that cell",
-        &|d| d.cell_log10_b,
-    );
-    c.i("N_CELLS", "", "sky cells in the region", &|d| {
+    c.f("CELL_LOG10_B", "", "log10 Bayes factor of that cell", |d| {
+        d.cell_log10_b
+    });
+    c.i("N_CELLS", "", "sky cells in the region", |d| {
         d.n_cells as i64
     });
-    c.i("N_FRAMES", "", "flagged frames in the region", &|d| {
+    c.i("N_FRAMES", "", "flagged frames in the region", |d| {
         d.n_frames as i64
     });
 }
@@ -297,7 +227,7 @@ fn camera_columns(c: &mut Columns, ctx: &OutputContext) {
                 "band events of camera {} ({}) within the centroid aperture: in the flagged frames (peaks), in the region's other frames (eclipses)",
                 cam.label, cam.instrume
             ),
-            &|d| d.counts_cam.get(ci).copied().unwrap_or(0) as i64,
+            |d| d.counts_cam.get(ci).copied().unwrap_or(0) as i64,
         );
     }
 }
@@ -307,27 +237,27 @@ fn flag_columns(c: &mut Columns) {
     c.b(
         "BTI",
         "the most significant frame is in a bad (flaring) time interval",
-        &|d| d.bti,
+        |d| d.bti,
     );
     c.b(
         "FLAG_ISOLATED",
         "peak bin preceded and followed by 0-count bins",
-        &|d| d.flag_isolated,
+        |d| d.flag_isolated,
     );
     c.b(
         "FLAG_LAST_BIN",
         "peak in the last frame with live time",
-        &|d| d.flag_last_bin,
+        |d| d.flag_last_bin,
     );
     c.b(
         "FLAG_LT5_MAX",
         "the light curve never reaches 5 counts in a bin",
-        &|d| d.flag_lt5_max,
+        |d| d.flag_lt5_max,
     );
     c.b(
         "FLAG_CROWDED",
         "the observation has more than 20 detections",
-        &|d| d.flag_crowded,
+        |d| d.flag_crowded,
     );
 }
 
@@ -406,17 +336,6 @@ fn common_keys(w: &mut FitsWriter, ctx: &OutputContext, span: (f64, f64), object
     }
 }
 
-fn write_cols(w: &mut FitsWriter, flds: &[Field], first_row: usize) {
-    for (k, fl) in flds.iter().enumerate() {
-        match &fl.data {
-            Col::F(v) => w.col_f64(k + 1, first_row, v),
-            Col::I(v) => w.col_i64(k + 1, first_row, v),
-            Col::S(v, _) => w.col_str(k + 1, first_row, v),
-            Col::B(v) => w.col_bool(k + 1, first_row, v),
-        }
-    }
-}
-
 fn atomic_fits(
     dest: &Path,
     fill: impl FnOnce(&Path) -> Result<(), FitsWriteError>,
@@ -435,13 +354,16 @@ pub fn write_all(
     ctx: &OutputContext,
 ) -> Result<Vec<PathBuf>, IoError> {
     std::fs::create_dir_all(out).map_err(|e| rerr(out, e))?;
-    let flds = fields(&res.detections, ctx);
+    let dets = fields(&res.detections, ctx);
     let p_fits = out.join("detections.fits");
-    atomic_fits(&p_fits, |tmp| {
-        write_detections(tmp, &flds, res.detections.len(), ctx)
-    })?;
+    atomic_fits(&p_fits, |tmp| write_detections(tmp, &dets, ctx))?;
     let p_ecsv = out.join("detections.ecsv");
-    write_ecsv(&p_ecsv, &flds, res.detections.len(), ctx)?;
+    let meta: Vec<(String, KeyValue, String)> = ctx
+        .ecsv_meta()
+        .into_iter()
+        .map(|(k, v)| (k, KeyValue::Str(v), String::new()))
+        .collect();
+    table::write_ecsv(&p_ecsv, &dets, &meta)?;
     let p_lc = out.join("lightcurves.fits");
     atomic_fits(&p_lc, |tmp| write_lightcurves(tmp, res, ctx))?;
     let p_img = out.join("image.fits");
@@ -451,63 +373,21 @@ pub fn write_all(
     Ok(vec![p_fits, p_ecsv, p_lc, p_img, p_reg])
 }
 
-fn write_detections(
-    tmp: &Path,
-    flds: &[Field],
-    n_rows: usize,
-    ctx: &OutputContext,
-) -> Result<(), FitsWriteError> {
+fn write_detections(tmp: &Path, t: &Table, ctx: &OutputContext) -> Result<(), FitsWriteError> {
     let mut w = FitsWriter::create(tmp)?;
     w.empty_primary();
     common_keys(&mut w, ctx, (ctx.tstart, ctx.tstop), None);
     w.comment("exod transient detections: one row per detection in the DETECTIONS extension");
     w.checksum_placeholders(&ctx.date);
-    let specs: Vec<ColSpec> = flds.iter().map(Field::spec).collect();
-    w.table("DETECTIONS", &specs, n_rows);
+    w.table("DETECTIONS", &column_specs(t), t.n_rows());
     common_keys(&mut w, ctx, (ctx.tstart, ctx.tstop), None);
     w.checksum_placeholders(&ctx.date);
-    write_cols(&mut w, flds, 0);
+    write_columns(&mut w, t, 0);
     w.close()
 }
 
-/// The detection table as ECSV (same columns, units and descriptions as the FITS table).
-fn write_ecsv(p: &Path, flds: &[Field], n_rows: usize, ctx: &OutputContext) -> Result<(), IoError> {
-    let cols: Vec<Column> = flds
-        .iter()
-        .map(|fl| {
-            let dt = match fl.data {
-                Col::F(_) => "float64",
-                Col::I(_) => "int64",
-                Col::S(..) => "string",
-                Col::B(_) => "bool",
-            };
-            Column::new(
-                &fl.name,
-                dt,
-                (!fl.unit.is_empty()).then_some(fl.unit),
-                &fl.desc,
-            )
-        })
-        .collect();
-    let rows: Vec<Vec<Value>> = (0..n_rows)
-        .map(|r| {
-            flds.iter()
-                .map(|fl| match &fl.data {
-                    Col::F(v) => Value::F(v[r]),
-                    Col::I(v) => Value::I(v[r]),
-                    Col::S(v, _) => Value::S(v[r].clone()),
-                    Col::B(v) => Value::B(v[r]),
-                })
-                .collect()
-        })
-        .collect();
-    let meta = ctx.ecsv_meta();
-    let meta: Vec<(&str, String)> = meta.iter().map(|(k, v)| (k.as_str(), v.clone())).collect();
-    ecsv::write(p, &cols, &rows, &meta).map_err(|e| rerr(p, e))
-}
-
 /// The index table's columns for the curves `lcs`, the first being detection `det0`.
-fn lightcurve_fields(lcs: &[LightCurve], det0: usize) -> Vec<Field> {
+fn lightcurve_fields(lcs: &[LightCurve], det0: usize) -> Table {
     let total: usize = lcs.iter().map(|l| l.n.len()).sum();
     let mut det = Vec::with_capacity(total);
     let mut time = Vec::with_capacity(total);
@@ -525,110 +405,74 @@ fn lightcurve_fields(lcs: &[LightCurve], det0: usize) -> Vec<Field> {
             live.push(l.live[k] as f64);
         }
     }
-    let field = |name: &str, unit, desc: &str, data| Field {
-        name: name.into(),
-        unit,
-        desc: desc.into(),
-        data,
-    };
-    vec![
-        field(
-            "DET",
-            "",
-            "1-based row of the detection in detections.fits",
-            Col::I(det),
-        ),
-        field(
-            "TIME",
-            "s",
-            "start of the frame (mission time)",
-            Col::F(time),
-        ),
-        field(
-            "N",
-            "ct",
-            "observed counts over the region cells",
-            Col::I(n),
-        ),
-        field(
-            "MU",
-            "ct",
-            "expected counts over the region cells",
-            Col::F(mu),
-        ),
-        field(
-            "BTI",
-            "",
-            "frame in a bad (flaring) time interval",
-            Col::B(bti),
-        ),
-        field(
-            "LIVE",
-            "",
-            "mean live fraction of the region cells in the frame",
-            Col::F(live),
-        ),
-    ]
+    let mut t = Table::new("LIGHTCURVES");
+    t.i64(
+        "DET",
+        "",
+        "1-based row of the detection in detections.fits",
+        det,
+    );
+    t.tform("1J");
+    t.f64("TIME", "s", "start of the frame (mission time)", time);
+    t.i64("N", "ct", "observed counts over the region cells", n);
+    t.tform("1J");
+    t.f64("MU", "ct", "expected counts over the region cells", mu);
+    t.bool("BTI", "frame in a bad (flaring) time interval", bti);
+    t.f64(
+        "LIVE",
+        "",
+        "mean live fraction of the region cells in the frame",
+        live,
+    );
+    t
 }
 
 /// The OGIP RATE columns of one curve.
-fn rate_fields(l: &LightCurve) -> Vec<Field> {
+fn rate_fields(l: &LightCurve) -> Table {
     let n = l.n.len();
     let dt = l.tbin;
-    let field = |name: &str, unit, desc: &str, data| Field {
-        name: name.into(),
-        unit,
-        desc: desc.into(),
-        data,
-    };
-    vec![
-        field(
-            "TIME",
-            "s",
-            "centre of the bin (mission time; TIMEPIXR = 0.5, TIMEZERO = 0)",
-            Col::F((0..n).map(|k| l.t0 + (k as f64 + 0.5) * dt).collect()),
-        ),
-        field(
-            "RATE",
-            "count/s",
-            "COUNTS / TIMEDEL, not divided by FRACEXP (exposure-corrected rate: RATE / FRACEXP)",
-            Col::F(l.n.iter().map(|&c| c as f64 / dt).collect()),
-        ),
-        field(
-            "ERROR",
-            "count/s",
-            "(1 + sqrt(COUNTS + 0.75)) / TIMEDEL: Gehrels (1986) 1-sigma upper error",
-            Col::F(
-                l.n.iter()
-                    .map(|&c| (1.0 + (c as f64 + 0.75).sqrt()) / dt)
-                    .collect(),
-            ),
-        ),
-        field(
-            "FRACEXP",
-            "",
-            "fraction of the bin with live time (mean over the region's cells)",
-            Col::F(l.live.iter().map(|&x| x as f64).collect()),
-        ),
-        field(
-            "COUNTS",
-            "ct",
-            "events of the detection's band in the region's cells",
-            Col::I(l.n.iter().map(|&c| c as i64).collect()),
-        ),
-        field(
-            "MU",
-            "ct",
-            "expected counts mu of the region (exod's background and source model)",
-            Col::F(l.mu.clone()),
-        ),
-        field(
-            "BTI",
-            "",
-            "bin in a bad (flaring) time interval",
-            Col::B(l.bti.clone()),
-        ),
-    ]
+    let mut t = Table::new(&l.detid);
+    t.f64(
+        "TIME",
+        "s",
+        "centre of the bin (mission time; TIMEPIXR = 0.5, TIMEZERO = 0)",
+        (0..n).map(|k| l.t0 + (k as f64 + 0.5) * dt).collect(),
+    );
+    t.f64(
+        "RATE",
+        "count/s",
+        "COUNTS / TIMEDEL, not divided by FRACEXP (exposure-corrected rate: RATE / FRACEXP)",
+        l.n.iter().map(|&c| c as f64 / dt).collect(),
+    );
+    t.f64(
+        "ERROR",
+        "count/s",
+        "(1 + sqrt(COUNTS + 0.75)) / TIMEDEL: Gehrels (1986) 1-sigma upper error",
+        l.n.iter()
+            .map(|&c| (1.0 + (c as f64 + 0.75).sqrt()) / dt)
+            .collect(),
+    );
+    t.f64(
+        "FRACEXP",
+        "",
+        "fraction of the bin with live time (mean over the region's cells)",
+        l.live.iter().map(|&x| x as f64).collect(),
+    );
+    t.i64(
+        "COUNTS",
+        "ct",
+        "events of the detection's band in the region's cells",
+        l.n.iter().map(|&c| c as i64).collect(),
+    );
+    t.tform("1J");
+    t.f64(
+        "MU",
+        "ct",
+        "expected counts mu of the region (exod's background and source model)",
+        l.mu.clone(),
+    );
+    t.bool("BTI", "bin in a bad (flaring) time interval", l.bti.clone());
+    t
 }
 
 /// One OGIP light-curve extension: detection `row` (1-based) and its curve.
@@ -639,9 +483,8 @@ fn write_rate_hdu(
     d: &Detection,
     l: &LightCurve,
 ) {
-    let flds = rate_fields(l);
-    let specs: Vec<ColSpec> = flds.iter().map(Field::spec).collect();
-    w.table(&d.detid, &specs, l.n.len());
+    let t = rate_fields(l);
+    w.table(&d.detid, &column_specs(&t), l.n.len());
     w.key("HDUCLASS", "OGIP", "format conforms to OGIP standard");
     w.key("HDUCLAS1", "LIGHTCURVE", "light curve");
     w.key(
@@ -679,7 +522,7 @@ fn write_rate_hdu(
         "sigma-equivalent (SIGMA of detections.fits)",
     );
     w.checksum_placeholders(&ctx.date);
-    write_cols(w, &flds, 0);
+    write_columns(w, &t, 0);
 }
 
 /// `lightcurves.fits` (layout in the module doc), written as a stream: one curve at a time, and
@@ -702,13 +545,12 @@ fn write_lightcurves(
     for (row, (d, l)) in res.detections.iter().zip(&res.lightcurves).enumerate() {
         write_rate_hdu(&mut w, ctx, row + 1, d, l);
     }
-    let specs: Vec<ColSpec> = lightcurve_fields(&[], 0).iter().map(Field::spec).collect();
-    w.table("LIGHTCURVES", &specs, 0);
+    w.table("LIGHTCURVES", &column_specs(&lightcurve_fields(&[], 0)), 0);
     common_keys(&mut w, ctx, (ctx.tstart, ctx.tstop), None);
     w.checksum_placeholders(&ctx.date);
     let mut offset = 0;
     for (c, chunk) in res.lightcurves.chunks(64).enumerate() {
-        write_cols(&mut w, &lightcurve_fields(chunk, c * 64), offset);
+        write_columns(&mut w, &lightcurve_fields(chunk, c * 64), offset);
         offset += chunk.iter().map(|l| l.n.len()).sum::<usize>();
     }
     w.close()

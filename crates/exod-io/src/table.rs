@@ -64,6 +64,9 @@ pub struct TableColumn {
     pub description: String,
     /// The values.
     pub data: ColumnData,
+    /// FITS `TFORM` when not the default of the data (e.g. `1J` integers, or a fixed string
+    /// width so that a table streamed in pieces has its width before its rows).
+    pub tform: Option<String>,
 }
 
 /// A table: a name (FITS `EXTNAME`), columns of equal length, and header keywords.
@@ -109,7 +112,15 @@ impl Table {
             unit: unit.into(),
             description: description.into(),
             data,
+            tform: None,
         });
+    }
+
+    /// Set the FITS `TFORM` of the last column added (see [`TableColumn::tform`]).
+    pub fn tform(&mut self, tform: &str) {
+        if let Some(c) = self.columns.last_mut() {
+            c.tform = Some(tform.into());
+        }
     }
 
     /// Add a float column.
@@ -168,7 +179,7 @@ pub fn provenance(date: &str, command: &str) -> Vec<(String, KeyValue, String)> 
 }
 
 fn spec(c: &TableColumn) -> ColSpec {
-    let tform = match &c.data {
+    let tform = c.tform.clone().unwrap_or_else(|| match &c.data {
         ColumnData::F64(_) => "1D".to_string(),
         ColumnData::I64(_) => "1K".to_string(),
         ColumnData::Bool(_) => "1L".to_string(),
@@ -176,12 +187,83 @@ fn spec(c: &TableColumn) -> ColSpec {
             let w = v.iter().map(|s| s.len()).max().unwrap_or(0).max(1);
             format!("{w}A")
         }
-    };
+    });
     ColSpec {
         name: c.name.clone(),
         tform,
         unit: c.unit.clone(),
         comment: c.description.clone(),
+    }
+}
+
+/// The FITS column specifications of `t`.
+pub(crate) fn column_specs(t: &Table) -> Vec<ColSpec> {
+    t.columns.iter().map(spec).collect()
+}
+
+/// Write the values of `t` into the current table HDU of `w` from row `first_row` (0-based): a
+/// table can be streamed in pieces of rows into an HDU made with [`column_specs`].
+pub(crate) fn write_columns(w: &mut FitsWriter, t: &Table, first_row: usize) {
+    for (k, c) in t.columns.iter().enumerate() {
+        match &c.data {
+            ColumnData::F64(v) => w.col_f64(k + 1, first_row, v),
+            ColumnData::I64(v) => w.col_i64(k + 1, first_row, v),
+            ColumnData::Str(v) => w.col_str(k + 1, first_row, v),
+            ColumnData::Bool(v) => w.col_bool(k + 1, first_row, v),
+        }
+    }
+}
+
+/// Builds a table of one row per item of `rows`, each column from a getter.
+pub(crate) struct Rows<'a, T> {
+    rows: &'a [T],
+    /// The table being built.
+    pub table: Table,
+    /// TFORM of the integer columns (None: `1K`).
+    int_tform: Option<&'static str>,
+}
+
+impl<'a, T> Rows<'a, T> {
+    /// An empty table `name` over `rows`.
+    pub fn new(rows: &'a [T], name: &str) -> Self {
+        Rows {
+            rows,
+            table: Table::new(name),
+            int_tform: None,
+        }
+    }
+    /// Integer columns written with `tform` (e.g. `1J`).
+    pub fn ints_as(mut self, tform: &'static str) -> Self {
+        self.int_tform = Some(tform);
+        self
+    }
+    /// A float column.
+    pub fn f(&mut self, name: &str, unit: &str, desc: &str, get: impl Fn(&T) -> f64) {
+        let v = self.rows.iter().map(get).collect();
+        self.table.f64(name, unit, desc, v);
+    }
+    /// An integer column.
+    pub fn i(&mut self, name: &str, unit: &str, desc: &str, get: impl Fn(&T) -> i64) {
+        let v = self.rows.iter().map(get).collect();
+        self.table.i64(name, unit, desc, v);
+        if let Some(f) = self.int_tform {
+            self.table.tform(f);
+        }
+    }
+    /// A string column (its width is the longest value).
+    pub fn s(&mut self, name: &str, desc: &str, get: impl Fn(&T) -> String) {
+        let v = self.rows.iter().map(get).collect();
+        self.table.str(name, desc, v);
+    }
+    /// A string column of a fixed width (longer values are cut by cfitsio).
+    pub fn s_width(&mut self, name: &str, desc: &str, width: usize, get: impl Fn(&T) -> String) {
+        self.s(name, desc, get);
+        self.table.tform(&format!("{width}A"));
+    }
+    /// A flag column.
+    pub fn b(&mut self, name: &str, desc: &str, get: impl Fn(&T) -> bool) {
+        let v = self.rows.iter().map(get).collect();
+        self.table.bool(name, desc, v);
     }
 }
 
@@ -201,20 +283,12 @@ pub fn write_fits(
         }
         w.checksum_placeholders(date);
         for t in tables {
-            let specs: Vec<ColSpec> = t.columns.iter().map(spec).collect();
-            w.table(&t.name, &specs, t.n_rows());
+            w.table(&t.name, &column_specs(t), t.n_rows());
             for (k, v, c) in primary.iter().chain(&t.keywords) {
                 w.key(k, v.clone(), c);
             }
             w.checksum_placeholders(date);
-            for (k, c) in t.columns.iter().enumerate() {
-                match &c.data {
-                    ColumnData::F64(v) => w.col_f64(k + 1, 0, v),
-                    ColumnData::I64(v) => w.col_i64(k + 1, 0, v),
-                    ColumnData::Str(v) => w.col_str(k + 1, 0, v),
-                    ColumnData::Bool(v) => w.col_bool(k + 1, 0, v),
-                }
-            }
+            write_columns(&mut w, t, 0);
         }
         w.close()
     })

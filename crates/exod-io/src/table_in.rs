@@ -435,31 +435,15 @@ fn read_csv(path: &Path) -> Result<ExtTable, IoError> {
 /// The columns an ECSV header declares as `datatype: string` (kept as text even when they look
 /// like numbers, e.g. obsids with leading zeros); empty for a plain CSV.
 fn ecsv_string_columns(path: &Path) -> std::collections::HashSet<String> {
-    use std::io::BufRead;
-    let mut out = std::collections::HashSet::new();
-    let Ok(f) = std::fs::File::open(path) else {
-        return out;
-    };
-    let mut lines = std::io::BufReader::new(f).lines().map_while(Result::ok);
-    if !lines.next().is_some_and(|l| l.starts_with("# %ECSV")) {
-        return out;
-    }
-    for l in lines.take_while(|l| l.starts_with('#')) {
-        let Some(rest) = l.trim_start_matches('#').trim().strip_prefix("- {name: ") else {
-            continue;
-        };
-        let Some((name, tail)) = rest.split_once(',') else {
-            continue;
-        };
-        if tail.contains("datatype: string") {
-            out.insert(
-                name.trim()
-                    .trim_matches(|c| c == '\'' || c == '"')
-                    .to_string(),
-            );
-        }
-    }
-    out
+    use std::io::Read;
+    // the header is at the top: its first 64 kB are plenty
+    let mut head = Vec::new();
+    let _ = std::fs::File::open(path).and_then(|f| f.take(65_536).read_to_end(&mut head));
+    crate::ecsv::declared_columns(&String::from_utf8_lossy(&head))
+        .into_iter()
+        .filter(|(_, t)| t == "string")
+        .map(|(n, _)| n)
+        .collect()
 }
 
 /// Text cells → numbers when every cell is a number or empty, else text.

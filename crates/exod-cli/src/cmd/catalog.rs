@@ -106,9 +106,24 @@ pub fn read_inputs(inputs: &[PathBuf], min_sigma: f64) -> Result<Inputs> {
         files: Vec::new(),
         skipped: Vec::new(),
     };
+    // DETIDs are unique across an archive: a file whose DETIDs were read already (the same run
+    // copied elsewhere, or an unsharded and a sharded output given together) would count its
+    // detections twice
+    let mut seen: HashMap<String, PathBuf> = HashMap::new();
     for f in files {
         match read_run(&f) {
             Ok(run) => {
+                if let Some(first) = run.detections.iter().find_map(|d| seen.get(&d.detid)) {
+                    let why = format!(
+                        "{}: its DETIDs were already read from {} (not counted twice)",
+                        f.display(),
+                        first.display()
+                    );
+                    tracing::warn!("skipping {why}");
+                    out.skipped.push((f, why));
+                    continue;
+                }
+                seen.extend(run.detections.iter().map(|d| (d.detid.clone(), f.clone())));
                 for (d, c) in run.detections.into_iter().zip(run.curves) {
                     if d.sigma >= min_sigma {
                         if let Some(c) = c {
@@ -128,24 +143,12 @@ pub fn read_inputs(inputs: &[PathBuf], min_sigma: f64) -> Result<Inputs> {
     Ok(out)
 }
 
-fn provenance(a: &Args, p: &CatalogParams) -> Vec<(String, KeyValue, String)> {
+/// Provenance (CREATOR, DATE, COMMAND) and the catalogue's parameters, for every table.
+fn keywords(a: &Args, p: &CatalogParams, date: &str) -> Vec<(String, KeyValue, String)> {
+    let command = std::env::args().collect::<Vec<_>>().join(" ");
     let kv = |k: &str, v: KeyValue, c: &str| (k.to_string(), v, c.to_string());
-    vec![
-        kv(
-            "CREATOR",
-            format!("exod {}", env!("CARGO_PKG_VERSION")).into(),
-            "program that made the file",
-        ),
-        kv(
-            "DATE",
-            exod_io::context::creation_date().into(),
-            "file creation (UTC) or SOURCE_DATE_EPOCH",
-        ),
-        kv(
-            "COMMAND",
-            std::env::args().collect::<Vec<_>>().join(" ").into(),
-            "command line",
-        ),
+    let mut keys = exod_io::table::provenance(date, &command);
+    keys.extend([
         kv(
             "RADESYS",
             "FK5".into(),
@@ -186,7 +189,8 @@ fn provenance(a: &Args, p: &CatalogParams) -> Vec<(String, KeyValue, String)> {
             a.min_sigma.into(),
             "detections kept have SIGMA >= MINSIGMA",
         ),
-    ]
+    ]);
+    keys
 }
 
 pub fn run(a: Args) -> Result<()> {
@@ -203,15 +207,19 @@ pub fn run(a: Args) -> Result<()> {
         .map(|d| inputs.curves.get(&d.det.detid))
         .collect();
     let stage = crate::staging::Staged::begin(&a.out, a.overwrite)?;
-    let prov = provenance(&a, &p);
     let date = exod_io::context::creation_date();
+    let prov = keywords(&a, &p, &date);
+    let parquet = !a.no_parquet && cfg!(feature = "parquet");
+    if !a.no_parquet && !parquet {
+        tracing::info!("this exod is built without the `parquet` feature: no Parquet tables");
+    }
     let mut written = exod_io::catalog_out::write_catalog(
         stage.path(),
         &cat,
         &curves,
         &prov,
         &date,
-        !a.no_parquet,
+        parquet,
     )?;
     if !a.no_plots {
         written.extend(draw(stage.path(), &cat)?);
