@@ -107,7 +107,11 @@ fn the_xga_source_list_against_exods_catalogue_of_the_real_mos_epochs() {
         "{}",
         reason(0)
     );
-    assert!(reason(1).contains("damaged/detections.fits"), "{}", reason(1));
+    assert!(
+        reason(1).contains("damaged/detections.fits"),
+        "{}",
+        reason(1)
+    );
     assert_eq!(js["inputs"].as_array().unwrap().len(), 2);
     // the catalogue holds both epochs' detections, each source inside the field
     let t =

@@ -213,14 +213,8 @@ pub fn run(a: Args) -> Result<()> {
     if !a.no_parquet && !parquet {
         tracing::info!("this exod is built without the `parquet` feature: no Parquet tables");
     }
-    let mut written = exod_io::catalog_out::write_catalog(
-        stage.path(),
-        &cat,
-        &curves,
-        &prov,
-        &date,
-        parquet,
-    )?;
+    let mut written =
+        exod_io::catalog_out::write_catalog(stage.path(), &cat, &curves, &prov, &date, parquet)?;
     if !a.no_plots {
         written.extend(draw(stage.path(), &cat)?);
     }
