@@ -48,6 +48,7 @@ pub mod error;
 pub mod expectation;
 pub mod exposure;
 pub mod exposure_model;
+pub mod extract;
 pub mod flags;
 pub mod grid;
 pub mod gti;
@@ -63,6 +64,7 @@ pub mod sky;
 pub mod source;
 pub mod stats;
 pub mod template;
+pub mod timing;
 pub mod wcs;
 
 pub use error::CoreError;

@@ -1,0 +1,6 @@
+//! Timing follow-up of a source: light curves, variability, Bayesian blocks, flare profiles and
+//! periodicity searches with false-alarm probabilities.
+//!
+//! The extraction of a source's events (apertures, backgrounds, live time) lives in
+//! [`crate::extract`], shared with the spectral follow-up; time systems and the barycentric
+//! correction in [`crate::timesys`].
