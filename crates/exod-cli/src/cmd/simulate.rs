@@ -57,6 +57,13 @@ pub struct Args {
     /// in 100 s bins, total and 10–12 keV) from the files written, read back through the reader.
     #[arg(long)]
     pub plots: bool,
+    /// A periodic point source, `PERIOD[:PF[:RATE[:SHAPE]]]` (repeatable): period (s), pulsed
+    /// fraction (default 0.5), mean pn rate on axis (ct/s, default 0.05), shape `sine` (rate ∝
+    /// 1 + PF sin) or `pulse`/`pulseW` (a Gaussian pulse of phase FWHM W, default 0.1, holding a
+    /// fraction PF of the photons). E.g. `--periodic 5000:0.6:0.05` or `--periodic 0.337:0.4:0.5:pulse`.
+    /// Placed on every camera, ≥ 60″ from bright sources; its truth row is kind `periodic`.
+    #[arg(long, value_name = "SPEC")]
+    pub periodic: Vec<exod_sim::simulate::Periodic>,
     /// Observation identifier written in the files.
     #[arg(long, default_value = "0999990101")]
     pub obsid: String,
@@ -105,6 +112,7 @@ pub fn config(a: &Args) -> Result<SimConfig> {
                 t_start: None,
             })
             .collect(),
+        periodic: a.periodic.clone(),
         ..SimConfig::default()
     })
 }
@@ -123,11 +131,12 @@ pub fn run(a: Args) -> Result<()> {
     println!("{}", out.srclist.display());
     let kinds = |k: &str| out.truth.iter().filter(|t| t.kind == k).count();
     println!(
-        "{}  {} sources, {} bursts, {} eclipses  ({:.2} s)",
+        "{}  {} sources, {} bursts, {} eclipses, {} periodic  ({:.2} s)",
         out.truth_path.display(),
         kinds("source") + kinds("target") + kinds("cluster"),
         kinds("burst"),
         kinds("eclipse"),
+        kinds("periodic"),
         t.elapsed().as_secs_f64()
     );
     if a.plots {

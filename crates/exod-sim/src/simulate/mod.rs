@@ -20,6 +20,8 @@
 //!   different start/stop times (pn starts 500 s after MOS and stops 200 s earlier);
 //! * transients: bursts (expected detected counts over all cameras, duration, box or
 //!   fast-rise exponential-decay profile) and eclipses of constant sources (depth, duration);
+//! * periodic point sources ([`Periodic`]): a sinusoidal modulation or a narrow pulse of a given
+//!   period and pulsed fraction (module `periodic`);
 //! * flickering hot pixels ([`HotFlicker`]): a burst of events at one detector pixel (PATTERN 0,
 //!   FLAG 0, 0.3–1.5 keV), absent from the shipped tables so that screening keeps it — the
 //!   detector artefact a search finds as a transient; it is fixed in the EPIC frame of
@@ -51,11 +53,13 @@
 //!
 //! Every component draws from its own ChaCha8 stream of the seed (sources 1, flare components 3,
 //! eclipse windows 7, source list 9, backgrounds 100 + camera, constant sources
-//! 1000 + 4 × source + camera, bursts 20 000 + burst, hot flickers 30 000 + flicker), so that
+//! 1000 + 4 × source + camera, bursts 20 000 + burst, periodic sources 25 000 + source, hot flickers
+//! 30 000 + flicker), so that
 //! adding a burst or a flicker does not move the photons of anything else. With
 //! [`SimConfig::field`] the sources' positions and rates come from stream 1 of the field's seed
 //! (their photons still from the observation's seed). Events are added to a camera in a fixed
-//! order (constant sources, bursts, hot flickers, backgrounds) and sorted stably by time, so the
+//! order (constant sources, bursts, periodic sources, hot
+//! flickers, backgrounds) and sorted stably by time, so the
 //! files are byte-identical for a seed.
 //!
 //! # Roll sense
@@ -76,12 +80,14 @@ use exod_core::instrument::EpicCamera as XmmCamera;
 mod background;
 mod camera;
 mod geometry;
+mod periodic;
 mod sources;
 mod writers;
 
 pub use exod_core::sky::epic_frame;
 pub use geometry::sky_wcs;
 pub(crate) use geometry::{tan_wcs, to_radec};
+pub use periodic::{Periodic, PulseShape};
 pub use sources::{draw_sources, king_offset, photon_energy};
 
 use geometry::Frame;
@@ -239,6 +245,9 @@ pub struct SimConfig {
     /// tables, so screening keeps them).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub hot_flickers: Vec<HotFlicker>,
+    /// Periodic point sources to inject (sinusoidal modulations and pulsars).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub periodic: Vec<Periodic>,
     /// The sky of a field observed by several pointings: when set, the constant sources are
     /// drawn around the field's centre with the field's seed, so overlapping pointings see the
     /// same sources at the same RA/Dec (None: around the pointing with [`SimConfig::seed`]).
@@ -300,6 +309,7 @@ impl Default for SimConfig {
             bursts: vec![],
             eclipses: vec![],
             hot_flickers: vec![],
+            periodic: vec![],
             field: None,
         }
     }
@@ -407,6 +417,10 @@ pub(crate) fn simulate_in_mode(
         let row = sources::add_burst(&field, k, b, truth.len(), &mut cams);
         truth.push(row);
     }
+    for (k, p) in cfg.periodic.iter().enumerate() {
+        let row = periodic::add_periodic(&field, k, p, truth.len(), &mut cams);
+        truth.push(row);
+    }
     for (k, h) in cfg.hot_flickers.iter().enumerate() {
         let row = background::add_hot_flicker(&field, k, h, truth.len(), &mut cams);
         truth.push(row);
@@ -464,6 +478,9 @@ fn validate(cfg: &SimConfig) -> Result<(), SimError> {
     }
     for h in &cfg.hot_flickers {
         validate_flicker(cfg, h)?;
+    }
+    for p in &cfg.periodic {
+        periodic::validate(p)?;
     }
     if let Some(f) = &cfg.field {
         if !(f.radius >= FOV_RADIUS_ARCSEC && f.radius <= 3.0 * FOV_RADIUS_ARCSEC) {

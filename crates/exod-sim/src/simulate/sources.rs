@@ -365,7 +365,7 @@ pub(super) fn add_burst(
 }
 
 /// A random burst position: on every camera's CCDs, ≥ 60″ from sources brighter than 5e-3 ct/s.
-fn burst_position(field: &Field, cams: &[Camera], rng: &mut ChaCha8Rng) -> (f64, f64) {
+pub(super) fn burst_position(field: &Field, cams: &[Camera], rng: &mut ChaCha8Rng) -> (f64, f64) {
     loop {
         let r = 720.0 * rng.gen::<f64>().sqrt();
         let phi = 2.0 * PI * rng.gen::<f64>();
