@@ -3,7 +3,8 @@
 //! [`plot`] holds the drawing primitives (a counts image with marks, a light curve with μ and
 //! shaded BTIs, series and curves for benchmarks); [`sky`] draws a search grid's image with
 //! RA/Dec axes, a colour bar and numbered marks; [`figures`] draws the figures of a search;
-//! [`catalog`] draws a catalogue's all-sky map and the EPIC-frame map of hot areas.
+//! [`catalog`] draws a catalogue's all-sky map and the EPIC-frame map of hot areas; [`timing`]
+//! draws light curves with Bayesian blocks, periodograms with detection levels and folded profiles.
 //! Fonts are embedded (DejaVu), so no system font library is needed.
 //!
 //! ```no_run
@@ -17,5 +18,6 @@ pub mod catalog;
 pub mod figures;
 pub mod plot;
 pub mod sky;
+pub mod timing;
 
 pub use plot::PlotError;
