@@ -44,11 +44,11 @@ enum Command {
     /// The main job on an embedded default: simulate an observation with known transients,
     /// search it, compare with the truth.
     Demo(cmd::demo::Args),
-    /// Counterparts of sources in external catalogues, with the expected number of chance
-    /// matches from shifted positions (paper §3.3, Table 5).
     /// Merge the detections of many searches into a catalogue of unique sources with quality
     /// flags, hot areas, names, light curves and maps (paper §3).
     Catalog(cmd::catalog::Args),
+    /// Counterparts of sources in external catalogues, with the expected number of chance
+    /// matches from shifted positions (paper §3.3, Table 5).
     Crossmatch(cmd::crossmatch::Args),
     /// Benchmarks: completeness, false positives, positions, speed (paper §2.6).
     #[command(subcommand)]
