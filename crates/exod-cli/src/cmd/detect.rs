@@ -214,7 +214,7 @@ pub fn run(mut a: Args) -> Result<Outcome> {
 
 /// Event lists of PPS folders given as inputs: `P<obsid>…{PN,M1,M2}…{PIEVLI,MIEVLI}….FTZ` (and
 /// `.FIT`, `.fits`), and their `…OBSMLI…` source list when `--srclist` is not given.
-fn expand_pps_dirs(inputs: &[PathBuf], srclist: &mut Option<PathBuf>) -> Result<Vec<PathBuf>> {
+pub fn expand_pps_dirs(inputs: &[PathBuf], srclist: &mut Option<PathBuf>) -> Result<Vec<PathBuf>> {
     let mut files = Vec::new();
     for i in inputs {
         if !i.is_dir() {

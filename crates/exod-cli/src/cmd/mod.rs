@@ -6,9 +6,11 @@ pub mod catalog;
 pub mod crossmatch;
 pub mod demo;
 pub mod detect;
+pub mod followup;
 pub mod info;
 pub mod simulate;
 pub mod simulate_archive;
+pub mod target;
 
 /// Peak resident memory of this process so far (MB, Linux `VmHWM`; NaN elsewhere).
 pub fn peak_rss_mb() -> f64 {
