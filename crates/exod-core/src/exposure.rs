@@ -59,6 +59,8 @@ pub struct ExposureHeader {
     pub tstop: Option<f64>,
     /// MJD of TIME = 0 (MJDREF, or MJDREFI + MJDREFF).
     pub mjdref: Option<f64>,
+    /// TIMEZERO (s), the offset to add to every TIME (None: absent, i.e. 0).
+    pub timezero: Option<f64>,
     /// Pointing RA (deg), when plausible.
     pub ra_pnt: Option<f64>,
     /// Pointing Dec (deg), when plausible.
@@ -108,6 +110,7 @@ impl ExposureHeader {
             tstart: None,
             tstop: None,
             mjdref: None,
+            timezero: None,
             ra_pnt: None,
             dec_pnt: None,
             pa_pnt: None,

@@ -25,6 +25,7 @@
 //! | positions on the sphere, a sky index for radius queries | [`sky`] | §3, §3.3 |
 //! | the catalogue: unique sources, names, hot areas, flags | [`catalog`] | §2.7, §3, Tables 1–3 |
 //! | cross-matches with catalogues, shifted-catalogue chance matches | [`crossmatch`] | §3.3 |
+//! | time systems (MJDREF, TIMESYS, TIMEREF), barycentric correction | [`timesys`] | |
 //!
 //! ```
 //! use exod_core::stats::{log10_b_peak, Thresholds};
@@ -64,6 +65,7 @@ pub mod sky;
 pub mod source;
 pub mod stats;
 pub mod template;
+pub mod timesys;
 pub mod timing;
 pub mod wcs;
 

@@ -113,6 +113,7 @@ fn read_header(f: &mut Fits) -> Result<ExposureHeader, IoError> {
         tstart: num(f, "TSTART")?,
         tstop: num(f, "TSTOP")?,
         mjdref,
+        timezero: num(f, "TIMEZERO")?,
         ra_pnt,
         dec_pnt,
         pa_pnt: num(f, "PA_PNT")?,

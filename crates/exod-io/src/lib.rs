@@ -15,6 +15,8 @@
 //!   curves, regions).
 //! * [`table`] — column tables with unit and description on every column, as FITS, ECSV and
 //!   Parquet (feature `parquet`): the catalogue and the cross-match outputs.
+//! * [`timing_in`] — arrival times of any OGIP event list (a TIME column and GTIs), and
+//!   spacecraft orbits, for the timing follow-up and its barycentric correction.
 //! * [`context`] — what the outputs' headers say about the observation and the run
 //!   ([`context::OutputContext`]; `SOURCE_DATE_EPOCH` fixes their `DATE`).
 //!
@@ -40,6 +42,7 @@ mod parquet_out;
 pub mod srclist;
 pub mod table;
 pub mod table_in;
+pub mod timing_in;
 mod votable;
 
 pub use error::IoError;
