@@ -70,6 +70,12 @@ pub struct ExposureHeader {
     /// The time and sky reference keywords as the file states them (TIMESYS, TIMEREF, TASSIGN,
     /// RADESYS or RADECSYS, EQUINOX, and whether MJDREF was split into MJDREFI + MJDREFF).
     pub frames: ReferenceFrames,
+    /// Live-time fraction (live time / on time, i.e. 1 − dead-time fraction) per CCD, from the
+    /// EVENTS header: `LIVETInn / ONTIMEnn` for each CCD nn that states both (SAS lists: the
+    /// on time of the CCD's GTI and its live time); when no CCD does, the camera-wide `DEADC`
+    /// under key 0 (meaning every CCD); empty when the header states neither (live fraction
+    /// 1). See `exod_core::extract::livetime::live_fraction`.
+    pub live_fraction: BTreeMap<u8, f64>,
 }
 
 /// The time and sky reference keywords of an event list, as written in it (None: absent).
@@ -115,6 +121,7 @@ impl ExposureHeader {
             dec_pnt: None,
             pa_pnt: None,
             frames: ReferenceFrames::default(),
+            live_fraction: BTreeMap::new(),
         }
     }
 }

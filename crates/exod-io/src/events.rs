@@ -14,6 +14,11 @@
 //! one per Chandra CCD), or [TSTART, TSTOP] when the file has none — never when one exists but
 //! cannot be read. A GTI row far outside [TSTART, TSTOP] is a damaged column.
 //!
+//! Dead time: the live-time fraction of each CCD, `LIVETInn / ONTIMEnn` of the EVENTS header
+//! (SAS writes both for the GTI of every CCD; the XMM lists in `testdata/real` have them for
+//! all 7 MOS CCDs, 0.975–0.985), else the camera-wide `DEADC`, else none
+//! ([`ExposureHeader::live_fraction`]).
+//!
 //! Damage is refused, never read as data: [`Fits::open`] checks every HDU and the file size
 //! (truncation, a table larger than the file); every column read must hold one number per
 //! row (a `2J` X is an error); the last row of the EVENTS and GTI tables must not be FITS fill
@@ -118,7 +123,35 @@ fn read_header(f: &mut Fits) -> Result<ExposureHeader, IoError> {
         dec_pnt,
         pa_pnt: num(f, "PA_PNT")?,
         frames,
+        live_fraction: live_fractions(f, camera)?,
     })
+}
+
+/// Live-time fractions per CCD from the EVENTS header (see
+/// [`ExposureHeader::live_fraction`]): `LIVETInn / ONTIMEnn` for the CCDs that state both with
+/// ONTIME > 0 and a ratio in (0, 1] (1e-6 tolerance), else the camera-wide `DEADC` in (0, 1]
+/// under key 0, else nothing (live fraction 1). Implausible values are ignored.
+fn live_fractions(f: &mut Fits, camera: Option<EpicCamera>) -> Result<BTreeMap<u8, f64>, IoError> {
+    let mut out = BTreeMap::new();
+    let n_ccd = camera.map_or(12, |c| c.n_ccd());
+    for ccd in 1..=n_ccd {
+        let live = f.num(&format!("LIVETI{ccd:02}"), "a live time (s)")?;
+        let on = f.num(&format!("ONTIME{ccd:02}"), "an on time (s)")?;
+        if let (Some(l), Some(o)) = (live, on) {
+            let r = l / o;
+            if o > 0.0 && r > 0.0 && r <= 1.0 + 1e-6 {
+                out.insert(ccd, r.min(1.0));
+            }
+        }
+    }
+    if out.is_empty() {
+        if let Some(d) = f.num("DEADC", "a dead-time correction factor")? {
+            if d > 0.0 && d <= 1.0 {
+                out.insert(0, d);
+            }
+        }
+    }
+    Ok(out)
 }
 
 /// Reject unsupported EPIC modes with the reason.

@@ -10,6 +10,8 @@
 //! * [`table_in`] — external catalogues (FITS, CSV/ECSV, VOTable) for cross-matching.
 //! * [`output`] — the files of a search: `detections.fits`/`.ecsv`, `lightcurves.fits` (OGIP
 //!   light curves), `image.fits` (counts with WCS), `regions.reg`.
+//! * [`lc_out`] — light curves of an extracted source (`exod lc`): OGIP FITS (one `RATE`
+//!   extension per camera and combined, GTIs) and ECSV.
 //! * [`detections_in`] — the detections of searches read back for the catalogue;
 //!   [`catalog_out`] — the catalogue's files (detections, unique sources, hot areas, light
 //!   curves, regions).
@@ -36,6 +38,7 @@ pub mod events;
 pub mod fits;
 mod fitsw;
 pub mod header;
+pub mod lc_out;
 pub mod output;
 #[cfg(feature = "parquet")]
 mod parquet_out;
