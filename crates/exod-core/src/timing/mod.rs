@@ -4,3 +4,6 @@
 //! The extraction of a source's events (apertures, backgrounds, live time) lives in
 //! [`crate::extract`], shared with the spectral follow-up; time systems and the barycentric
 //! correction in [`crate::timesys`].
+
+pub mod blocks;
+pub mod variability;
