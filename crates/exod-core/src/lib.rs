@@ -58,6 +58,7 @@ pub mod instrument;
 pub mod mask;
 pub mod measure;
 pub mod observation;
+pub mod optimize;
 pub mod regions;
 pub mod screening;
 pub mod search;

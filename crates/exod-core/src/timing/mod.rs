@@ -5,4 +5,6 @@
 //! [`crate::extract`], shared with the spectral follow-up; time systems and the barycentric
 //! correction in [`crate::timesys`].
 
+pub mod blocks;
 pub mod lightcurve;
+pub mod variability;
