@@ -4,3 +4,12 @@
 //! The extraction of a source's events (apertures, backgrounds, live time) lives in
 //! [`crate::extract`], shared with the spectral follow-up; time systems and the barycentric
 //! correction in [`crate::timesys`].
+
+pub mod fold;
+pub mod freq;
+pub mod lomb;
+pub mod nufft;
+pub mod pds;
+pub mod period;
+pub mod significance;
+pub mod z2;
