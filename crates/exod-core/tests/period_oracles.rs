@@ -83,7 +83,10 @@ fn stingray_convention_reproduces_z_n_search_and_epoch_folding_search() {
     assert!(worst_ef < 1e-10, "EF stingray convention: {worst_ef:e}");
     // the exact statistic differs from stingray's binned one by its binning and the dropped
     // event: not zero, < 1 % at the peak (Z² ≈ 244), up to ~20 % where Z² is noise-small
-    assert!(worst_exact > 1e-3 && worst_exact < 0.3, "exact vs stingray: {worst_exact:e}");
+    assert!(
+        worst_exact > 1e-3 && worst_exact < 0.3,
+        "exact vs stingray: {worst_exact:e}"
+    );
     let rows = column_file("pulsar_z2_stingray.csv");
     let peak = rows.iter().max_by(|a, b| a[1].total_cmp(&b[1])).unwrap();
     assert!(peak[1] > 200.0 && rel(z2_direct(&t, peak[0], 2), peak[1]) < 0.01);
@@ -99,11 +102,19 @@ fn leahy_spectrum_matches_stingray_averaged_powerspectrum() {
     for (common, col) in [(true, 1), (false, 2)] {
         let p = leahy_averaged(&t, &gti, 1.0 / 16.0, 256.0, common).unwrap();
         assert_eq!(p.m_segments as u64, o["leahy"]["m"].as_u64().unwrap());
-        assert_eq!(p.n_bins_per_segment as u64, o["leahy"]["n"].as_u64().unwrap());
+        assert_eq!(
+            p.n_bins_per_segment as u64,
+            o["leahy"]["n"].as_u64().unwrap()
+        );
         assert_eq!(p.freq.len(), rows.len());
         for (i, r) in rows.iter().enumerate() {
             assert!(rel(p.freq[i], r[0]) < 1e-12);
-            assert!(rel(p.power[i], r[col]) < 1e-9, "bin {i}: {} vs {}", p.power[i], r[col]);
+            assert!(
+                rel(p.power[i], r[col]) < 1e-9,
+                "bin {i}: {} vs {}",
+                p.power[i],
+                r[col]
+            );
         }
     }
 }
@@ -132,7 +143,13 @@ fn lomb_scargle_and_baluev_match_astropy() {
             continue;
         }
         let d = (p[i] - r[1]).abs();
-        assert!(d < 1e-8 * r[1] + 1e-12 * pmax, "f = {}: {} vs {}", r[0], p[i], r[1]);
+        assert!(
+            d < 1e-8 * r[1] + 1e-12 * pmax,
+            "f = {}: {} vs {}",
+            r[0],
+            p[i],
+            r[1]
+        );
     }
     // astropy evaluates Baluev's formula with the last frequency of its autofrequency grid
     let fmax = o["ls"]["fmax_autofrequency"].as_f64().unwrap();
@@ -146,7 +163,12 @@ fn lomb_scargle_and_baluev_match_astropy() {
     // astropy inverts by scipy.optimize.root (method 'lm'): agreement to its tolerance
     let level = baluev_power_level(2.699796063260207e-3, fmax, &centres, None);
     assert!(rel(level, o["ls"]["level_3sigma"].as_f64().unwrap()) < 1e-6);
-    assert!(rel(baluev_ln_fap(level, fmax, &centres, None).exp(), 2.699796063260207e-3) < 1e-9);
+    assert!(
+        rel(
+            baluev_ln_fap(level, fmax, &centres, None).exp(),
+            2.699796063260207e-3
+        ) < 1e-9
+    );
 }
 
 #[test]

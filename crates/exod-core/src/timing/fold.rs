@@ -21,6 +21,9 @@
 //! * rms: `√(max(0, mean_i[(r_i − r̄)² − n_i/e_i²])) / r̄`, `r̄ = N/E`, with the Poisson variance
 //!   of each bin subtracted; `p·sinc(π/nbin)/√2` for a sinusoid `1 + p sin`.
 
+// `!(x > 0.0)` is meant: it also rejects NaN.
+#![allow(clippy::neg_cmp_op_on_partial_ord)]
+
 use rayon::prelude::*;
 
 use crate::gti::Gti;

@@ -24,6 +24,9 @@
 //! `τ = γ(N_H)·W·(1 − Z)^{(N_K−1)/2}·√(N_H Z/2)`, `γ(N) = √(2/N)·Γ(N/2)/Γ((N−1)/2)`, and
 //! `FAP = 1 − (1 − fap_s)e^{−τ}` (Baluev 2008 eq. 6, "alias-free"), computed here in log space.
 
+// `!(x > 0.0)` is meant: it also rejects NaN.
+#![allow(clippy::neg_cmp_op_on_partial_ord)]
+
 use rayon::prelude::*;
 use statrs::function::gamma::ln_gamma;
 
@@ -49,7 +52,9 @@ fn prepare(t: &[f64], y: &[f64], dy: Option<&[f64]>) -> Result<Prepared, TimingE
         )));
     }
     if t.iter().chain(y).any(|v| !v.is_finite()) {
-        return Err(TimingError::input("Lomb–Scargle: a time or value is not finite"));
+        return Err(TimingError::input(
+            "Lomb–Scargle: a time or value is not finite",
+        ));
     }
     let raw: Vec<f64> = match dy {
         Some(d) if d.len() != t.len() => {
@@ -150,7 +155,11 @@ pub fn lomb_scargle(
     );
     let (s1, s2, sy) = (s1?, s2?, sy?);
     Ok((0..grid.n)
-        .map(|i| power_from_sums(&p, s1[i].re, s1[i].im, s2[i].re, s2[i].im, sy[i].re, sy[i].im))
+        .map(|i| {
+            power_from_sums(
+                &p, s1[i].re, s1[i].im, s2[i].re, s2[i].im, sy[i].re, sy[i].im,
+            )
+        })
         .collect())
 }
 
@@ -180,7 +189,11 @@ fn weighted_time_variance(t: &[f64], dy: Option<&[f64]>) -> f64 {
     };
     let sw: f64 = w.iter().sum();
     let mean = w.iter().zip(t).map(|(a, b)| a * b).sum::<f64>() / sw;
-    w.iter().zip(t).map(|(a, b)| a * (b - mean).powi(2)).sum::<f64>() / sw
+    w.iter()
+        .zip(t)
+        .map(|(a, b)| a * (b - mean).powi(2))
+        .sum::<f64>()
+        / sw
 }
 
 /// `ln FAP` of a peak `z` by Baluev's alias-free approximation (see the module docs), for the
@@ -197,10 +210,8 @@ pub fn baluev_ln_fap(z: f64, fmax: f64, t: &[f64], dy: Option<&[f64]>) -> f64 {
     let ln_gamma_nh = 0.5 * (2.0 / nh).ln() + ln_gamma(nh / 2.0) - ln_gamma((nh - 1.0) / 2.0);
     let t_eff = (4.0 * std::f64::consts::PI * weighted_time_variance(t, dy)).sqrt();
     let l1mz = (-z).ln_1p();
-    let ln_tau = ln_gamma_nh
-        + (fmax * t_eff).ln()
-        + 0.5 * (nk - 1.0) * l1mz
-        + 0.5 * (0.5 * nh * z).ln();
+    let ln_tau =
+        ln_gamma_nh + (fmax * t_eff).ln() + 0.5 * (nk - 1.0) * l1mz + 0.5 * (0.5 * nh * z).ln();
     let tau = ln_tau.exp();
     let ln_a = if ln_tau < -20.0 {
         ln_tau - 0.5 * tau
@@ -236,7 +247,9 @@ mod tests {
     fn data(n: usize) -> (Vec<f64>, Vec<f64>, Vec<f64>) {
         let mut s = 99u64;
         let mut rnd = || {
-            s = s.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            s = s
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
             (s >> 11) as f64 / (1u64 << 53) as f64
         };
         let mut t: Vec<f64> = (0..n).map(|_| 1e6 + 500.0 * rnd()).collect();
@@ -259,7 +272,9 @@ mod tests {
             for (a, b) in fast.iter().zip(&slow) {
                 assert!((a - b).abs() < 1e-9 * b.max(1e-3), "{a} vs {b}");
             }
-            let imax = (0..grid.n).max_by(|&a, &b| slow[a].total_cmp(&slow[b])).unwrap();
+            let imax = (0..grid.n)
+                .max_by(|&a, &b| slow[a].total_cmp(&slow[b]))
+                .unwrap();
             assert!((grid.freq(imax) - 0.05).abs() < 1e-3 && slow[imax] > 0.5);
         }
     }

@@ -29,6 +29,9 @@
 //! Internally phases are handled in *cycles* (`u = x/2π`), which lets callers that already
 //! have phases in cycles ([`NufftPlan::execute_cycles`]) avoid the rounding of a 2π product.
 
+// `!(x > 0.0)` is meant: it also rejects NaN.
+#![allow(clippy::neg_cmp_op_on_partial_ord)]
+
 use std::f64::consts::PI;
 use std::sync::Arc;
 
@@ -104,7 +107,9 @@ impl NufftPlan {
     /// `1e-15 ≤ tol < 0.1`; use [`DEFAULT_TOLERANCE`]).
     pub fn new(n_modes: usize, tol: f64) -> Result<NufftPlan, TimingError> {
         if n_modes == 0 {
-            return Err(TimingError::param("NUFFT n_modes = 0: at least one mode is needed"));
+            return Err(TimingError::param(
+                "NUFFT n_modes = 0: at least one mode is needed",
+            ));
         }
         if !(1e-15..0.1).contains(&tol) {
             return Err(TimingError::param(format!(

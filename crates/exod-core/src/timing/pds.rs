@@ -20,6 +20,9 @@
 //! `P(χ²_{2M} > M·P̄)` ([`PowerSpectrum::ln_fap_single`]); the Fourier frequencies are
 //! independent trials.
 
+// `!(x > 0.0)` is meant: it also rejects NaN.
+#![allow(clippy::neg_cmp_op_on_partial_ord)]
+
 use realfft::RealFftPlanner;
 
 use crate::gti::Gti;
@@ -60,7 +63,11 @@ impl PowerSpectrum {
 /// stingray's `fix_segment_size_to_integer_samples`: `(n, n·dt)`.
 fn integer_samples(segment_s: f64, dt: f64) -> (usize, f64) {
     let x = segment_s / dt;
-    let n = if x.ceil() - x < 0.01 { x.ceil() } else { x.floor() };
+    let n = if x.ceil() - x < 0.01 {
+        x.ceil()
+    } else {
+        x.floor()
+    };
     (n as usize, n * dt)
 }
 
@@ -90,7 +97,9 @@ fn check(times: &[f64], dt: f64, segment_s: f64) -> Result<(), TimingError> {
         )));
     }
     if times.iter().any(|t| !t.is_finite()) {
-        return Err(TimingError::input("power spectrum: an event time is not finite"));
+        return Err(TimingError::input(
+            "power spectrum: an event time is not finite",
+        ));
     }
     if times.windows(2).any(|w| w[1] < w[0]) {
         return Err(TimingError::input(
@@ -113,7 +122,7 @@ pub fn leahy_averaged(
     check(times, dt, segment_s)?;
     let (n, seg) = integer_samples(segment_s, dt);
     let fft = RealFftPlanner::<f64>::new().plan_fft_forward(n);
-    let n_pos = (n + 1) / 2 - 1;
+    let n_pos = n.div_ceil(2) - 1;
     let mut sum_unnorm = vec![0.0; n_pos];
     let mut sum_leahy = vec![0.0; n_pos];
     let (mut m, mut n_ph_total) = (0usize, 0u64);
@@ -154,7 +163,10 @@ pub fn leahy_averaged(
     }
     let power = if common_mean {
         let mean_ph = n_ph_total as f64 / m as f64;
-        sum_unnorm.iter().map(|p| p / m as f64 * 2.0 / mean_ph).collect()
+        sum_unnorm
+            .iter()
+            .map(|p| p / m as f64 * 2.0 / mean_ph)
+            .collect()
     } else {
         sum_leahy.iter().map(|p| p / m as f64).collect()
     };
@@ -188,7 +200,9 @@ mod tests {
         let mut s = 12345u64;
         let mut times: Vec<f64> = (0..3000)
             .map(|_| {
-                s = s.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+                s = s
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
                 (s >> 11) as f64 / (1u64 << 53) as f64 * 128.0
             })
             .collect();

@@ -14,7 +14,10 @@
 //!
 //! # Multi-trial probability
 //! For `n` independent trials, `p_multi = 1 − (1 − p)ⁿ`, computed as `−expm1(n·ln1p(−p))`, and
-//! as `ln n + ln p` once `p` underflows (`n·p ≪ 1` there).
+//! as `ln n + ln p` once `p` underflows (`n·p ≪ 1` there). For oversampled χ² periodograms
+//! (Z², epoch folding), which are continuous processes in frequency, [`ChiSquareProcess`]
+//! counts the expected up-crossings of the level instead (Rice 1944; Baluev 2008 eq. 6):
+//! `p_multi = 1 − (1 − p)·e^{−N(u)}`, `N(u) = B √(2/π) √(λ̄u) p_{χ²_k}(u)`.
 //!
 //! # Detection levels
 //! 3σ and 5σ are the two-sided Gaussian probabilities `erfc(3/√2) = 2.6998e-3` ([`FAP_3SIGMA`],
@@ -34,6 +37,9 @@
 //! `λ = N p² sinc²(π/nbin)/2` (the sinusoid averaged over a phase bin, χ²_{nbin−1}) and for
 //! the averaged Leahy spectrum `λ = N p² sinc²(π f dt)/2` (signal at a Fourier frequency,
 //! `2M` degrees of freedom). The coverage of the Z² limit is checked by simulation.
+
+// `!(x > 0.0)` is meant: it also rejects NaN.
+#![allow(clippy::neg_cmp_op_on_partial_ord)]
 
 use std::f64::consts::LN_10;
 
@@ -192,7 +198,9 @@ pub fn noncentrality_upper_limit(
     while noncentral_chi2_cdf(dof, hi, x_obs) > target {
         hi *= 2.0;
     }
-    Ok(bisect(0.0, hi, |l| noncentral_chi2_cdf(dof, l, x_obs) > target))
+    Ok(bisect(0.0, hi, |l| {
+        noncentral_chi2_cdf(dof, l, x_obs) > target
+    }))
 }
 
 /// Upper limit on the sinusoidal pulsed fraction `p` (rate ∝ 1 + p sin) from the largest
@@ -210,7 +218,9 @@ pub fn z2_pulsed_fraction_upper_limit(
 
 /// `ln` of the χ²_k density at `u > 0`.
 fn chi2_ln_pdf(dof: f64, u: f64) -> f64 {
-    (0.5 * dof - 1.0) * u.ln() - 0.5 * u - 0.5 * dof * std::f64::consts::LN_2
+    (0.5 * dof - 1.0) * u.ln()
+        - 0.5 * u
+        - 0.5 * dof * std::f64::consts::LN_2
         - statrs::function::gamma::ln_gamma(0.5 * dof)
 }
 
@@ -246,7 +256,8 @@ impl ChiSquareProcess {
     /// Jensen's inequality otherwise).
     pub fn ln_upcrossings(&self, u: f64) -> f64 {
         let lambda = 4.0 * std::f64::consts::PI.powi(2) * self.var_t * self.mean_k2;
-        self.band_hz.ln() + 0.5 * (2.0 / std::f64::consts::PI).ln()
+        self.band_hz.ln()
+            + 0.5 * (2.0 / std::f64::consts::PI).ln()
             + 0.5 * (lambda * u).ln()
             + chi2_ln_pdf(self.dof, u)
     }
@@ -268,7 +279,10 @@ impl ChiSquareProcess {
         };
         let ln_b = ls - n;
         let m = ln_a.max(ln_b);
-        (ls, (m + ((ln_a - m).exp() + (ln_b - m).exp()).ln()).min(0.0))
+        (
+            ls,
+            (m + ((ln_a - m).exp() + (ln_b - m).exp()).ln()).min(0.0),
+        )
     }
 
     /// The effective number of trials at level `u`: `N(u)/p_single(u)` (at least 1).
@@ -276,7 +290,9 @@ impl ChiSquareProcess {
         if !(self.band_hz > 0.0) {
             return 1.0;
         }
-        (self.ln_upcrossings(u) - chi2_ln_sf(self.dof, u)).exp().max(1.0)
+        (self.ln_upcrossings(u) - chi2_ln_sf(self.dof, u))
+            .exp()
+            .max(1.0)
     }
 
     /// The power whose multi-trial probability is `fap_multi`.
@@ -364,7 +380,10 @@ mod tests {
             .map(|i| (1.0 - noncentral_chi2_cdf(k, lambda, (i as f64 + 0.5) * dx)) * dx)
             .sum();
         assert!((mean - (k + lambda)).abs() < 1e-3, "{mean}");
-        assert!((noncentral_chi2_cdf(4.0, 0.0, 3.0) - ChiSquared::new(4.0).unwrap().cdf(3.0)).abs() < 1e-12);
+        assert!(
+            (noncentral_chi2_cdf(4.0, 0.0, 3.0) - ChiSquared::new(4.0).unwrap().cdf(3.0)).abs()
+                < 1e-12
+        );
         // the upper limit reproduces its defining probability
         let l = noncentrality_upper_limit(4.0, 9.0, 0.95).unwrap();
         assert!((noncentral_chi2_cdf(4.0, l, 9.0) - 0.05).abs() < 1e-9);
