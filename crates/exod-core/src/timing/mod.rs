@@ -6,5 +6,13 @@
 //! correction in [`crate::timesys`].
 
 pub mod blocks;
+pub mod fold;
+pub mod freq;
 pub mod lightcurve;
+pub mod lomb;
+pub mod nufft;
+pub mod pds;
+pub mod period;
+pub mod significance;
 pub mod variability;
+pub mod z2;
