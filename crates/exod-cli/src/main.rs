@@ -50,6 +50,12 @@ enum Command {
     /// Counterparts of sources in external catalogues, with the expected number of chance
     /// matches from shifted positions (paper §3.3, Table 5).
     Crossmatch(cmd::crossmatch::Args),
+    /// The light curve of a source: per camera and combined, live-time corrected, background
+    /// subtracted, with Bayesian blocks, variability tests and flare fits (OGIP FITS, ECSV, PNG).
+    Lc(cmd::lc::Args),
+    /// Periodicity search of a source or of an event file: Z²ₙ, epoch folding, Lomb–Scargle,
+    /// Leahy; false-alarm probabilities, best period, folded profile, pulsed fraction.
+    Period(cmd::period::Args),
     /// Benchmarks: completeness, false positives, positions, speed (paper §2.6).
     #[command(subcommand)]
     Bench(cmd::bench::Bench),
@@ -82,6 +88,8 @@ fn main() {
         Command::Demo(a) => cmd::demo::run(a),
         Command::Catalog(a) => cmd::catalog::run(a),
         Command::Crossmatch(a) => cmd::crossmatch::run(a),
+        Command::Lc(a) => cmd::lc::run(a),
+        Command::Period(a) => cmd::period::run(a),
         Command::Bench(b) => cmd::bench::run(b),
     };
     // exit codes (README): 0 success, 1 an error (bad input, refused data, I/O), 2 a usage

@@ -29,7 +29,9 @@ fn rate(t: f64, base: f64) -> f64 {
             amp * (-(t - t0) / tau).exp()
         }
     };
-    base + flare(20_000.0, 5.0 * base, 800.0) + flare(55_000.0, 2.0 * base, 3000.0) + flare(80_000.0, 10.0 * base, 200.0)
+    base + flare(20_000.0, 5.0 * base, 800.0)
+        + flare(55_000.0, 2.0 * base, 3000.0)
+        + flare(80_000.0, 10.0 * base, 200.0)
 }
 
 /// Events of a 100 ks observation by thinning, scaled so the list holds about `n` events.
@@ -65,9 +67,14 @@ fn time_blocks(events: &[f64], opts: &BlocksOptions, reps: usize) -> (f64, usize
 
 fn main() {
     println!("Bayesian blocks, events fitness, p0 = 0.05, 100 ks, 10 ct/s-equivalent + 3 flares (best of 3)");
-    println!("{:>9} {:>10} {:>8} {:>14}", "events", "time (s)", "blocks", "max starts");
+    println!(
+        "{:>9} {:>10} {:>8} {:>14}",
+        "events", "time (s)", "blocks", "max starts"
+    );
     let pruned = BlocksOptions::default();
-    let only: Option<usize> = std::env::var("BLOCKS_BENCH_N").ok().and_then(|v| v.parse().ok());
+    let only: Option<usize> = std::env::var("BLOCKS_BENCH_N")
+        .ok()
+        .and_then(|v| v.parse().ok());
     for &n in &[10_000usize, 100_000, 1_000_000] {
         if only.is_some_and(|o| o != n) {
             continue;
@@ -85,5 +92,10 @@ fn main() {
         ..Default::default()
     };
     let (dt, nb, _) = time_blocks(&ev, &plain, 1);
-    println!("plain O(N²) programme on {} events: {:.4} s, {} blocks", ev.len(), dt, nb);
+    println!(
+        "plain O(N²) programme on {} events: {:.4} s, {} blocks",
+        ev.len(),
+        dt,
+        nb
+    );
 }

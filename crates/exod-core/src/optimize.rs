@@ -39,7 +39,9 @@ use serde::Serialize;
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum OptimizeError {
     /// `x0` and `bounds` have different lengths.
-    #[error("the start has {x0} parameters but {bounds} bounds were given (one (lo, hi) per parameter)")]
+    #[error(
+        "the start has {x0} parameters but {bounds} bounds were given (one (lo, hi) per parameter)"
+    )]
     Dimension {
         /// Length of the start vector.
         x0: usize,
@@ -57,7 +59,9 @@ pub enum OptimizeError {
         hi: f64,
     },
     /// The start is outside its bounds or not finite.
-    #[error("parameter {index}: start {value} is not a finite number inside its bounds ({lo}, {hi})")]
+    #[error(
+        "parameter {index}: start {value} is not a finite number inside its bounds ({lo}, {hi})"
+    )]
     Start {
         /// Parameter index.
         index: usize,
@@ -216,7 +220,12 @@ impl Internal {
         }
         let mut maps = Vec::with_capacity(x0.len());
         for (index, (&x, &(lo, hi))) in x0.iter().zip(bounds).enumerate() {
-            if lo.is_nan() || hi.is_nan() || lo > hi || lo == f64::INFINITY || hi == f64::NEG_INFINITY {
+            if lo.is_nan()
+                || hi.is_nan()
+                || lo > hi
+                || lo == f64::INFINITY
+                || hi == f64::NEG_INFINITY
+            {
                 return Err(OptimizeError::Bounds { index, lo, hi });
             }
             if !x.is_finite() || x < lo || x > hi {
@@ -289,9 +298,11 @@ fn simplex_converged(simplex: &[Vec<f64>], fv: &[f64], best: usize, stop: Stop) 
     }
     let ub = &simplex[best];
     let scale = 1.0 + ub.iter().map(|v| v.abs()).fold(0.0, f64::max);
-    simplex
-        .iter()
-        .all(|p| p.iter().zip(ub).all(|(a, b)| (a - b).abs() <= stop.xtol * scale))
+    simplex.iter().all(|p| {
+        p.iter()
+            .zip(ub)
+            .all(|(a, b)| (a - b).abs() <= stop.xtol * scale)
+    })
 }
 
 /// Nelder–Mead from `u0` with initial steps `steps` (internal coordinates).
@@ -613,7 +624,14 @@ fn illinois<F: Fn(&[f64]) -> f64>(
 
 /// Initial step for the profile search: the half-width `√(2Δ/f'')` of the conditional parabola
 /// (other parameters fixed), which is never wider than the profile.
-fn conditional_step(f: &impl Fn(&[f64]) -> f64, best: &Minimum, index: usize, delta: f64, lo: f64, hi: f64) -> f64 {
+fn conditional_step(
+    f: &impl Fn(&[f64]) -> f64,
+    best: &Minimum,
+    index: usize,
+    delta: f64,
+    lo: f64,
+    hi: f64,
+) -> f64 {
     let xi = best.x[index];
     let mut e = 1e-4 * xi.abs().max(1e-8);
     if lo.is_finite() && hi.is_finite() {

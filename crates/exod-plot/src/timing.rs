@@ -335,6 +335,18 @@ fn draw_periodogram<'a, 'b: 'a, X>(
 where
     X: Ranged<ValueType = f64> + plotters::coord::ranged1d::ValueFormatter<f64>,
 {
+    if let Some(b) = p.best {
+        chart
+            .draw_series(std::iter::once(PathElement::new(
+                vec![(b, 0.0), (b, top)],
+                COLOURS[2].mix(0.35).stroke_width(1),
+            )))
+            .map_err(|e| err(path, e))?
+            .label(format!("best {b:.6e} Hz"))
+            .legend(|(x, y)| {
+                PathElement::new(vec![(x, y), (x + 14, y)], COLOURS[2].stroke_width(2))
+            });
+    }
     let col = COLOURS[0];
     chart
         .draw_series(LineSeries::new(pts, col.stroke_width(1)))
@@ -357,18 +369,6 @@ where
             .map_err(|e| err(path, e))?
             .label(label.as_str())
             .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 14, y)], c.stroke_width(2)));
-    }
-    if let Some(b) = p.best {
-        chart
-            .draw_series(std::iter::once(PathElement::new(
-                vec![(b, 0.0), (b, top)],
-                COLOURS[2].mix(0.7).stroke_width(1),
-            )))
-            .map_err(|e| err(path, e))?
-            .label(format!("best {b:.6e} Hz"))
-            .legend(|(x, y)| {
-                PathElement::new(vec![(x, y), (x + 14, y)], COLOURS[2].stroke_width(2))
-            });
     }
     chart
         .configure_series_labels()

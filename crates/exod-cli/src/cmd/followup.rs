@@ -64,8 +64,18 @@ pub fn read_exposures(
 ) -> Result<(Vec<Exposure>, Option<PathBuf>)> {
     let mut srclist = ex.srclist.clone();
     let files = super::detect::expand_pps_dirs(files, &mut srclist)?;
+    if srclist.is_none() {
+        srclist = obsmli_beside(&files);
+        if let Some(s) = &srclist {
+            tracing::info!("background avoids the sources of {} (beside the lists; --srclist to choose another)", s.display());
+        }
+    }
     let lists = super::detect::read_lists(&files, false)?.lists;
-    let wanted: Vec<String> = ex.camera.iter().map(|c| camera_short(c)).collect::<Result<_>>()?;
+    let wanted: Vec<String> = ex
+        .camera
+        .iter()
+        .map(|c| camera_short(c))
+        .collect::<Result<_>>()?;
     let kept: Vec<Exposure> = lists
         .into_iter()
         .filter(|e| {
@@ -87,6 +97,29 @@ pub fn read_exposures(
     Ok((kept, srclist))
 }
 
+/// The one `…OBSMLI…` source list in the folder of the event lists, if they share a folder.
+fn obsmli_beside(files: &[PathBuf]) -> Option<PathBuf> {
+    let dir = files.first()?.parent()?.to_path_buf();
+    if files.iter().any(|f| f.parent() != Some(dir.as_path())) {
+        return None;
+    }
+    let dir = if dir.as_os_str().is_empty() {
+        PathBuf::from(".")
+    } else {
+        dir
+    };
+    let mut found: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .ok()?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| {
+            p.file_name()
+                .is_some_and(|n| n.to_string_lossy().to_ascii_uppercase().contains("OBSMLI"))
+        })
+        .collect();
+    found.sort();
+    (found.len() == 1).then(|| found.remove(0))
+}
+
 /// The EPIC short name ("PN", "M1", "M2") of a `--camera` value.
 fn camera_short(c: &str) -> Result<String> {
     Ok(match c.to_ascii_lowercase().as_str() {
@@ -100,7 +133,10 @@ fn camera_short(c: &str) -> Result<String> {
 
 /// The sources the background avoids: those of the source list, each with the EXOD mask
 /// radius of its rate and extent (20/40/80″, 3× the extent; paper §2.5.2).
-pub fn exclusions(srclist: Option<&PathBuf>, exposures: &[Exposure]) -> Result<Vec<(f64, f64, f64)>> {
+pub fn exclusions(
+    srclist: Option<&PathBuf>,
+    exposures: &[Exposure],
+) -> Result<Vec<(f64, f64, f64)>> {
     let Some(path) = srclist else {
         return Ok(vec![]);
     };

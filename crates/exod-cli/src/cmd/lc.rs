@@ -107,7 +107,11 @@ pub fn extraction(
     ex: &ExtractArgs,
     barycenter: bool,
     orbit: Option<&Path>,
-) -> Result<(Vec<exod_core::exposure::Exposure>, Extraction, TimeReference)> {
+) -> Result<(
+    Vec<exod_core::exposure::Exposure>,
+    Extraction,
+    TimeReference,
+)> {
     let (exposures, srclist) = followup::read_exposures(files, ex)?;
     let exclude = followup::exclusions(srclist.as_ref(), &exposures)?;
     let mut ext = followup::extract_target(&exposures, tgt, ex, &exclude)?;
@@ -146,8 +150,7 @@ pub fn run(a: Args) -> Result<()> {
     let analysis = super::lc_analysis::analyse(&ext, &curves, combined.as_ref(), &tgt, &a)?;
     let stage = crate::staging::Staged::begin(&a.out, a.overwrite)?;
     let command = std::env::args().collect::<Vec<_>>().join(" ");
-    let mut meta =
-        LcFileMeta::from_exposures(&exposures, tgt.ra, tgt.dec, ext.band_ev, &command);
+    let mut meta = LcFileMeta::from_exposures(&exposures, tgt.ra, tgt.dec, ext.band_ev, &command);
     meta.object = Some(tgt.label.clone());
     meta.timesys = tref.timesys.keyword().to_string();
     meta.timeref = tref.timeref.keyword().to_string();
@@ -159,7 +162,13 @@ pub fn run(a: Args) -> Result<()> {
     let text = serde_json::to_string_pretty(&summary)? + "\n";
     std::fs::write(dir.join("lc.json"), &text)
         .with_context(|| format!("{}: cannot write", dir.join("lc.json").display()))?;
-    super::lc_analysis::plot(&dir.join("lc.png"), &tgt, &curves, combined.as_ref(), &analysis)?;
+    super::lc_analysis::plot(
+        &dir.join("lc.png"),
+        &tgt,
+        &curves,
+        combined.as_ref(),
+        &analysis,
+    )?;
     stage.commit()?;
     if a.json {
         print!("{text}");

@@ -69,8 +69,8 @@ fn blocks(ext: &Extraction, p0: f64) -> Result<Option<BlocksSummary>> {
     };
     let b = bayesian_blocks_events_with(&t, &opts)?;
     // live fraction and background of the cameras together
-    let live: f64 = ext.cameras.iter().map(|c| c.live_fraction).sum::<f64>()
-        / ext.cameras.len() as f64;
+    let live: f64 =
+        ext.cameras.iter().map(|c| c.live_fraction).sum::<f64>() / ext.cameras.len() as f64;
     let bkg_rate: f64 = ext
         .cameras
         .iter()
@@ -258,10 +258,7 @@ pub fn plot(
     let last = all[all.len() - 1];
     let gaps = gaps(&last.gti, t0, t0 + last.grid.tbin * last.grid.n as f64);
     let (edges, rates): (Vec<f64>, Vec<f64>) = match &an.blocks {
-        Some(b) => (
-            b.edges.iter().map(|e| e - t0).collect(),
-            b.net_rate.clone(),
-        ),
+        Some(b) => (b.edges.iter().map(|e| e - t0).collect(), b.net_rate.clone()),
         None => (vec![], vec![]),
     };
     let title = format!("{} — net rate, {} s bins", tgt.label, curves[0].grid.tbin);
@@ -272,7 +269,10 @@ pub fn plot(
         y_desc: "net count rate (ct/s)",
         series,
         gaps: &gaps,
-        blocks: an.blocks.as_ref().map(|_| (edges.as_slice(), rates.as_slice())),
+        blocks: an
+            .blocks
+            .as_ref()
+            .map(|_| (edges.as_slice(), rates.as_slice())),
     };
     rate_curve_png(path, &plot)?;
     Ok(())

@@ -78,7 +78,12 @@ pub fn variability(lc: &LightCurve, ext: &Extraction) -> Result<Value> {
 
 /// One line of the table: the three probabilities.
 pub fn one_line(v: &Value) -> String {
-    let lp = |k: &str, f: &str| v[k][f].as_f64().map(|x| format!("{x:.1}")).unwrap_or("-".into());
+    let lp = |k: &str, f: &str| {
+        v[k][f]
+            .as_f64()
+            .map(|x| format!("{x:.1}"))
+            .unwrap_or("-".into())
+    };
     let fv = v["excess_variance"]["f_var"]
         .as_f64()
         .map(|x| format!("{x:.3}"))
@@ -88,4 +93,9 @@ pub fn one_line(v: &Value) -> String {
         lp("chi2_constant", "log10_p_value"),
         lp("ks_arrival_times", "log10_p_value")
     )
+}
+
+/// Flare-profile fits (placeholder until the flare module lands).
+pub fn flare_fits(_ext: &Extraction, _curves: &[LightCurve], _tbin: f64) -> Result<Value> {
+    anyhow::bail!("--flare: flare fits are not available yet")
 }

@@ -153,7 +153,10 @@ fn from_catalog(a: &TargetArgs, name: &str) -> Result<Target> {
         None => bail!(
             "{}: no source {name:?} in column(s) {} ({} rows)",
             path.display(),
-            cols.iter().map(|&c| t.names[c].as_str()).collect::<Vec<_>>().join(", "),
+            cols.iter()
+                .map(|&c| t.names[c].as_str())
+                .collect::<Vec<_>>()
+                .join(", "),
             t.len()
         ),
     };

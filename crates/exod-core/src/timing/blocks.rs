@@ -167,9 +167,13 @@ impl Prior {
                 "p0 = {p0} must be a probability strictly between 0 and 1 (default 0.05)"
             ))),
             Prior::Gamma(g) if g > 0.0 && g.is_finite() => Ok(-g.ln()),
-            Prior::Gamma(g) => Err(BlocksError::Prior(format!("gamma = {g} must be finite and > 0"))),
+            Prior::Gamma(g) => Err(BlocksError::Prior(format!(
+                "gamma = {g} must be finite and > 0"
+            ))),
             Prior::NcpPrior(v) if v.is_finite() => Ok(v),
-            Prior::NcpPrior(v) => Err(BlocksError::Prior(format!("ncp_prior = {v} must be finite"))),
+            Prior::NcpPrior(v) => Err(BlocksError::Prior(format!(
+                "ncp_prior = {v} must be finite"
+            ))),
         }
     }
 }
@@ -332,7 +336,11 @@ fn lower_unit_root(d: f64, eps: f64) -> (f64, f64) {
             }
             let (h1, h2) = (1.0 - 1.0 / x, 1.0 / (x * x));
             let next = x - 2.0 * h * h1 / (2.0 * h1 * h1 - h * h2);
-            x = if next > 0.0 && next < 1.0 { next } else { 0.5 * x };
+            x = if next > 0.0 && next < 1.0 {
+                next
+            } else {
+                0.5 * x
+            };
         }
         return (x, x.ln());
     }
@@ -446,7 +454,11 @@ impl Fitness for Events {
     fn scale(&self, ncp: f64) -> f64 {
         let n = *self.cum_n.last().unwrap_or(&0.0);
         let t_total = self.block_length[0];
-        let logs = 3.0 + n.max(1.0).ln() + self.min_width.ln().abs() + t_total.ln().abs() + self.theta_max.ln().abs();
+        let logs = 3.0
+            + n.max(1.0).ln()
+            + self.min_width.ln().abs()
+            + t_total.ln().abs()
+            + self.theta_max.ln().abs();
         n * logs + self.n_cells() as f64 * ncp.abs() + 1.0
     }
 
@@ -512,7 +524,11 @@ impl Fitness for Measures {
     fn root(&self, (a, b): (f64, f64), f: f64, y: f64, left: bool, _eps: f64) -> Option<Root> {
         let w = ((f - y) / a).max(0.0).sqrt();
         let c = -b / (2.0 * a);
-        let (theta, slope) = if left { (c - w, 2.0 * a * w) } else { (c + w, -2.0 * a * w) };
+        let (theta, slope) = if left {
+            (c - w, 2.0 * a * w)
+        } else {
+            (c + w, -2.0 * a * w)
+        };
         Some(Root {
             theta,
             aux: 0.0,
@@ -613,12 +629,23 @@ impl Pruner {
     /// the tangent bound on its fitness (g concave: `max g ≤ g(e) + g'(e)(θ* − e)` at the ends
     /// e of that interval) can reach the best by more than τ; the fitness computed are kept for
     /// [`Pruner::update`].
-    fn evaluate<F: Fitness>(&mut self, fit: &F, r: usize, ncp: f64, exhaustive: bool) -> (f64, usize) {
+    fn evaluate<F: Fitness>(
+        &mut self,
+        fit: &F,
+        r: usize,
+        ncp: f64,
+        exhaustive: bool,
+    ) -> (f64, usize) {
         self.fits.clear();
         self.fits.resize(self.cands.len(), f64::NAN);
         let (mut bv, mut arg) = (f64::NEG_INFINITY, usize::MAX);
-        let first = self.cands.binary_search_by_key(&self.prev_arg, |c| c.k).ok();
-        let order = first.into_iter().chain((0..self.cands.len()).filter(|&i| Some(i) != first));
+        let first = self
+            .cands
+            .binary_search_by_key(&self.prev_arg, |c| c.k)
+            .ok();
+        let order = first
+            .into_iter()
+            .chain((0..self.cands.len()).filter(|&i| Some(i) != first));
         let cum = self.cum_single[r + 1];
         for ci in order {
             let c = self.cands[ci];
@@ -628,7 +655,10 @@ impl Pruner {
             let b = fit.block(c.k, r);
             if !exhaustive {
                 let th = fit.theta_star(b);
-                let Some(iv) = self.ivs[c.start..c.end].iter().find(|iv| iv.lo <= th && th <= iv.hi) else {
+                let Some(iv) = self.ivs[c.start..c.end]
+                    .iter()
+                    .find(|iv| iv.lo <= th && th <= iv.hi)
+                else {
                     continue;
                 };
                 if bv > f64::NEG_INFINITY {
@@ -686,7 +716,14 @@ impl Pruner {
     /// of) `{g ≤ y + τ}`. Both come from the crossings of the level y itself: pushed outwards
     /// along the tangent for the kept set (a concave g lies below its tangents) and inwards
     /// along the chord to the peak for the given set (and above its chords).
-    fn cut<F: Fitness>(&mut self, fit: &F, b: F::Block, known_f: f64, y: f64, range: std::ops::Range<usize>) {
+    fn cut<F: Fitness>(
+        &mut self,
+        fit: &F,
+        b: F::Block,
+        known_f: f64,
+        y: f64,
+        range: std::ops::Range<usize>,
+    ) {
         let tol = self.tol;
         let mut sh = Shape {
             b,
@@ -707,7 +744,11 @@ impl Pruner {
                 }
             }
             let (th, f) = *sh.peak.get_or_insert_with(|| {
-                let f = if known_f.is_nan() { fit.fit(b) } else { known_f };
+                let f = if known_f.is_nan() {
+                    fit.fit(b)
+                } else {
+                    known_f
+                };
                 (fit.theta_star(b), f)
             });
             if f < y + 2.0 * tol {
@@ -720,12 +761,14 @@ impl Pruner {
             }
             let eps = 1e-3 * tol;
             let rl = if iv.lo < th {
-                *sh.left.get_or_insert_with(|| fit.root(sh.b, f, y, true, eps))
+                *sh.left
+                    .get_or_insert_with(|| fit.root(sh.b, f, y, true, eps))
             } else {
                 None
             };
             let rr = if iv.hi > th {
-                *sh.right.get_or_insert_with(|| fit.root(sh.b, f, y, false, eps))
+                *sh.right
+                    .get_or_insert_with(|| fit.root(sh.b, f, y, false, eps))
             } else {
                 None
             };
@@ -760,7 +803,15 @@ impl Pruner {
         }
     }
 
-    fn give_parts<F: Fitness>(&mut self, fit: &F, iv: Interval, th: f64, rise: f64, rl: Option<Root>, rr: Option<Root>) {
+    fn give_parts<F: Fitness>(
+        &mut self,
+        fit: &F,
+        iv: Interval,
+        th: f64,
+        rise: f64,
+        rl: Option<Root>,
+        rr: Option<Root>,
+    ) {
         let tol = self.tol;
         if let Some(r) = rl {
             let a = r.theta + tol * (th - r.theta) / rise;
@@ -788,7 +839,8 @@ impl Pruner {
 
     /// The new start `k` with `F(k) = l`: the union of the parts given up.
     fn add_new_start(&mut self, k: usize, l: f64) {
-        self.new_parts.sort_unstable_by(|a, b| a.lo.total_cmp(&b.lo));
+        self.new_parts
+            .sort_unstable_by(|a, b| a.lo.total_cmp(&b.lo));
         let start = self.next_ivs.len();
         for p in self.new_parts.drain(..) {
             let own = self.next_ivs.len() > start;
@@ -821,7 +873,11 @@ fn prefix_sums(x: &[f64]) -> Vec<f64> {
     out.push(0.0);
     for &v in x {
         let t = sum + v;
-        comp += if sum.abs() >= v.abs() { (sum - t) + v } else { (v - t) + sum };
+        comp += if sum.abs() >= v.abs() {
+            (sum - t) + v
+        } else {
+            (v - t) + sum
+        };
         sum = t;
         out.push(sum + comp);
     }
@@ -943,7 +999,8 @@ fn midpoint_edges(t: &[f64]) -> Vec<f64> {
 fn unique_weights(times: &[f64]) -> (Vec<f64>, Vec<f64>) {
     let mut t = times.to_vec();
     t.sort_unstable_by(f64::total_cmp);
-    let (mut u, mut w): (Vec<f64>, Vec<f64>) = (Vec::with_capacity(t.len()), Vec::with_capacity(t.len()));
+    let (mut u, mut w): (Vec<f64>, Vec<f64>) =
+        (Vec::with_capacity(t.len()), Vec::with_capacity(t.len()));
     for x in t {
         match u.last() {
             Some(&last) if last == x => *w.last_mut().unwrap() += 1.0,
@@ -957,14 +1014,20 @@ fn unique_weights(times: &[f64]) -> (Vec<f64>, Vec<f64>) {
 }
 
 /// Sort `(t, values…)` by t; repeated t is an error.
-fn sort_unique_by_time(t: &[f64], cols: &[&[f64]]) -> Result<(Vec<f64>, Vec<Vec<f64>>), BlocksError> {
+fn sort_unique_by_time(
+    t: &[f64],
+    cols: &[&[f64]],
+) -> Result<(Vec<f64>, Vec<Vec<f64>>), BlocksError> {
     let mut order: Vec<usize> = (0..t.len()).collect();
     order.sort_unstable_by(|&a, &b| t[a].total_cmp(&t[b]));
     let ts: Vec<f64> = order.iter().map(|&i| t[i]).collect();
     if let Some(w) = ts.windows(2).find(|w| w[0] == w[1]) {
         return Err(BlocksError::RepeatedTime(w[0]));
     }
-    let out = cols.iter().map(|c| order.iter().map(|&i| c[i]).collect()).collect();
+    let out = cols
+        .iter()
+        .map(|c| order.iter().map(|&i| c[i]).collect())
+        .collect();
     Ok((ts, out))
 }
 
@@ -1014,7 +1077,10 @@ pub fn bayesian_blocks_events(times: &[f64], p0: f64) -> Result<Vec<f64>, Blocks
 
 /// Bayesian blocks of event times (any order; repeated times are weights), astropy's
 /// `bayesian_blocks(t, fitness='events')`, or exposure-aware with `opts.gti`.
-pub fn bayesian_blocks_events_with(times: &[f64], opts: &BlocksOptions) -> Result<Blocks, BlocksError> {
+pub fn bayesian_blocks_events_with(
+    times: &[f64],
+    opts: &BlocksOptions,
+) -> Result<Blocks, BlocksError> {
     if times.is_empty() {
         return Err(BlocksError::Empty("event times"));
     }
@@ -1034,7 +1100,9 @@ pub fn bayesian_blocks_events_with(times: &[f64], opts: &BlocksOptions) -> Resul
             if let Some(&bad) = t.iter().find(|&&x| !gti.contains(x)) {
                 return Err(BlocksError::OutsideGti(bad));
             }
-            let (a, b) = gti.span().ok_or(BlocksError::Empty("good time intervals"))?;
+            let (a, b) = gti
+                .span()
+                .ok_or(BlocksError::Empty("good time intervals"))?;
             edges[0] = a;
             *edges.last_mut().unwrap() = b;
             live_block_length(&edges, gti)
@@ -1055,7 +1123,11 @@ pub fn bayesian_blocks_events_with(times: &[f64], opts: &BlocksOptions) -> Resul
 
 /// Bayesian blocks of binned counts, astropy's `bayesian_blocks(t_centres, counts,
 /// fitness='events', p0=p0)`: the bins are the cells, with midpoint edges (module docs).
-pub fn bayesian_blocks_binned(t_centres: &[f64], counts: &[u64], p0: f64) -> Result<Vec<f64>, BlocksError> {
+pub fn bayesian_blocks_binned(
+    t_centres: &[f64],
+    counts: &[u64],
+    p0: f64,
+) -> Result<Vec<f64>, BlocksError> {
     let opts = BlocksOptions {
         prior: Prior::P0(p0),
         ..Default::default()
@@ -1064,7 +1136,11 @@ pub fn bayesian_blocks_binned(t_centres: &[f64], counts: &[u64], p0: f64) -> Res
 }
 
 /// [`bayesian_blocks_binned`] with options (`opts.gti` is not used).
-pub fn bayesian_blocks_binned_with(t_centres: &[f64], counts: &[u64], opts: &BlocksOptions) -> Result<Blocks, BlocksError> {
+pub fn bayesian_blocks_binned_with(
+    t_centres: &[f64],
+    counts: &[u64],
+    opts: &BlocksOptions,
+) -> Result<Blocks, BlocksError> {
     if t_centres.is_empty() {
         return Err(BlocksError::Empty("bins"));
     }
@@ -1085,7 +1161,8 @@ pub fn bayesian_blocks_binned_with(t_centres: &[f64], counts: &[u64], opts: &Blo
     }
     let edges = midpoint_edges(&t);
     let last = t[t.len() - 1];
-    let fit = Events::new(&cols[0], edges.iter().map(|e| last - e).collect()).map_err(zero_length(&t))?;
+    let fit =
+        Events::new(&cols[0], edges.iter().map(|e| last - e).collect()).map_err(zero_length(&t))?;
     Ok(solve(&fit, &edges, ncp, opts.no_pruning))
 }
 
@@ -1148,7 +1225,12 @@ pub fn bayesian_blocks_bins(
 
 /// Bayesian blocks of point measurements `x ± sigma` at times `t` (sigma: one per point, or one
 /// for all), astropy's `bayesian_blocks(t, x, sigma, fitness='measures', p0=p0)`.
-pub fn bayesian_blocks_measures(t: &[f64], x: &[f64], sigma: &[f64], p0: f64) -> Result<Vec<f64>, BlocksError> {
+pub fn bayesian_blocks_measures(
+    t: &[f64],
+    x: &[f64],
+    sigma: &[f64],
+    p0: f64,
+) -> Result<Vec<f64>, BlocksError> {
     let opts = BlocksOptions {
         prior: Prior::P0(p0),
         ..Default::default()
@@ -1157,7 +1239,12 @@ pub fn bayesian_blocks_measures(t: &[f64], x: &[f64], sigma: &[f64], p0: f64) ->
 }
 
 /// [`bayesian_blocks_measures`] with options (`opts.gti` is not used).
-pub fn bayesian_blocks_measures_with(t: &[f64], x: &[f64], sigma: &[f64], opts: &BlocksOptions) -> Result<Blocks, BlocksError> {
+pub fn bayesian_blocks_measures_with(
+    t: &[f64],
+    x: &[f64],
+    sigma: &[f64],
+    opts: &BlocksOptions,
+) -> Result<Blocks, BlocksError> {
     if t.is_empty() {
         return Err(BlocksError::Empty("measurements"));
     }
@@ -1192,7 +1279,12 @@ pub fn bayesian_blocks_measures_with(t: &[f64], x: &[f64], sigma: &[f64], opts: 
     let (ts, cols) = sort_unique_by_time(t, &[x, &sig])?;
     let ncp = opts.prior.ncp_prior(ts.len())?;
     let edges = midpoint_edges(&ts);
-    Ok(solve(&measures(&cols[0], &cols[1], edges.clone()), &edges, ncp, opts.no_pruning))
+    Ok(solve(
+        &measures(&cols[0], &cols[1], edges.clone()),
+        &edges,
+        ncp,
+        opts.no_pruning,
+    ))
 }
 
 fn measures(x: &[f64], sigma: &[f64], edges: Vec<f64>) -> Measures {
@@ -1225,13 +1317,18 @@ mod tests {
 
     #[test]
     fn unit_roots_solve_the_equation() {
-        for &d in &[0.0, 1e-12, 1e-9, 1e-6, 1e-3, 0.1, 0.49, 0.51, 1.0, 7.0, 50.0, 800.0] {
+        for &d in &[
+            0.0, 1e-12, 1e-9, 1e-6, 1e-3, 0.1, 0.49, 0.51, 1.0, 7.0, 50.0, 800.0,
+        ] {
             let (xl, lxl) = lower_unit_root(d, 1e-14);
             let (xu, lxu) = upper_unit_root(d, 1e-14);
             assert!(xl <= 1.0 && xu >= 1.0, "{d}");
             let hl = xl - lxl - 1.0 - d;
             let hu = xu - lxu - 1.0 - d;
-            assert!(hl.abs() < 1e-13 * (1.0 + d) && hu.abs() < 1e-13 * (1.0 + d), "{d}: {hl} {hu}");
+            assert!(
+                hl.abs() < 1e-13 * (1.0 + d) && hu.abs() < 1e-13 * (1.0 + d),
+                "{d}: {hl} {hu}"
+            );
             assert!((lxu - xu.ln()).abs() < 1e-12 * (1.0 + lxu.abs()));
             if xl > 0.0 {
                 assert!((lxl - xl.ln()).abs() < 1e-12 * (1.0 + lxl.abs()));

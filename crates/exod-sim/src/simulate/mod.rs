@@ -417,8 +417,20 @@ pub(crate) fn simulate_in_mode(
         let row = sources::add_burst(&field, k, b, truth.len(), &mut cams);
         truth.push(row);
     }
+    // periodic sources are constant on average: the source list has them too
+    let mut listed = sources.clone();
     for (k, p) in cfg.periodic.iter().enumerate() {
-        let row = periodic::add_periodic(&field, k, p, truth.len(), &mut cams);
+        let placed: Vec<(f64, f64)> = listed[sources.len()..]
+            .iter()
+            .map(|s| (s.ra, s.dec))
+            .collect();
+        let row = periodic::add_periodic(&field, k, p, truth.len(), &placed, &mut cams);
+        listed.push(SimSource {
+            ra: row.ra,
+            dec: row.dec,
+            rate_pn: p.rate_pn,
+            extent: 0.0,
+        });
         truth.push(row);
     }
     for (k, h) in cfg.hot_flickers.iter().enumerate() {
@@ -426,7 +438,7 @@ pub(crate) fn simulate_in_mode(
         truth.push(row);
     }
     background::add_backgrounds(cfg, &frame, &mut cams);
-    writers::write_outputs(cfg, out_dir, &mut cams, &sources, truth, mode)
+    writers::write_outputs(cfg, out_dir, &mut cams, &listed, truth, mode)
 }
 
 /// The detector frame of `cfg`: detector = R(+PA_PNT) · (ξ east, η north), the sense of real

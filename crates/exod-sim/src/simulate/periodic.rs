@@ -12,7 +12,9 @@
 //! * pulse: a fraction p of the photons in a Gaussian pulse of phase FWHM `width` (wrapped),
 //!   the rest unpulsed — p is the "area" pulsed fraction.
 //!
-//! t₀ is [`SimConfig::tstart`]. Each periodic source draws from stream 25 000 + its index.
+//! t₀ is [`crate::simulate::SimConfig::tstart`]. Each periodic source draws from stream 25 000 + its index; a
+//! drawn position is ≥ 300″ from the periodic sources before it. Periodic sources are in the
+//! OBSMLI source list (constant on average, as a pipeline would detect them).
 
 use std::f64::consts::PI;
 
@@ -123,18 +125,27 @@ pub(super) fn validate(p: &Periodic) -> Result<(), SimError> {
 }
 
 /// Inject periodic source number `k` into every camera (stream 25 000 + k); its truth row is
-/// numbered `id`.
+/// numbered `id`. A drawn position is ≥ 300″ from the periodic sources already `placed`.
 pub(super) fn add_periodic(
     field: &Field,
     k: usize,
     p: &Periodic,
     id: usize,
+    placed: &[(f64, f64)],
     cams: &mut [Camera],
 ) -> TruthRow {
     let mut rng = rng_for(field.cfg.seed, 25_000 + k as u64);
     let (ra, dec) = match p.position {
         Some(pos) => pos,
-        None => burst_position(field, cams, &mut rng),
+        None => loop {
+            let (ra, dec) = burst_position(field, cams, &mut rng);
+            if placed
+                .iter()
+                .all(|&(a, d)| exod_core::sky::separation_arcsec(ra, dec, a, d) > 300.0)
+            {
+                break (ra, dec);
+            }
+        },
     };
     let (xi0, eta0) = tangent(field.wcs, ra, dec);
     let theta = (xi0 * xi0 + eta0 * eta0).sqrt();
