@@ -710,6 +710,8 @@ pub fn profile_interval(
 mod tests {
     use super::*;
 
+    const FREE: (f64, f64) = (f64::NEG_INFINITY, f64::INFINITY);
+
     #[test]
     fn maps_round_trip_and_stay_inside() {
         for &(lo, hi, x) in &[
@@ -725,5 +727,94 @@ mod tests {
                 assert!(v >= lo && v <= hi);
             }
         }
+    }
+
+    fn rosenbrock(x: &[f64]) -> f64 {
+        x.windows(2).map(|w| 100.0 * (w[1] - w[0] * w[0]).powi(2) + (1.0 - w[0]).powi(2)).sum()
+    }
+
+    #[test]
+    fn rosenbrock_minimum_is_found_in_2_and_4_dimensions() {
+        let m = minimize(rosenbrock, &[-1.2, 1.0], &[FREE; 2], &MinimizeOptions::default()).unwrap();
+        assert!(m.converged && m.f < 1e-10, "{m:?}");
+        assert!(m.x.iter().all(|v| (v - 1.0).abs() < 1e-5), "{:?}", m.x);
+        let opts = MinimizeOptions {
+            max_evals: 50_000,
+            restarts: 6,
+            ..Default::default()
+        };
+        let m = minimize(rosenbrock, &[-1.0, 1.5, 0.5, -0.5], &[(-5.0, 5.0); 4], &opts).unwrap();
+        assert!(m.f < 1e-8, "{m:?}");
+        assert!(m.x.iter().all(|v| (v - 1.0).abs() < 1e-3), "{:?}", m.x);
+    }
+
+    /// −2 ln L of a correlated 2-D Gaussian: σx = 2, σy = 0.5, ρ = 0.8, centre (1, −3).
+    fn gaussian(x: &[f64]) -> f64 {
+        let (sx, sy, rho) = (2.0, 0.5, 0.8);
+        let (dx, dy) = ((x[0] - 1.0) / sx, (x[1] + 3.0) / sy);
+        (dx * dx - 2.0 * rho * dx * dy + dy * dy) / (1.0 - rho * rho)
+    }
+
+    #[test]
+    fn profile_interval_of_a_correlated_gaussian_is_sqrt_delta_sigma() {
+        let opts = MinimizeOptions::default();
+        let best = minimize(gaussian, &[0.0, 0.0], &[FREE; 2], &opts).unwrap();
+        assert!((best.x[0] - 1.0).abs() < 1e-6 && (best.x[1] + 3.0).abs() < 1e-6);
+        for (delta, sigmas) in [(1.0, 1.0), (2.706, 2.706f64.sqrt()), (9.0, 3.0)] {
+            let iv = profile_interval(gaussian, &best, 0, delta, &[FREE; 2], &opts).unwrap();
+            // the marginal σx = 2, not the conditional 2·√(1 − ρ²) = 1.2
+            assert!((iv.upper - (1.0 + 2.0 * sigmas)).abs() < 2e-3, "{delta}: {iv:?}");
+            assert!((iv.lower - (1.0 - 2.0 * sigmas)).abs() < 2e-3, "{delta}: {iv:?}");
+            assert!(!iv.lower_is_limit && !iv.upper_is_limit && iv.better_minimum.is_none());
+            let iy = profile_interval(gaussian, &best, 1, delta, &[FREE; 2], &opts).unwrap();
+            assert!((iy.upper + 3.0 - 0.5 * sigmas).abs() < 1e-3, "{iy:?}");
+        }
+    }
+
+    #[test]
+    fn a_minimum_on_a_bound_gives_a_one_sided_limit() {
+        let f = |x: &[f64]| (x[0] + 1.0).powi(2) + (x[1] - 3.0).powi(2);
+        let bounds = [(0.0, 5.0), FREE];
+        let opts = MinimizeOptions::default();
+        let best = minimize(f, &[2.0, 0.0], &bounds, &opts).unwrap();
+        assert!(best.x[0].abs() < 1e-6 && (best.x[1] - 3.0).abs() < 1e-5 && (best.f - 1.0).abs() < 1e-9, "{best:?}");
+        let iv = profile_interval(f, &best, 0, 1.0, &bounds, &opts).unwrap();
+        assert!(iv.lower_is_limit && iv.lower == 0.0 && !iv.upper_is_limit);
+        // (x + 1)² = 2 → x = √2 − 1
+        assert!((iv.upper - (2f64.sqrt() - 1.0)).abs() < 1e-4, "{iv:?}");
+        // a parameter whose profile never reaches Δ inside its bounds: limits on both sides
+        let flat = |x: &[f64]| 0.01 * x[0] * x[0] + (x[1] - 1.0).powi(2);
+        let b2 = [(-1.0, 1.0), FREE];
+        let m = minimize(flat, &[0.5, 0.0], &b2, &opts).unwrap();
+        let iv = profile_interval(flat, &m, 0, 1.0, &b2, &opts).unwrap();
+        assert!(iv.lower_is_limit && iv.upper_is_limit && iv.lower == -1.0 && iv.upper == 1.0);
+    }
+
+    #[test]
+    fn fixed_parameters_and_determinism() {
+        let f = |x: &[f64]| (x[0] - 2.0).powi(2) + (x[1] - x[0]).powi(2) + (x[2] + 1.0).powi(2);
+        let bounds = [FREE, (0.5, 0.5), FREE];
+        let opts = MinimizeOptions {
+            seed: 7,
+            ..Default::default()
+        };
+        let a = minimize(f, &[0.0, 0.5, 0.0], &bounds, &opts).unwrap();
+        assert_eq!(a.x[1], 0.5);
+        // with x1 = 0.5 fixed: minimise (x0 − 2)² + (0.5 − x0)² → x0 = 1.25
+        assert!((a.x[0] - 1.25).abs() < 1e-6 && (a.x[2] + 1.0).abs() < 1e-6, "{a:?}");
+        let b = minimize(f, &[0.0, 0.5, 0.0], &bounds, &opts).unwrap();
+        assert_eq!(a, b);
+    }
+
+    #[test]
+    fn bad_inputs_are_errors() {
+        let f = |x: &[f64]| x[0] * x[0];
+        let o = MinimizeOptions::default();
+        assert!(matches!(minimize(f, &[1.0], &[FREE, FREE], &o), Err(OptimizeError::Dimension { .. })));
+        assert!(matches!(minimize(f, &[3.0], &[(0.0, 1.0)], &o), Err(OptimizeError::Start { .. })));
+        assert!(matches!(minimize(f, &[0.5], &[(1.0, 0.0)], &o), Err(OptimizeError::Bounds { .. })));
+        let m = minimize(f, &[0.5], &[FREE], &o).unwrap();
+        assert!(matches!(profile_interval(f, &m, 1, 1.0, &[FREE], &o), Err(OptimizeError::Index { .. })));
+        assert!(matches!(profile_interval(f, &m, 0, -1.0, &[FREE], &o), Err(OptimizeError::Delta(_))));
     }
 }

@@ -1301,12 +1301,15 @@ fn measures(x: &[f64], sigma: &[f64], edges: Vec<f64>) -> Measures {
     }
     let lo = x.iter().copied().fold(f64::INFINITY, f64::min);
     let hi = x.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-    let m = lo.abs().max(hi.abs());
+    let m = lo.abs().max(hi.abs()) * 2.0;
+    // every block mean lies in [lo, hi], but computed from prefix sums it can fall just outside:
+    // pad the domain (any superset is valid)
+    let pad = 0.5 * (hi - lo) + 1e-6 * m.max(f64::MIN_POSITIVE) + 1e-300;
     Measures {
         cum_w,
         cum_wx,
         edges,
-        range: (lo, hi),
+        range: (lo - pad, hi + pad),
         scale: aw * m * m + s_abs * m + s_sq,
     }
 }
@@ -1342,4 +1345,123 @@ mod tests {
         let b = bayesian_blocks_binned(&[0.0, 1.0, 2.0, 3.0], &[0, 1000, 0, 1000], 0.5).unwrap();
         assert_eq!(b, vec![0.0, 0.5, 1.5, 2.5, 3.0]);
     }
+
+    use rand::{Rng, SeedableRng};
+    use rand_chacha::ChaCha8Rng;
+    use rand_distr::{Distribution, Normal, Poisson};
+
+    /// Events of a rate `f(t)` ≤ `fmax` on [0, t_end) by thinning.
+    fn events(rng: &mut ChaCha8Rng, t_end: f64, fmax: f64, f: impl Fn(f64) -> f64) -> Vec<f64> {
+        let n = Poisson::new(fmax * t_end).unwrap().sample(rng) as usize;
+        let mut t = Vec::with_capacity(n);
+        for _ in 0..n {
+            let (x, u): (f64, f64) = (rng.gen::<f64>() * t_end, rng.gen());
+            if u * fmax < f(x) {
+                t.push(x);
+            }
+        }
+        t.sort_by(f64::total_cmp);
+        t
+    }
+
+    /// A random light curve shape: constant, step, or flare (exponential decay), ≤ 1.
+    fn shape(rng: &mut ChaCha8Rng, t_end: f64) -> impl Fn(f64) -> f64 {
+        let kind = rng.gen_range(0..3);
+        let (t0, a, tau) = (rng.gen::<f64>() * t_end, rng.gen_range(0.1..0.9), rng.gen_range(0.01..0.3) * t_end);
+        move |t: f64| match kind {
+            0 => 1.0,
+            1 => {
+                if t < t0 {
+                    1.0 - a
+                } else {
+                    1.0
+                }
+            }
+            _ => 1.0 - a + if t >= t0 { a * (-(t - t0) / tau).exp() } else { 0.0 },
+        }
+    }
+
+    fn both(f: impl Fn(&BlocksOptions) -> Blocks, prior: Prior) -> (Blocks, Blocks) {
+        let mut o = BlocksOptions {
+            prior,
+            ..Default::default()
+        };
+        let pruned = f(&o);
+        o.no_pruning = true;
+        (pruned, f(&o))
+    }
+
+    #[test]
+    fn pruned_and_plain_programmes_agree_on_random_inputs() {
+        let mut rng = ChaCha8Rng::seed_from_u64(12);
+        let priors = [Prior::P0(0.01), Prior::P0(0.05), Prior::P0(0.3), Prior::NcpPrior(1.0)];
+        let mut n_blocks = 0;
+        for case in 0..72 {
+            let prior = priors[case % priors.len()];
+            let t_end = rng.gen_range(100.0..2000.0);
+            let rate = rng.gen_range(0.05..1.5);
+            let sh = shape(&mut rng, t_end);
+            let (a, b) = match case % 6 {
+                // events, some at mission-time offsets, some on a frame grid (repeated times)
+                0 | 1 | 2 => {
+                    let mut t = events(&mut rng, t_end, rate, |x| rate * sh(x));
+                    if case % 6 == 1 {
+                        t.iter_mut().for_each(|x| *x += 6.9e8);
+                    }
+                    if case % 6 == 2 {
+                        t.iter_mut().for_each(|x| *x = (*x / 2.6).round() * 2.6);
+                    }
+                    if t.len() < 2 {
+                        continue;
+                    }
+                    both(|o| bayesian_blocks_events_with(&t, o).unwrap(), prior)
+                }
+                // events in good time with gaps, block lengths in good time
+                3 => {
+                    let gti = Gti::from_rows(&[0.0, 0.4 * t_end], &[0.3 * t_end, t_end]).unwrap();
+                    let t: Vec<f64> = events(&mut rng, t_end, rate, |x| rate * sh(x)).into_iter().filter(|&x| gti.contains(x)).collect();
+                    if t.len() < 2 {
+                        continue;
+                    }
+                    both(
+                        |o| {
+                            let o = BlocksOptions { gti: Some(gti.clone()), ..o.clone() };
+                            bayesian_blocks_events_with(&t, &o).unwrap()
+                        },
+                        prior,
+                    )
+                }
+                // binned counts with zeros
+                4 => {
+                    let nb = rng.gen_range(20..400);
+                    let tc: Vec<f64> = (0..nb).map(|i| i as f64 + 0.5).collect();
+                    let c: Vec<u64> = tc
+                        .iter()
+                        .map(|&x| Poisson::new(3.0 * rate * sh(x * t_end / nb as f64) + 1e-9).unwrap().sample(&mut rng) as u64)
+                        .collect();
+                    both(|o| bayesian_blocks_binned_with(&tc, &c, o).unwrap(), prior)
+                }
+                // point measurements with errors
+                _ => {
+                    let n = rng.gen_range(20..500);
+                    let mut t: Vec<f64> = (0..n).map(|_| rng.gen::<f64>() * t_end).collect();
+                    t.sort_by(f64::total_cmp);
+                    t.dedup();
+                    let sig: Vec<f64> = t.iter().map(|_| rng.gen_range(0.05..0.5)).collect();
+                    let x: Vec<f64> = t
+                        .iter()
+                        .zip(&sig)
+                        .map(|(&ti, &s)| 3.0 * sh(ti) + Normal::new(0.0, s).unwrap().sample(&mut rng))
+                        .collect();
+                    both(|o| bayesian_blocks_measures_with(&t, &x, &sig, o).unwrap(), prior)
+                }
+            };
+            assert_eq!(a.edges, b.edges, "case {case} ({prior:?})");
+            assert_eq!(a.first_cell, b.first_cell);
+            assert!(a.max_candidates <= b.max_candidates);
+            n_blocks += a.edges.len() - 1;
+        }
+        assert!(n_blocks > 150, "the random cases should have structure: {n_blocks} blocks");
+    }
+
 }

@@ -6,6 +6,7 @@
 //! correction in [`crate::timesys`].
 
 pub mod blocks;
+pub mod flare;
 pub mod fold;
 pub mod freq;
 pub mod lightcurve;
