@@ -43,6 +43,10 @@ pub struct Args {
     /// Fit flare profiles (exponential, double exponential, FRED) by C-stat.
     #[arg(long)]
     pub flare: bool,
+    /// Interval of the flare fit, START,STOP (mission s); default: a detection's interval
+    /// widened by 3× its length (≥ 20 bins) on each side, else the whole curve.
+    #[arg(long, value_delimiter = ',', requires = "flare")]
+    pub flare_window: Option<Vec<f64>>,
     /// Correct the times to the solar-system barycentre (TDB).
     #[arg(long)]
     pub barycenter: bool,
@@ -128,6 +132,11 @@ pub fn run(a: Args) -> Result<()> {
         bail!("--tbin {}: expected a positive number of seconds", a.tbin);
     }
     let method = error_method(&a.errors)?;
+    if let Some(w) = &a.flare_window {
+        if w.len() != 2 || !(w[1] > w[0]) {
+            bail!("--flare-window {w:?}: expected START,STOP (mission s) with STOP > START");
+        }
+    }
     let tgt = target::resolve(&a.target)?;
     let (exposures, ext, tref) =
         extraction(&a.files, &tgt, &a.extract, a.barycenter, a.orbit.as_deref())?;

@@ -92,12 +92,29 @@ fn blocks(ext: &Extraction, p0: f64) -> Result<Option<BlocksSummary>> {
     }))
 }
 
+/// The interval of the flare fit: `--flare-window`, else a detection's flagged interval widened
+/// by three times its length (at least 20 bins) on each side, else the whole curve.
+fn flare_window(curves: &[LightCurve], tgt: &Target, a: &Args) -> (f64, f64) {
+    let g = &curves[0].grid;
+    let whole = (g.t0, g.t0 + g.tbin * g.n as f64);
+    if let Some(w) = a.flare_window.as_ref().filter(|w| w.len() == 2) {
+        return (w[0], w[1]);
+    }
+    match tgt.window {
+        Some((t0, t1)) => {
+            let pad = (3.0 * (t1 - t0)).max(20.0 * g.tbin);
+            ((t0 - pad).max(whole.0), (t1 + pad).min(whole.1))
+        }
+        None => whole,
+    }
+}
+
 /// The analysis of `curves` (see the module docs).
 pub fn analyse(
     ext: &Extraction,
     curves: &[LightCurve],
     combined: Option<&LightCurve>,
-    _tgt: &Target,
+    tgt: &Target,
     a: &Args,
 ) -> Result<Analysis> {
     let blocks = blocks(ext, a.p0)?;
@@ -107,7 +124,7 @@ pub fn analyse(
         .map(|lc| Ok((lc.camera.clone(), super::lc_stats::variability(lc, ext)?)))
         .collect::<Result<Vec<_>>>()?;
     let flares = if a.flare {
-        Some(super::lc_stats::flare_fits(ext, curves, a.tbin)?)
+        Some(super::lc_stats::flare_fits(curves, flare_window(curves, tgt, a))?)
     } else {
         None
     };

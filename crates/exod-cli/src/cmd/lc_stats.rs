@@ -1,8 +1,9 @@
 //! The variability tests and flare fits of `exod lc`, as JSON values.
 
-use anyhow::Result;
+use anyhow::{Context, Result};
 use exod_core::extract::Extraction;
 use exod_core::gti::Gti;
+use exod_core::timing::flare::{compare_fits, fit_flare, FlareData, FlareFitOptions, FlareModel, Rise};
 use exod_core::timing::lightcurve::LightCurve;
 use exod_core::timing::variability::{chi2_constant, excess_variance, ks_constant_rate};
 use serde_json::{json, Value};
@@ -95,7 +96,64 @@ pub fn one_line(v: &Value) -> String {
     )
 }
 
-/// Flare-profile fits (placeholder until the flare module lands).
-pub fn flare_fits(_ext: &Extraction, _curves: &[LightCurve], _tbin: f64) -> Result<Value> {
-    anyhow::bail!("--flare: flare fits are not available yet")
+/// The flare data of one camera's curve inside `window`: its bins with live time, the
+/// background fixed at the camera's mean scaled background rate (as in seed 003 §3.1.2).
+fn flare_data(lc: &LightCurve, window: (f64, f64)) -> FlareData {
+    let live_total: f64 = (0..lc.len()).map(|i| lc.fracexp[i] * lc.grid.tbin).sum();
+    let bkg_rate = lc.bkg_scaled.iter().sum::<f64>() / live_total.max(1e-9);
+    let mut d = FlareData::default();
+    for i in 0..lc.len() {
+        let live = lc.fracexp[i] * lc.grid.tbin;
+        let (a, b) = (lc.grid.start(i), lc.grid.start(i) + lc.grid.tbin);
+        if live <= 0.0 || b <= window.0 || a >= window.1 {
+            continue;
+        }
+        d.t_start.push(a);
+        d.t_stop.push(b);
+        d.counts.push(lc.counts[i]);
+        d.exposure.push(live.min(lc.grid.tbin));
+        d.background_rate.push(bkg_rate);
+    }
+    d
+}
+
+/// Flare-profile fits (C-stat, profile-likelihood errors) of the camera curve with the most
+/// source counts, in `window` (mission s): constant, rise + exponential decay, rise + double exponential decay, FRED;
+/// with the comparisons constant → single → double (likelihood ratio, AIC, BIC).
+pub fn flare_fits(curves: &[LightCurve], window: (f64, f64)) -> Result<Value> {
+    let lc = curves
+        .iter()
+        .max_by_key(|c| c.counts.iter().sum::<u64>())
+        .context("no light curve")?;
+    let data = flare_data(lc, window);
+    let opts = FlareFitOptions {
+        errors: exod_core::timing::flare::Errors::None,
+        ..FlareFitOptions::default()
+    };
+    let models = [
+        FlareModel::Constant,
+        FlareModel::ExpDecay { rise: Rise::Exponential },
+        FlareModel::DoubleExpDecay { rise: Rise::Exponential },
+        FlareModel::Fred,
+    ];
+    let fits = models
+        .iter()
+        .map(|&m| fit_flare(&data, m, &opts))
+        .collect::<Result<Vec<_>, _>>()?;
+    let cmp = |a: usize, b: usize| {
+        compare_fits(&fits[a], &fits[b])
+            .map(|c| serde_json::to_value(c).unwrap_or(Value::Null))
+            .unwrap_or_else(|e| json!({"error": e.to_string()}))
+    };
+    Ok(json!({
+        "camera": lc.camera,
+        "statistic": "cstat",
+        "window": [window.0, window.1],
+        "n_bins": data.counts.len(),
+        "fits": fits,
+        "comparisons": {
+            "constant_vs_exp_decay": cmp(0, 1),
+            "exp_decay_vs_double_exp_decay": cmp(1, 2),
+        },
+    }))
 }

@@ -50,7 +50,8 @@ pub struct Args {
     /// for the number of events, see docs/timing.md).
     #[arg(long)]
     pub fmin: Option<f64>,
-    /// Highest frequency (Hz; default the Nyquist frequency of the frame time, or of --dt).
+    /// Highest frequency (Hz; default the Nyquist frequency of the frame time — divided by
+    /// --nharm for z2, so no harmonic reaches it — or of --dt).
     #[arg(long)]
     pub fmax: Option<f64>,
     /// Frequency step (Hz; default 1/(oversample · T)).
@@ -195,12 +196,20 @@ fn warn_quantised_folding(o: &PeriodOptions) {
 
 /// The options of the search.
 fn options(a: &Args, ev: &Events) -> Result<PeriodOptions> {
+    let method = method(a)?;
+    let frame = a.frame_time.or(ev.frame_time_s);
+    // Z²ₙ: harmonic n of f must stay below the frame Nyquist frequency, or frame-quantised
+    // times alias (at f = 1/(2 t_frame) the 2nd harmonic sits on the frame frequency itself)
+    let fmax = match (a.fmax, method, frame) {
+        (None, PeriodMethod::Z2 { nharm }, Some(tf)) if nharm > 1 => Some(0.5 / (nharm as f64 * tf)),
+        (f, _, _) => f,
+    };
     let mut o = PeriodOptions {
-        method: method(a)?,
-        frame_time_s: a.frame_time.or(ev.frame_time_s),
+        method,
+        frame_time_s: frame,
         oversample: a.oversample,
         fmin: a.fmin,
-        fmax: a.fmax,
+        fmax,
         n_profile_bins: a.profile_bins,
         stingray_compatible: a.stingray,
         ..PeriodOptions::default()
