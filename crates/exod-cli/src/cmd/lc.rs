@@ -72,7 +72,7 @@ pub fn barycentre_extraction(
     orbit: Option<&Path>,
 ) -> Result<TimeReference> {
     let orbit = orbit
-        .map(|p| exod_io::timing_in::read_orbit(p))
+        .map(exod_io::timing_in::read_orbit)
         .transpose()?;
     let bary = Barycentre::new(ext.ra, ext.dec, tref, orbit)?;
     for w in bary.warnings() {

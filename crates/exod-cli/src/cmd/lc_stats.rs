@@ -126,10 +126,7 @@ pub fn flare_fits(curves: &[LightCurve], window: (f64, f64)) -> Result<Value> {
         .max_by_key(|c| c.counts.iter().sum::<u64>())
         .context("no light curve")?;
     let data = flare_data(lc, window);
-    let opts = FlareFitOptions {
-        errors: exod_core::timing::flare::Errors::None,
-        ..FlareFitOptions::default()
-    };
+    let opts = FlareFitOptions::default();
     let models = [
         FlareModel::Constant,
         FlareModel::ExpDecay { rise: Rise::Exponential },

@@ -74,7 +74,7 @@ pub fn resolve(a: &TargetArgs) -> Result<Target> {
 }
 
 /// The detection `id` (DETID, NAME or 1-based row) of `detections.fits`.
-fn from_detection(path: &PathBuf, id: &str) -> Result<Target> {
+fn from_detection(path: &std::path::Path, id: &str) -> Result<Target> {
     let run = exod_io::detections_in::read_run(path)?;
     let names = read_table(
         path,
