@@ -221,7 +221,13 @@ pub struct Blocks {
 trait Fitness {
     type Block: Copy;
     fn n_cells(&self) -> usize;
-    fn block(&self, k: usize, r: usize) -> Self::Block;
+    fn block(&self, k: usize, r: usize) -> Self::Block {
+        self.block_from(self.start(k), r)
+    }
+    /// The prefix sums at cell k (kept with a live start: no random access to them later).
+    fn start(&self, k: usize) -> (f64, f64);
+    /// The block from a start's prefix sums to cell r, as [`Fitness::block`].
+    fn block_from(&self, start: (f64, f64), r: usize) -> Self::Block;
     /// The fitness `max_θ g(θ)`, in astropy's arithmetic.
     fn fit(&self, b: Self::Block) -> f64;
     /// The maximising level.
@@ -264,6 +270,7 @@ struct Root {
 struct Events {
     cum_n: Vec<f64>,
     block_length: Vec<f64>,
+    theta_lo: f64,
     theta_max: f64,
     min_width: f64,
 }
@@ -278,18 +285,23 @@ impl Events {
             cum_n.push(acc);
         }
         let mut min_width = f64::INFINITY;
+        let (mut rate_lo, mut rate_hi) = (f64::INFINITY, 0.0f64);
         for i in 0..weights.len() {
             let w = block_length[i] - block_length[i + 1];
             if !(w > 0.0) {
                 return Err((i, "its edges coincide"));
             }
             min_width = min_width.min(w);
+            rate_lo = rate_lo.min(weights[i] / w);
+            rate_hi = rate_hi.max(weights[i] / w);
         }
-        let theta_max = 2.0 * acc.max(1.0) / min_width;
+        // every block rate N/T is a mediant of cell rates, so lies between the extreme ones;
+        // padded for the rounding of N/T computed from prefix sums (any superset is valid)
         Ok(Events {
             cum_n,
             block_length,
-            theta_max,
+            theta_lo: if rate_lo > 0.0 { 0.5 * rate_lo } else { 0.0 },
+            theta_max: 2.0 * rate_hi.max(f64::MIN_POSITIVE),
             min_width,
         })
     }
@@ -311,8 +323,9 @@ fn upper_unit_root(d: f64, eps: f64) -> (f64, f64) {
         if h.abs() <= eps {
             return (x, lx);
         }
-        let (h1, h2) = (1.0 - 1.0 / x, 1.0 / (x * x));
-        let next = x - 2.0 * h * h1 / (2.0 * h1 * h1 - h * h2);
+        // Halley: h' = 1 − 1/x, h'' = 1/x², multiplied through by x² (one division)
+        let xm = x - 1.0;
+        let next = x - 2.0 * h * x * xm / (2.0 * xm * xm - h);
         x = if next > 1.0 { next } else { 0.5 * (1.0 + x) };
     }
     (x, x.ln())
@@ -330,15 +343,16 @@ fn lower_unit_root(d: f64, eps: f64) -> (f64, f64) {
             if h.abs() <= eps {
                 return (x, lx);
             }
-            let (h1, h2) = (1.0 - 1.0 / x, 1.0 / (x * x));
-            let next = x - 2.0 * h * h1 / (2.0 * h1 * h1 - h * h2);
+            let xm = x - 1.0;
+            let next = x - 2.0 * h * x * xm / (2.0 * xm * xm - h);
             x = if next > 0.0 && next < 1.0 { next } else { 0.5 * x };
         }
         return (x, x.ln());
     }
     let mut v = 1.0 + d;
     for _ in 0..30 {
-        let e = (-v).exp();
+        // e^−v underflows (slowly, through libm's error path) far in the tail, where it is 0
+        let e = if v < 700.0 { (-v).exp() } else { 0.0 };
         let h = v + e - 1.0 - d;
         if h.abs() <= eps {
             return (e, -v);
@@ -357,11 +371,13 @@ impl Fitness for Events {
     }
 
     #[inline]
-    fn block(&self, k: usize, r: usize) -> (f64, f64) {
-        (
-            self.cum_n[r + 1] - self.cum_n[k],
-            self.block_length[k] - self.block_length[r + 1],
-        )
+    fn start(&self, k: usize) -> (f64, f64) {
+        (self.cum_n[k], self.block_length[k])
+    }
+
+    #[inline]
+    fn block_from(&self, (n0, l0): (f64, f64), r: usize) -> (f64, f64) {
+        (self.cum_n[r + 1] - n0, l0 - self.block_length[r + 1])
     }
 
     #[inline]
@@ -426,27 +442,30 @@ impl Fitness for Events {
                 }
             });
         }
-        let (d, lt) = ((f - y) / n, f / n);
+        let inv_n = 1.0 / n;
+        let (d, lt) = ((f - y) * inv_n, f * inv_n);
         let (x, lx) = if left {
-            lower_unit_root(d, eps / n)
+            lower_unit_root(d, eps * inv_n)
         } else {
-            upper_unit_root(d, eps / n)
+            upper_unit_root(d, eps * inv_n)
         };
+        let theta = (n / t) * x;
         Some(Root {
-            theta: (n / t) * x,
+            theta,
             aux: lt + lx,
-            slope: t * (1.0 / x - 1.0),
+            slope: n / theta - t,
         })
     }
 
     fn domain(&self) -> (f64, f64) {
-        (0.0, self.theta_max)
+        (self.theta_lo, self.theta_max)
     }
 
     fn scale(&self, ncp: f64) -> f64 {
         let n = *self.cum_n.last().unwrap_or(&0.0);
         let t_total = self.block_length[0];
-        let logs = 3.0 + n.max(1.0).ln() + self.min_width.ln().abs() + t_total.ln().abs() + self.theta_max.ln().abs();
+        let lo = if self.theta_lo > 0.0 { self.theta_lo.ln().abs() } else { 0.0 };
+        let logs = 3.0 + n.max(1.0).ln() + self.min_width.ln().abs() + t_total.ln().abs() + self.theta_max.ln().abs() + lo;
         n * logs + self.n_cells() as f64 * ncp.abs() + 1.0
     }
 
@@ -474,11 +493,13 @@ impl Fitness for Measures {
     }
 
     #[inline]
-    fn block(&self, k: usize, r: usize) -> (f64, f64) {
-        (
-            0.5 * (self.cum_w[r + 1] - self.cum_w[k]),
-            -(self.cum_wx[r + 1] - self.cum_wx[k]),
-        )
+    fn start(&self, k: usize) -> (f64, f64) {
+        (self.cum_w[k], self.cum_wx[k])
+    }
+
+    #[inline]
+    fn block_from(&self, (w0, wx0): (f64, f64), r: usize) -> (f64, f64) {
+        (0.5 * (self.cum_w[r + 1] - w0), -(self.cum_wx[r + 1] - wx0))
     }
 
     #[inline]
@@ -576,6 +597,8 @@ fn programme_plain<F: Fitness>(fit: &F, ncp: f64) -> Programme {
 #[derive(Debug, Clone, Copy)]
 struct Cand {
     k: usize,
+    /// [`Fitness::start`] of k.
+    s: (f64, f64),
     f: f64,
     ub: f64,
     start: usize,
@@ -597,6 +620,14 @@ struct Pruner {
     single: Vec<f64>,
     cum_single: Vec<f64>,
     tol: f64,
+}
+
+/// The maximiser and maximum of g, unless the maximum is known. Not inlined: the compiler would
+/// otherwise hoist the logarithm out of the loop that only sometimes needs it.
+#[inline(never)]
+fn peak<F: Fitness>(fit: &F, b: F::Block, known_f: f64) -> (f64, f64) {
+    let f = if known_f.is_nan() { fit.fit(b) } else { known_f };
+    (fit.theta_star(b), f)
 }
 
 /// The shape of one start's `g` at this step, computed on demand.
@@ -625,7 +656,7 @@ impl Pruner {
             if !exhaustive && c.f + c.ub + cum - ncp < bv - self.tol {
                 continue;
             }
-            let b = fit.block(c.k, r);
+            let b = fit.block_from(c.s, r);
             if !exhaustive {
                 let th = fit.theta_star(b);
                 let Some(iv) = self.ivs[c.start..c.end].iter().find(|iv| iv.lo <= th && th <= iv.hi) else {
@@ -635,6 +666,10 @@ impl Pruner {
                     let tangent = |e: f64, ae: f64| fit.g(b, e, ae) + fit.slope(b, e) * (th - e);
                     let bound = tangent(iv.lo, iv.alo).min(tangent(iv.hi, iv.ahi));
                     if c.f + bound - ncp < bv - self.tol {
+                        // a bound on f(k..r) is one on every later f(k..R) minus the cells added
+                        if bound.is_finite() {
+                            self.cands[ci].ub = self.cands[ci].ub.min(bound - cum);
+                        }
                         continue;
                     }
                 }
@@ -668,7 +703,7 @@ impl Pruner {
             } else {
                 self.fits.get(ci).copied().unwrap_or(f64::NAN)
             };
-            self.cut(fit, fit.block(c.k, r), known, l - c.f, c.start..c.end);
+            self.cut(fit, fit.block_from(c.s, r), known, l - c.f, c.start..c.end);
             if self.next_ivs.len() > start {
                 self.next_cands.push(Cand {
                     start,
@@ -677,7 +712,7 @@ impl Pruner {
                 });
             }
         }
-        self.add_new_start(r + 1, l);
+        self.add_new_start(r + 1, fit.start(r + 1), l);
         std::mem::swap(&mut self.cands, &mut self.next_cands);
         std::mem::swap(&mut self.ivs, &mut self.next_ivs);
     }
@@ -687,7 +722,7 @@ impl Pruner {
     /// along the tangent for the kept set (a concave g lies below its tangents) and inwards
     /// along the chord to the peak for the given set (and above its chords).
     fn cut<F: Fitness>(&mut self, fit: &F, b: F::Block, known_f: f64, y: f64, range: std::ops::Range<usize>) {
-        let tol = self.tol;
+        let high = y + self.tol;
         let mut sh = Shape {
             b,
             peak: None,
@@ -698,44 +733,49 @@ impl Pruner {
             let iv = self.ivs[i];
             let gl = fit.g(b, iv.lo, iv.alo);
             let gr = fit.g(b, iv.hi, iv.ahi);
-            let keep_all = gl >= y - tol && gr >= y - tol;
-            let give_none = gl > y + tol && gr > y + tol;
-            if keep_all {
+            if gl > high && gr > high {
+                // above the band at both ends, so everywhere (concave): kept whole, nothing given
                 self.next_ivs.push(iv);
-                if give_none {
-                    continue;
-                }
-            }
-            let (th, f) = *sh.peak.get_or_insert_with(|| {
-                let f = if known_f.is_nan() { fit.fit(b) } else { known_f };
-                (fit.theta_star(b), f)
-            });
-            if f < y + 2.0 * tol {
-                // the whole block is within 3τ of the level: both sets may take the whole piece
-                if !keep_all && f >= y - tol {
-                    self.next_ivs.push(iv);
-                }
-                self.new_parts.push(iv);
-                continue;
-            }
-            let eps = 1e-3 * tol;
-            let rl = if iv.lo < th {
-                *sh.left.get_or_insert_with(|| fit.root(sh.b, f, y, true, eps))
             } else {
-                None
-            };
-            let rr = if iv.hi > th {
-                *sh.right.get_or_insert_with(|| fit.root(sh.b, f, y, false, eps))
-            } else {
-                None
-            };
-            if !keep_all {
-                self.keep_part(fit, iv, rl, rr);
-            }
-            if !give_none {
-                self.give_parts(fit, iv, th, f - y, rl, rr);
+                self.cut_piece(fit, &mut sh, known_f, y, iv, gl, gr);
             }
         }
+    }
+
+    /// The slow path of [`Pruner::cut`] for one piece that meets the band `y ± τ`.
+    #[allow(clippy::too_many_arguments)]
+    #[inline(never)]
+    fn cut_piece<F: Fitness>(&mut self, fit: &F, sh: &mut Shape<F::Block>, known_f: f64, y: f64, iv: Interval, gl: f64, gr: f64) {
+        let tol = self.tol;
+        let keep_all = gl >= y - tol && gr >= y - tol;
+        if keep_all {
+            self.next_ivs.push(iv);
+        }
+        let (th, f) = *sh.peak.get_or_insert_with(|| peak(fit, sh.b, known_f));
+        if f < y + 2.0 * tol {
+            // the whole block is within 3τ of the level: both sets may take the whole piece
+            if !keep_all && f >= y - tol {
+                self.next_ivs.push(iv);
+            }
+            self.new_parts.push(iv);
+            return;
+        }
+        let eps = 1e-3 * tol;
+        let b = sh.b;
+        let rl = if iv.lo < th {
+            *sh.left.get_or_insert_with(|| fit.root(b, f, y, true, eps))
+        } else {
+            None
+        };
+        let rr = if iv.hi > th {
+            *sh.right.get_or_insert_with(|| fit.root(b, f, y, false, eps))
+        } else {
+            None
+        };
+        if !keep_all {
+            self.keep_part(fit, iv, rl, rr);
+        }
+        self.give_parts(fit, iv, th, f - y, rl, rr);
     }
 
     fn keep_part<F: Fitness>(&mut self, fit: &F, iv: Interval, rl: Option<Root>, rr: Option<Root>) {
@@ -786,8 +826,8 @@ impl Pruner {
         }
     }
 
-    /// The new start `k` with `F(k) = l`: the union of the parts given up.
-    fn add_new_start(&mut self, k: usize, l: f64) {
+    /// The new start `k` (prefix sums `s`) with `F(k) = l`: the union of the parts given up.
+    fn add_new_start(&mut self, k: usize, s: (f64, f64), l: f64) {
         self.new_parts.sort_unstable_by(|a, b| a.lo.total_cmp(&b.lo));
         let start = self.next_ivs.len();
         for p in self.new_parts.drain(..) {
@@ -805,6 +845,7 @@ impl Pruner {
         if self.next_ivs.len() > start {
             self.next_cands.push(Cand {
                 k,
+                s,
                 f: l,
                 ub: -self.cum_single[k],
                 start,
@@ -842,6 +883,7 @@ fn programme_pruned<F: Fitness>(fit: &F, ncp: f64) -> Programme {
     let mut p = Pruner {
         cands: vec![Cand {
             k: 0,
+            s: fit.start(0),
             f: 0.0,
             ub: 0.0,
             start: 0,
