@@ -31,7 +31,9 @@ fn rate(t: f64, base: f64) -> f64 {
             amp * (-(t - t0) / tau).exp()
         }
     };
-    base + flare(20_000.0, 5.0 * base, 800.0) + flare(55_000.0, 2.0 * base, 3000.0) + flare(80_000.0, 10.0 * base, 200.0)
+    base + flare(20_000.0, 5.0 * base, 800.0)
+        + flare(55_000.0, 2.0 * base, 3000.0)
+        + flare(80_000.0, 10.0 * base, 200.0)
 }
 
 /// Events of a 100 ks observation by thinning, scaled so the list holds about `n` events.
@@ -62,26 +64,44 @@ fn time_blocks(events: &[f64], opts: &BlocksOptions, reps: usize) -> (f64, usize
         let t0 = Instant::now();
         let b = bayesian_blocks_events_with(black_box(events), opts).unwrap();
         best = best.min(t0.elapsed().as_secs_f64());
-        out = (b.edges.len() - 1, b.max_candidates, b.edges[..4.min(b.edges.len())].to_vec());
+        out = (
+            b.edges.len() - 1,
+            b.max_candidates,
+            b.edges[..4.min(b.edges.len())].to_vec(),
+        );
     }
     (best, out.0, out.1, out.2)
 }
 
 fn main() {
     println!("Bayesian blocks, events fitness, p0 = 0.05, 100 ks, 10 ct/s-equivalent + 3 flares (best of 3)");
-    println!("{:>9} {:>10} {:>8} {:>14}", "events", "time (s)", "blocks", "max starts");
+    println!(
+        "{:>9} {:>10} {:>8} {:>14}",
+        "events", "time (s)", "blocks", "max starts"
+    );
     let pruned = BlocksOptions::default();
-    let only: Option<usize> = std::env::var("BLOCKS_BENCH_N").ok().and_then(|v| v.parse().ok());
+    let only: Option<usize> = std::env::var("BLOCKS_BENCH_N")
+        .ok()
+        .and_then(|v| v.parse().ok());
     for &n in &[10_000usize, 100_000, 1_000_000] {
         if only.is_some_and(|o| o != n) {
             continue;
         }
         let ev = simulate(n, 42);
         let (dt, nb, mc, first) = time_blocks(&ev, &pruned, 3);
-        println!("{:>9} {:>10.4} {:>8} {:>14}   first edges {first:.6?}", ev.len(), dt, nb, mc);
+        println!(
+            "{:>9} {:>10.4} {:>8} {:>14}   first edges {first:.6?}",
+            ev.len(),
+            dt,
+            nb,
+            mc
+        );
         if ev.len() > 1_000_000 {
             let (dt, nb, mc, _) = time_blocks(&ev[..1_000_000], &pruned, 3);
-            println!("{:>9} {:>10.4} {:>8} {:>14}   (the first 10⁶ of them)", 1_000_000, dt, nb, mc);
+            println!(
+                "{:>9} {:>10.4} {:>8} {:>14}   (the first 10⁶ of them)",
+                1_000_000, dt, nb, mc
+            );
         }
     }
     if only.is_some() {
@@ -93,5 +113,10 @@ fn main() {
         ..Default::default()
     };
     let (dt, nb, _, _) = time_blocks(&ev, &plain, 1);
-    println!("plain O(N²) programme on {} events: {:.4} s, {} blocks", ev.len(), dt, nb);
+    println!(
+        "plain O(N²) programme on {} events: {:.4} s, {} blocks",
+        ev.len(),
+        dt,
+        nb
+    );
 }

@@ -69,6 +69,8 @@
 //! pick. In a constant stretch of length m about O(log m) starts survive, so the cost is close to
 //! linear: see `benches/blocks.rs`.
 
+#![allow(clippy::neg_cmp_op_on_partial_ord)] // `!(x > 0.0)` rejects NaN on purpose
+
 use serde::Serialize;
 
 use crate::gti::Gti;
@@ -167,9 +169,13 @@ impl Prior {
                 "p0 = {p0} must be a probability strictly between 0 and 1 (default 0.05)"
             ))),
             Prior::Gamma(g) if g > 0.0 && g.is_finite() => Ok(-g.ln()),
-            Prior::Gamma(g) => Err(BlocksError::Prior(format!("gamma = {g} must be finite and > 0"))),
+            Prior::Gamma(g) => Err(BlocksError::Prior(format!(
+                "gamma = {g} must be finite and > 0"
+            ))),
             Prior::NcpPrior(v) if v.is_finite() => Ok(v),
-            Prior::NcpPrior(v) => Err(BlocksError::Prior(format!("ncp_prior = {v} must be finite"))),
+            Prior::NcpPrior(v) => Err(BlocksError::Prior(format!(
+                "ncp_prior = {v} must be finite"
+            ))),
         }
     }
 }
@@ -345,7 +351,11 @@ fn lower_unit_root(d: f64, eps: f64) -> (f64, f64) {
             }
             let xm = x - 1.0;
             let next = x - 2.0 * h * x * xm / (2.0 * xm * xm - h);
-            x = if next > 0.0 && next < 1.0 { next } else { 0.5 * x };
+            x = if next > 0.0 && next < 1.0 {
+                next
+            } else {
+                0.5 * x
+            };
         }
         return (x, x.ln());
     }
@@ -464,8 +474,17 @@ impl Fitness for Events {
     fn scale(&self, ncp: f64) -> f64 {
         let n = *self.cum_n.last().unwrap_or(&0.0);
         let t_total = self.block_length[0];
-        let lo = if self.theta_lo > 0.0 { self.theta_lo.ln().abs() } else { 0.0 };
-        let logs = 3.0 + n.max(1.0).ln() + self.min_width.ln().abs() + t_total.ln().abs() + self.theta_max.ln().abs() + lo;
+        let lo = if self.theta_lo > 0.0 {
+            self.theta_lo.ln().abs()
+        } else {
+            0.0
+        };
+        let logs = 3.0
+            + n.max(1.0).ln()
+            + self.min_width.ln().abs()
+            + t_total.ln().abs()
+            + self.theta_max.ln().abs()
+            + lo;
         n * logs + self.n_cells() as f64 * ncp.abs() + 1.0
     }
 
@@ -533,7 +552,11 @@ impl Fitness for Measures {
     fn root(&self, (a, b): (f64, f64), f: f64, y: f64, left: bool, _eps: f64) -> Option<Root> {
         let w = ((f - y) / a).max(0.0).sqrt();
         let c = -b / (2.0 * a);
-        let (theta, slope) = if left { (c - w, 2.0 * a * w) } else { (c + w, -2.0 * a * w) };
+        let (theta, slope) = if left {
+            (c - w, 2.0 * a * w)
+        } else {
+            (c + w, -2.0 * a * w)
+        };
         Some(Root {
             theta,
             aux: 0.0,
@@ -626,7 +649,11 @@ struct Pruner {
 /// otherwise hoist the logarithm out of the loop that only sometimes needs it.
 #[inline(never)]
 fn peak<F: Fitness>(fit: &F, b: F::Block, known_f: f64) -> (f64, f64) {
-    let f = if known_f.is_nan() { fit.fit(b) } else { known_f };
+    let f = if known_f.is_nan() {
+        fit.fit(b)
+    } else {
+        known_f
+    };
     (fit.theta_star(b), f)
 }
 
@@ -644,12 +671,23 @@ impl Pruner {
     /// the tangent bound on its fitness (g concave: `max g ≤ g(e) + g'(e)(θ* − e)` at the ends
     /// e of that interval) can reach the best by more than τ; the fitness computed are kept for
     /// [`Pruner::update`].
-    fn evaluate<F: Fitness>(&mut self, fit: &F, r: usize, ncp: f64, exhaustive: bool) -> (f64, usize) {
+    fn evaluate<F: Fitness>(
+        &mut self,
+        fit: &F,
+        r: usize,
+        ncp: f64,
+        exhaustive: bool,
+    ) -> (f64, usize) {
         self.fits.clear();
         self.fits.resize(self.cands.len(), f64::NAN);
         let (mut bv, mut arg) = (f64::NEG_INFINITY, usize::MAX);
-        let first = self.cands.binary_search_by_key(&self.prev_arg, |c| c.k).ok();
-        let order = first.into_iter().chain((0..self.cands.len()).filter(|&i| Some(i) != first));
+        let first = self
+            .cands
+            .binary_search_by_key(&self.prev_arg, |c| c.k)
+            .ok();
+        let order = first
+            .into_iter()
+            .chain((0..self.cands.len()).filter(|&i| Some(i) != first));
         let cum = self.cum_single[r + 1];
         for ci in order {
             let c = self.cands[ci];
@@ -659,7 +697,10 @@ impl Pruner {
             let b = fit.block_from(c.s, r);
             if !exhaustive {
                 let th = fit.theta_star(b);
-                let Some(iv) = self.ivs[c.start..c.end].iter().find(|iv| iv.lo <= th && th <= iv.hi) else {
+                let Some(iv) = self.ivs[c.start..c.end]
+                    .iter()
+                    .find(|iv| iv.lo <= th && th <= iv.hi)
+                else {
                     continue;
                 };
                 if bv > f64::NEG_INFINITY {
@@ -721,7 +762,14 @@ impl Pruner {
     /// of) `{g ≤ y + τ}`. Both come from the crossings of the level y itself: pushed outwards
     /// along the tangent for the kept set (a concave g lies below its tangents) and inwards
     /// along the chord to the peak for the given set (and above its chords).
-    fn cut<F: Fitness>(&mut self, fit: &F, b: F::Block, known_f: f64, y: f64, range: std::ops::Range<usize>) {
+    fn cut<F: Fitness>(
+        &mut self,
+        fit: &F,
+        b: F::Block,
+        known_f: f64,
+        y: f64,
+        range: std::ops::Range<usize>,
+    ) {
         let high = y + self.tol;
         let mut sh = Shape {
             b,
@@ -745,7 +793,16 @@ impl Pruner {
     /// The slow path of [`Pruner::cut`] for one piece that meets the band `y ± τ`.
     #[allow(clippy::too_many_arguments)]
     #[inline(never)]
-    fn cut_piece<F: Fitness>(&mut self, fit: &F, sh: &mut Shape<F::Block>, known_f: f64, y: f64, iv: Interval, gl: f64, gr: f64) {
+    fn cut_piece<F: Fitness>(
+        &mut self,
+        fit: &F,
+        sh: &mut Shape<F::Block>,
+        known_f: f64,
+        y: f64,
+        iv: Interval,
+        gl: f64,
+        gr: f64,
+    ) {
         let tol = self.tol;
         let keep_all = gl >= y - tol && gr >= y - tol;
         if keep_all {
@@ -768,7 +825,8 @@ impl Pruner {
             None
         };
         let rr = if iv.hi > th {
-            *sh.right.get_or_insert_with(|| fit.root(b, f, y, false, eps))
+            *sh.right
+                .get_or_insert_with(|| fit.root(b, f, y, false, eps))
         } else {
             None
         };
@@ -800,7 +858,15 @@ impl Pruner {
         }
     }
 
-    fn give_parts<F: Fitness>(&mut self, fit: &F, iv: Interval, th: f64, rise: f64, rl: Option<Root>, rr: Option<Root>) {
+    fn give_parts<F: Fitness>(
+        &mut self,
+        fit: &F,
+        iv: Interval,
+        th: f64,
+        rise: f64,
+        rl: Option<Root>,
+        rr: Option<Root>,
+    ) {
         let tol = self.tol;
         if let Some(r) = rl {
             let a = r.theta + tol * (th - r.theta) / rise;
@@ -828,7 +894,8 @@ impl Pruner {
 
     /// The new start `k` (prefix sums `s`) with `F(k) = l`: the union of the parts given up.
     fn add_new_start(&mut self, k: usize, s: (f64, f64), l: f64) {
-        self.new_parts.sort_unstable_by(|a, b| a.lo.total_cmp(&b.lo));
+        self.new_parts
+            .sort_unstable_by(|a, b| a.lo.total_cmp(&b.lo));
         let start = self.next_ivs.len();
         for p in self.new_parts.drain(..) {
             let own = self.next_ivs.len() > start;
@@ -862,7 +929,11 @@ fn prefix_sums(x: &[f64]) -> Vec<f64> {
     out.push(0.0);
     for &v in x {
         let t = sum + v;
-        comp += if sum.abs() >= v.abs() { (sum - t) + v } else { (v - t) + sum };
+        comp += if sum.abs() >= v.abs() {
+            (sum - t) + v
+        } else {
+            (v - t) + sum
+        };
         sum = t;
         out.push(sum + comp);
     }
@@ -901,6 +972,7 @@ fn programme_pruned<F: Fitness>(fit: &F, ncp: f64) -> Programme {
     };
     let mut last = vec![0usize; n];
     let mut max_candidates = 1;
+    #[allow(clippy::needless_range_loop)] // r is the block end, not just an index of `last`
     for r in 0..n {
         let (mut bv, mut arg) = p.evaluate(fit, r, ncp, false);
         if arg == usize::MAX {
@@ -985,7 +1057,8 @@ fn midpoint_edges(t: &[f64]) -> Vec<f64> {
 fn unique_weights(times: &[f64]) -> (Vec<f64>, Vec<f64>) {
     let mut t = times.to_vec();
     t.sort_unstable_by(f64::total_cmp);
-    let (mut u, mut w): (Vec<f64>, Vec<f64>) = (Vec::with_capacity(t.len()), Vec::with_capacity(t.len()));
+    let (mut u, mut w): (Vec<f64>, Vec<f64>) =
+        (Vec::with_capacity(t.len()), Vec::with_capacity(t.len()));
     for x in t {
         match u.last() {
             Some(&last) if last == x => *w.last_mut().unwrap() += 1.0,
@@ -999,14 +1072,20 @@ fn unique_weights(times: &[f64]) -> (Vec<f64>, Vec<f64>) {
 }
 
 /// Sort `(t, values…)` by t; repeated t is an error.
-fn sort_unique_by_time(t: &[f64], cols: &[&[f64]]) -> Result<(Vec<f64>, Vec<Vec<f64>>), BlocksError> {
+fn sort_unique_by_time(
+    t: &[f64],
+    cols: &[&[f64]],
+) -> Result<(Vec<f64>, Vec<Vec<f64>>), BlocksError> {
     let mut order: Vec<usize> = (0..t.len()).collect();
     order.sort_unstable_by(|&a, &b| t[a].total_cmp(&t[b]));
     let ts: Vec<f64> = order.iter().map(|&i| t[i]).collect();
     if let Some(w) = ts.windows(2).find(|w| w[0] == w[1]) {
         return Err(BlocksError::RepeatedTime(w[0]));
     }
-    let out = cols.iter().map(|c| order.iter().map(|&i| c[i]).collect()).collect();
+    let out = cols
+        .iter()
+        .map(|c| order.iter().map(|&i| c[i]).collect())
+        .collect();
     Ok((ts, out))
 }
 
@@ -1056,7 +1135,10 @@ pub fn bayesian_blocks_events(times: &[f64], p0: f64) -> Result<Vec<f64>, Blocks
 
 /// Bayesian blocks of event times (any order; repeated times are weights), astropy's
 /// `bayesian_blocks(t, fitness='events')`, or exposure-aware with `opts.gti`.
-pub fn bayesian_blocks_events_with(times: &[f64], opts: &BlocksOptions) -> Result<Blocks, BlocksError> {
+pub fn bayesian_blocks_events_with(
+    times: &[f64],
+    opts: &BlocksOptions,
+) -> Result<Blocks, BlocksError> {
     if times.is_empty() {
         return Err(BlocksError::Empty("event times"));
     }
@@ -1076,7 +1158,9 @@ pub fn bayesian_blocks_events_with(times: &[f64], opts: &BlocksOptions) -> Resul
             if let Some(&bad) = t.iter().find(|&&x| !gti.contains(x)) {
                 return Err(BlocksError::OutsideGti(bad));
             }
-            let (a, b) = gti.span().ok_or(BlocksError::Empty("good time intervals"))?;
+            let (a, b) = gti
+                .span()
+                .ok_or(BlocksError::Empty("good time intervals"))?;
             edges[0] = a;
             *edges.last_mut().unwrap() = b;
             live_block_length(&edges, gti)
@@ -1097,7 +1181,11 @@ pub fn bayesian_blocks_events_with(times: &[f64], opts: &BlocksOptions) -> Resul
 
 /// Bayesian blocks of binned counts, astropy's `bayesian_blocks(t_centres, counts,
 /// fitness='events', p0=p0)`: the bins are the cells, with midpoint edges (module docs).
-pub fn bayesian_blocks_binned(t_centres: &[f64], counts: &[u64], p0: f64) -> Result<Vec<f64>, BlocksError> {
+pub fn bayesian_blocks_binned(
+    t_centres: &[f64],
+    counts: &[u64],
+    p0: f64,
+) -> Result<Vec<f64>, BlocksError> {
     let opts = BlocksOptions {
         prior: Prior::P0(p0),
         ..Default::default()
@@ -1106,7 +1194,11 @@ pub fn bayesian_blocks_binned(t_centres: &[f64], counts: &[u64], p0: f64) -> Res
 }
 
 /// [`bayesian_blocks_binned`] with options (`opts.gti` is not used).
-pub fn bayesian_blocks_binned_with(t_centres: &[f64], counts: &[u64], opts: &BlocksOptions) -> Result<Blocks, BlocksError> {
+pub fn bayesian_blocks_binned_with(
+    t_centres: &[f64],
+    counts: &[u64],
+    opts: &BlocksOptions,
+) -> Result<Blocks, BlocksError> {
     if t_centres.is_empty() {
         return Err(BlocksError::Empty("bins"));
     }
@@ -1127,7 +1219,8 @@ pub fn bayesian_blocks_binned_with(t_centres: &[f64], counts: &[u64], opts: &Blo
     }
     let edges = midpoint_edges(&t);
     let last = t[t.len() - 1];
-    let fit = Events::new(&cols[0], edges.iter().map(|e| last - e).collect()).map_err(zero_length(&t))?;
+    let fit =
+        Events::new(&cols[0], edges.iter().map(|e| last - e).collect()).map_err(zero_length(&t))?;
     Ok(solve(&fit, &edges, ncp, opts.no_pruning))
 }
 
@@ -1190,7 +1283,12 @@ pub fn bayesian_blocks_bins(
 
 /// Bayesian blocks of point measurements `x ± sigma` at times `t` (sigma: one per point, or one
 /// for all), astropy's `bayesian_blocks(t, x, sigma, fitness='measures', p0=p0)`.
-pub fn bayesian_blocks_measures(t: &[f64], x: &[f64], sigma: &[f64], p0: f64) -> Result<Vec<f64>, BlocksError> {
+pub fn bayesian_blocks_measures(
+    t: &[f64],
+    x: &[f64],
+    sigma: &[f64],
+    p0: f64,
+) -> Result<Vec<f64>, BlocksError> {
     let opts = BlocksOptions {
         prior: Prior::P0(p0),
         ..Default::default()
@@ -1199,7 +1297,12 @@ pub fn bayesian_blocks_measures(t: &[f64], x: &[f64], sigma: &[f64], p0: f64) ->
 }
 
 /// [`bayesian_blocks_measures`] with options (`opts.gti` is not used).
-pub fn bayesian_blocks_measures_with(t: &[f64], x: &[f64], sigma: &[f64], opts: &BlocksOptions) -> Result<Blocks, BlocksError> {
+pub fn bayesian_blocks_measures_with(
+    t: &[f64],
+    x: &[f64],
+    sigma: &[f64],
+    opts: &BlocksOptions,
+) -> Result<Blocks, BlocksError> {
     if t.is_empty() {
         return Err(BlocksError::Empty("measurements"));
     }
@@ -1234,7 +1337,12 @@ pub fn bayesian_blocks_measures_with(t: &[f64], x: &[f64], sigma: &[f64], opts: 
     let (ts, cols) = sort_unique_by_time(t, &[x, &sig])?;
     let ncp = opts.prior.ncp_prior(ts.len())?;
     let edges = midpoint_edges(&ts);
-    Ok(solve(&measures(&cols[0], &cols[1], edges.clone()), &edges, ncp, opts.no_pruning))
+    Ok(solve(
+        &measures(&cols[0], &cols[1], edges.clone()),
+        &edges,
+        ncp,
+        opts.no_pruning,
+    ))
 }
 
 fn measures(x: &[f64], sigma: &[f64], edges: Vec<f64>) -> Measures {
@@ -1270,13 +1378,18 @@ mod tests {
 
     #[test]
     fn unit_roots_solve_the_equation() {
-        for &d in &[0.0, 1e-12, 1e-9, 1e-6, 1e-3, 0.1, 0.49, 0.51, 1.0, 7.0, 50.0, 800.0] {
+        for &d in &[
+            0.0, 1e-12, 1e-9, 1e-6, 1e-3, 0.1, 0.49, 0.51, 1.0, 7.0, 50.0, 800.0,
+        ] {
             let (xl, lxl) = lower_unit_root(d, 1e-14);
             let (xu, lxu) = upper_unit_root(d, 1e-14);
             assert!(xl <= 1.0 && xu >= 1.0, "{d}");
             let hl = xl - lxl - 1.0 - d;
             let hu = xu - lxu - 1.0 - d;
-            assert!(hl.abs() < 1e-13 * (1.0 + d) && hu.abs() < 1e-13 * (1.0 + d), "{d}: {hl} {hu}");
+            assert!(
+                hl.abs() < 1e-13 * (1.0 + d) && hu.abs() < 1e-13 * (1.0 + d),
+                "{d}: {hl} {hu}"
+            );
             assert!((lxu - xu.ln()).abs() < 1e-12 * (1.0 + lxu.abs()));
             if xl > 0.0 {
                 assert!((lxl - xl.ln()).abs() < 1e-12 * (1.0 + lxl.abs()));
@@ -1312,7 +1425,11 @@ mod tests {
     /// A random light curve shape: constant, step, or flare (exponential decay), ≤ 1.
     fn shape(rng: &mut ChaCha8Rng, t_end: f64) -> impl Fn(f64) -> f64 {
         let kind = rng.gen_range(0..3);
-        let (t0, a, tau) = (rng.gen::<f64>() * t_end, rng.gen_range(0.1..0.9), rng.gen_range(0.01..0.3) * t_end);
+        let (t0, a, tau) = (
+            rng.gen::<f64>() * t_end,
+            rng.gen_range(0.1..0.9),
+            rng.gen_range(0.01..0.3) * t_end,
+        );
         move |t: f64| match kind {
             0 => 1.0,
             1 => {
@@ -1322,7 +1439,14 @@ mod tests {
                     1.0
                 }
             }
-            _ => 1.0 - a + if t >= t0 { a * (-(t - t0) / tau).exp() } else { 0.0 },
+            _ => {
+                1.0 - a
+                    + if t >= t0 {
+                        a * (-(t - t0) / tau).exp()
+                    } else {
+                        0.0
+                    }
+            }
         }
     }
 
@@ -1339,7 +1463,12 @@ mod tests {
     #[test]
     fn pruned_and_plain_programmes_agree_on_random_inputs() {
         let mut rng = ChaCha8Rng::seed_from_u64(12);
-        let priors = [Prior::P0(0.01), Prior::P0(0.05), Prior::P0(0.3), Prior::NcpPrior(1.0)];
+        let priors = [
+            Prior::P0(0.01),
+            Prior::P0(0.05),
+            Prior::P0(0.3),
+            Prior::NcpPrior(1.0),
+        ];
         let mut n_blocks = 0;
         for case in 0..72 {
             let prior = priors[case % priors.len()];
@@ -1348,7 +1477,7 @@ mod tests {
             let sh = shape(&mut rng, t_end);
             let (a, b) = match case % 6 {
                 // events, some at mission-time offsets, some on a frame grid (repeated times)
-                0 | 1 | 2 => {
+                0..=2 => {
                     let mut t = events(&mut rng, t_end, rate, |x| rate * sh(x));
                     if case % 6 == 1 {
                         t.iter_mut().for_each(|x| *x += 6.9e8);
@@ -1364,13 +1493,19 @@ mod tests {
                 // events in good time with gaps, block lengths in good time
                 3 => {
                     let gti = Gti::from_rows(&[0.0, 0.4 * t_end], &[0.3 * t_end, t_end]).unwrap();
-                    let t: Vec<f64> = events(&mut rng, t_end, rate, |x| rate * sh(x)).into_iter().filter(|&x| gti.contains(x)).collect();
+                    let t: Vec<f64> = events(&mut rng, t_end, rate, |x| rate * sh(x))
+                        .into_iter()
+                        .filter(|&x| gti.contains(x))
+                        .collect();
                     if t.len() < 2 {
                         continue;
                     }
                     both(
                         |o| {
-                            let o = BlocksOptions { gti: Some(gti.clone()), ..o.clone() };
+                            let o = BlocksOptions {
+                                gti: Some(gti.clone()),
+                                ..o.clone()
+                            };
                             bayesian_blocks_events_with(&t, &o).unwrap()
                         },
                         prior,
@@ -1382,7 +1517,11 @@ mod tests {
                     let tc: Vec<f64> = (0..nb).map(|i| i as f64 + 0.5).collect();
                     let c: Vec<u64> = tc
                         .iter()
-                        .map(|&x| Poisson::new(3.0 * rate * sh(x * t_end / nb as f64) + 1e-9).unwrap().sample(&mut rng) as u64)
+                        .map(|&x| {
+                            Poisson::new(3.0 * rate * sh(x * t_end / nb as f64) + 1e-9)
+                                .unwrap()
+                                .sample(&mut rng) as u64
+                        })
                         .collect();
                     both(|o| bayesian_blocks_binned_with(&tc, &c, o).unwrap(), prior)
                 }
@@ -1396,9 +1535,14 @@ mod tests {
                     let x: Vec<f64> = t
                         .iter()
                         .zip(&sig)
-                        .map(|(&ti, &s)| 3.0 * sh(ti) + Normal::new(0.0, s).unwrap().sample(&mut rng))
+                        .map(|(&ti, &s)| {
+                            3.0 * sh(ti) + Normal::new(0.0, s).unwrap().sample(&mut rng)
+                        })
                         .collect();
-                    both(|o| bayesian_blocks_measures_with(&t, &x, &sig, o).unwrap(), prior)
+                    both(
+                        |o| bayesian_blocks_measures_with(&t, &x, &sig, o).unwrap(),
+                        prior,
+                    )
                 }
             };
             assert_eq!(a.edges, b.edges, "case {case} ({prior:?})");
@@ -1406,7 +1550,9 @@ mod tests {
             assert!(a.max_candidates <= b.max_candidates);
             n_blocks += a.edges.len() - 1;
         }
-        assert!(n_blocks > 150, "the random cases should have structure: {n_blocks} blocks");
+        assert!(
+            n_blocks > 150,
+            "the random cases should have structure: {n_blocks} blocks"
+        );
     }
-
 }
