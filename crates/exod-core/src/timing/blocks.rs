@@ -819,12 +819,14 @@ impl Pruner {
         }
         let eps = 1e-3 * tol;
         let b = sh.b;
-        let rl = if iv.lo < th {
+        // a side whose end is above the band stays above it up to the peak: nothing to do there
+        let high = y + tol;
+        let rl = if iv.lo < th && gl <= high {
             *sh.left.get_or_insert_with(|| fit.root(b, f, y, true, eps))
         } else {
             None
         };
-        let rr = if iv.hi > th {
+        let rr = if iv.hi > th && gr <= high {
             *sh.right
                 .get_or_insert_with(|| fit.root(b, f, y, false, eps))
         } else {
