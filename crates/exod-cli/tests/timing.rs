@@ -131,7 +131,10 @@ fn period_recovers_the_injected_pulsar() {
     // frequency) finds it too
     let d = period_of(&sim().pulsar, &["--camera", "pn"]);
     let f = d["best_frequency_hz"].as_f64().unwrap();
-    assert!((f - f_true).abs() < 3.0 * d["frequency_error_hz"].as_f64().unwrap(), "{f}");
+    assert!(
+        (f - f_true).abs() < 3.0 * d["frequency_error_hz"].as_f64().unwrap(),
+        "{f}"
+    );
     assert!((d["fmax_hz"].as_f64().unwrap() - 0.25 / 0.0734).abs() < 1e-3);
     // the MOS frame time (2.6 s) forbids this frequency: pn+MOS are limited to its Nyquist
     let all = period_of(&sim().pulsar, &[]);

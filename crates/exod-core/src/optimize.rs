@@ -33,6 +33,8 @@
 //! parameters (warm-started from the previous trial). When the profile stays below the target
 //! up to a bound, the bound is reported with `*_is_limit = true`.
 
+#![allow(clippy::neg_cmp_op_on_partial_ord)] // `!(x > 0.0)` rejects NaN on purpose
+
 use serde::Serialize;
 
 /// Errors of the minimiser.
@@ -730,12 +732,20 @@ mod tests {
     }
 
     fn rosenbrock(x: &[f64]) -> f64 {
-        x.windows(2).map(|w| 100.0 * (w[1] - w[0] * w[0]).powi(2) + (1.0 - w[0]).powi(2)).sum()
+        x.windows(2)
+            .map(|w| 100.0 * (w[1] - w[0] * w[0]).powi(2) + (1.0 - w[0]).powi(2))
+            .sum()
     }
 
     #[test]
     fn rosenbrock_minimum_is_found_in_2_and_4_dimensions() {
-        let m = minimize(rosenbrock, &[-1.2, 1.0], &[FREE; 2], &MinimizeOptions::default()).unwrap();
+        let m = minimize(
+            rosenbrock,
+            &[-1.2, 1.0],
+            &[FREE; 2],
+            &MinimizeOptions::default(),
+        )
+        .unwrap();
         assert!(m.converged && m.f < 1e-10, "{m:?}");
         assert!(m.x.iter().all(|v| (v - 1.0).abs() < 1e-5), "{:?}", m.x);
         let opts = MinimizeOptions {
@@ -743,7 +753,13 @@ mod tests {
             restarts: 6,
             ..Default::default()
         };
-        let m = minimize(rosenbrock, &[-1.0, 1.5, 0.5, -0.5], &[(-5.0, 5.0); 4], &opts).unwrap();
+        let m = minimize(
+            rosenbrock,
+            &[-1.0, 1.5, 0.5, -0.5],
+            &[(-5.0, 5.0); 4],
+            &opts,
+        )
+        .unwrap();
         assert!(m.f < 1e-8, "{m:?}");
         assert!(m.x.iter().all(|v| (v - 1.0).abs() < 1e-3), "{:?}", m.x);
     }
@@ -763,8 +779,14 @@ mod tests {
         for (delta, sigmas) in [(1.0, 1.0), (2.706, 2.706f64.sqrt()), (9.0, 3.0)] {
             let iv = profile_interval(gaussian, &best, 0, delta, &[FREE; 2], &opts).unwrap();
             // the marginal σx = 2, not the conditional 2·√(1 − ρ²) = 1.2
-            assert!((iv.upper - (1.0 + 2.0 * sigmas)).abs() < 2e-3, "{delta}: {iv:?}");
-            assert!((iv.lower - (1.0 - 2.0 * sigmas)).abs() < 2e-3, "{delta}: {iv:?}");
+            assert!(
+                (iv.upper - (1.0 + 2.0 * sigmas)).abs() < 2e-3,
+                "{delta}: {iv:?}"
+            );
+            assert!(
+                (iv.lower - (1.0 - 2.0 * sigmas)).abs() < 2e-3,
+                "{delta}: {iv:?}"
+            );
             assert!(!iv.lower_is_limit && !iv.upper_is_limit && iv.better_minimum.is_none());
             let iy = profile_interval(gaussian, &best, 1, delta, &[FREE; 2], &opts).unwrap();
             assert!((iy.upper + 3.0 - 0.5 * sigmas).abs() < 1e-3, "{iy:?}");
@@ -777,7 +799,10 @@ mod tests {
         let bounds = [(0.0, 5.0), FREE];
         let opts = MinimizeOptions::default();
         let best = minimize(f, &[2.0, 0.0], &bounds, &opts).unwrap();
-        assert!(best.x[0].abs() < 1e-6 && (best.x[1] - 3.0).abs() < 1e-5 && (best.f - 1.0).abs() < 1e-9, "{best:?}");
+        assert!(
+            best.x[0].abs() < 1e-6 && (best.x[1] - 3.0).abs() < 1e-5 && (best.f - 1.0).abs() < 1e-9,
+            "{best:?}"
+        );
         let iv = profile_interval(f, &best, 0, 1.0, &bounds, &opts).unwrap();
         assert!(iv.lower_is_limit && iv.lower == 0.0 && !iv.upper_is_limit);
         // (x + 1)² = 2 → x = √2 − 1
@@ -801,7 +826,10 @@ mod tests {
         let a = minimize(f, &[0.0, 0.5, 0.0], &bounds, &opts).unwrap();
         assert_eq!(a.x[1], 0.5);
         // with x1 = 0.5 fixed: minimise (x0 − 2)² + (0.5 − x0)² → x0 = 1.25
-        assert!((a.x[0] - 1.25).abs() < 1e-6 && (a.x[2] + 1.0).abs() < 1e-6, "{a:?}");
+        assert!(
+            (a.x[0] - 1.25).abs() < 1e-6 && (a.x[2] + 1.0).abs() < 1e-6,
+            "{a:?}"
+        );
         let b = minimize(f, &[0.0, 0.5, 0.0], &bounds, &opts).unwrap();
         assert_eq!(a, b);
     }
@@ -810,11 +838,26 @@ mod tests {
     fn bad_inputs_are_errors() {
         let f = |x: &[f64]| x[0] * x[0];
         let o = MinimizeOptions::default();
-        assert!(matches!(minimize(f, &[1.0], &[FREE, FREE], &o), Err(OptimizeError::Dimension { .. })));
-        assert!(matches!(minimize(f, &[3.0], &[(0.0, 1.0)], &o), Err(OptimizeError::Start { .. })));
-        assert!(matches!(minimize(f, &[0.5], &[(1.0, 0.0)], &o), Err(OptimizeError::Bounds { .. })));
+        assert!(matches!(
+            minimize(f, &[1.0], &[FREE, FREE], &o),
+            Err(OptimizeError::Dimension { .. })
+        ));
+        assert!(matches!(
+            minimize(f, &[3.0], &[(0.0, 1.0)], &o),
+            Err(OptimizeError::Start { .. })
+        ));
+        assert!(matches!(
+            minimize(f, &[0.5], &[(1.0, 0.0)], &o),
+            Err(OptimizeError::Bounds { .. })
+        ));
         let m = minimize(f, &[0.5], &[FREE], &o).unwrap();
-        assert!(matches!(profile_interval(f, &m, 1, 1.0, &[FREE], &o), Err(OptimizeError::Index { .. })));
-        assert!(matches!(profile_interval(f, &m, 0, -1.0, &[FREE], &o), Err(OptimizeError::Delta(_))));
+        assert!(matches!(
+            profile_interval(f, &m, 1, 1.0, &[FREE], &o),
+            Err(OptimizeError::Index { .. })
+        ));
+        assert!(matches!(
+            profile_interval(f, &m, 0, -1.0, &[FREE], &o),
+            Err(OptimizeError::Delta(_))
+        ));
     }
 }

@@ -321,7 +321,7 @@ fn ks_test_of_arrival_times_matches_scipy() {
             r.statistic
         );
         assert!(
-            (r.p_value - p).abs() <= 1e-6 * p.max(1e-300).min(1.0),
+            (r.p_value - p).abs() <= 1e-6 * p.clamp(1e-300, 1.0),
             "{name}: p {} vs scipy {p}",
             r.p_value
         );

@@ -71,9 +71,7 @@ pub fn barycentre_extraction(
     tref: &TimeReference,
     orbit: Option<&Path>,
 ) -> Result<TimeReference> {
-    let orbit = orbit
-        .map(exod_io::timing_in::read_orbit)
-        .transpose()?;
+    let orbit = orbit.map(exod_io::timing_in::read_orbit).transpose()?;
     let bary = Barycentre::new(ext.ra, ext.dec, tref, orbit)?;
     for w in bary.warnings() {
         tracing::warn!("{w}");

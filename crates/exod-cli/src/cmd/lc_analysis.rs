@@ -124,7 +124,10 @@ pub fn analyse(
         .map(|lc| Ok((lc.camera.clone(), super::lc_stats::variability(lc, ext)?)))
         .collect::<Result<Vec<_>>>()?;
     let flares = if a.flare {
-        Some(super::lc_stats::flare_fits(curves, flare_window(curves, tgt, a))?)
+        Some(super::lc_stats::flare_fits(
+            curves,
+            flare_window(curves, tgt, a),
+        )?)
     } else {
         None
     };

@@ -3,7 +3,9 @@
 use anyhow::{Context, Result};
 use exod_core::extract::Extraction;
 use exod_core::gti::Gti;
-use exod_core::timing::flare::{compare_fits, fit_flare, FlareData, FlareFitOptions, FlareModel, Rise};
+use exod_core::timing::flare::{
+    compare_fits, fit_flare, FlareData, FlareFitOptions, FlareModel, Rise,
+};
 use exod_core::timing::lightcurve::LightCurve;
 use exod_core::timing::variability::{chi2_constant, excess_variance, ks_constant_rate};
 use serde_json::{json, Value};
@@ -129,8 +131,12 @@ pub fn flare_fits(curves: &[LightCurve], window: (f64, f64)) -> Result<Value> {
     let opts = FlareFitOptions::default();
     let models = [
         FlareModel::Constant,
-        FlareModel::ExpDecay { rise: Rise::Exponential },
-        FlareModel::DoubleExpDecay { rise: Rise::Exponential },
+        FlareModel::ExpDecay {
+            rise: Rise::Exponential,
+        },
+        FlareModel::DoubleExpDecay {
+            rise: Rise::Exponential,
+        },
         FlareModel::Fred,
     ];
     let fits = models

@@ -201,7 +201,9 @@ fn options(a: &Args, ev: &Events) -> Result<PeriodOptions> {
     // Z²ₙ: harmonic n of f must stay below the frame Nyquist frequency, or frame-quantised
     // times alias (at f = 1/(2 t_frame) the 2nd harmonic sits on the frame frequency itself)
     let fmax = match (a.fmax, method, frame) {
-        (None, PeriodMethod::Z2 { nharm }, Some(tf)) if nharm > 1 => Some(0.5 / (nharm as f64 * tf)),
+        (None, PeriodMethod::Z2 { nharm }, Some(tf)) if nharm > 1 => {
+            Some(0.5 / (nharm as f64 * tf))
+        }
         (f, _, _) => f,
     };
     let mut o = PeriodOptions {

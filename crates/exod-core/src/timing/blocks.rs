@@ -69,6 +69,8 @@
 //! pick. In a constant stretch of length m about O(log m) starts survive, so the cost is close to
 //! linear: see `benches/blocks.rs`.
 
+#![allow(clippy::neg_cmp_op_on_partial_ord)] // `!(x > 0.0)` rejects NaN on purpose
+
 use serde::Serialize;
 
 use crate::gti::Gti;
@@ -225,7 +227,13 @@ pub struct Blocks {
 trait Fitness {
     type Block: Copy;
     fn n_cells(&self) -> usize;
-    fn block(&self, k: usize, r: usize) -> Self::Block;
+    fn block(&self, k: usize, r: usize) -> Self::Block {
+        self.block_from(self.start(k), r)
+    }
+    /// The prefix sums at cell k (kept with a live start: no random access to them later).
+    fn start(&self, k: usize) -> (f64, f64);
+    /// The block from a start's prefix sums to cell r, as [`Fitness::block`].
+    fn block_from(&self, start: (f64, f64), r: usize) -> Self::Block;
     /// The fitness `max_θ g(θ)`, in astropy's arithmetic.
     fn fit(&self, b: Self::Block) -> f64;
     /// The maximising level.
@@ -268,6 +276,7 @@ struct Root {
 struct Events {
     cum_n: Vec<f64>,
     block_length: Vec<f64>,
+    theta_lo: f64,
     theta_max: f64,
     min_width: f64,
 }
@@ -282,18 +291,23 @@ impl Events {
             cum_n.push(acc);
         }
         let mut min_width = f64::INFINITY;
+        let (mut rate_lo, mut rate_hi) = (f64::INFINITY, 0.0f64);
         for i in 0..weights.len() {
             let w = block_length[i] - block_length[i + 1];
             if !(w > 0.0) {
                 return Err((i, "its edges coincide"));
             }
             min_width = min_width.min(w);
+            rate_lo = rate_lo.min(weights[i] / w);
+            rate_hi = rate_hi.max(weights[i] / w);
         }
-        let theta_max = 2.0 * acc.max(1.0) / min_width;
+        // every block rate N/T is a mediant of cell rates, so lies between the extreme ones;
+        // padded for the rounding of N/T computed from prefix sums (any superset is valid)
         Ok(Events {
             cum_n,
             block_length,
-            theta_max,
+            theta_lo: if rate_lo > 0.0 { 0.5 * rate_lo } else { 0.0 },
+            theta_max: 2.0 * rate_hi.max(f64::MIN_POSITIVE),
             min_width,
         })
     }
@@ -315,8 +329,9 @@ fn upper_unit_root(d: f64, eps: f64) -> (f64, f64) {
         if h.abs() <= eps {
             return (x, lx);
         }
-        let (h1, h2) = (1.0 - 1.0 / x, 1.0 / (x * x));
-        let next = x - 2.0 * h * h1 / (2.0 * h1 * h1 - h * h2);
+        // Halley: h' = 1 − 1/x, h'' = 1/x², multiplied through by x² (one division)
+        let xm = x - 1.0;
+        let next = x - 2.0 * h * x * xm / (2.0 * xm * xm - h);
         x = if next > 1.0 { next } else { 0.5 * (1.0 + x) };
     }
     (x, x.ln())
@@ -334,8 +349,8 @@ fn lower_unit_root(d: f64, eps: f64) -> (f64, f64) {
             if h.abs() <= eps {
                 return (x, lx);
             }
-            let (h1, h2) = (1.0 - 1.0 / x, 1.0 / (x * x));
-            let next = x - 2.0 * h * h1 / (2.0 * h1 * h1 - h * h2);
+            let xm = x - 1.0;
+            let next = x - 2.0 * h * x * xm / (2.0 * xm * xm - h);
             x = if next > 0.0 && next < 1.0 {
                 next
             } else {
@@ -346,7 +361,8 @@ fn lower_unit_root(d: f64, eps: f64) -> (f64, f64) {
     }
     let mut v = 1.0 + d;
     for _ in 0..30 {
-        let e = (-v).exp();
+        // e^−v underflows (slowly, through libm's error path) far in the tail, where it is 0
+        let e = if v < 700.0 { (-v).exp() } else { 0.0 };
         let h = v + e - 1.0 - d;
         if h.abs() <= eps {
             return (e, -v);
@@ -365,11 +381,13 @@ impl Fitness for Events {
     }
 
     #[inline]
-    fn block(&self, k: usize, r: usize) -> (f64, f64) {
-        (
-            self.cum_n[r + 1] - self.cum_n[k],
-            self.block_length[k] - self.block_length[r + 1],
-        )
+    fn start(&self, k: usize) -> (f64, f64) {
+        (self.cum_n[k], self.block_length[k])
+    }
+
+    #[inline]
+    fn block_from(&self, (n0, l0): (f64, f64), r: usize) -> (f64, f64) {
+        (self.cum_n[r + 1] - n0, l0 - self.block_length[r + 1])
     }
 
     #[inline]
@@ -434,31 +452,39 @@ impl Fitness for Events {
                 }
             });
         }
-        let (d, lt) = ((f - y) / n, f / n);
+        let inv_n = 1.0 / n;
+        let (d, lt) = ((f - y) * inv_n, f * inv_n);
         let (x, lx) = if left {
-            lower_unit_root(d, eps / n)
+            lower_unit_root(d, eps * inv_n)
         } else {
-            upper_unit_root(d, eps / n)
+            upper_unit_root(d, eps * inv_n)
         };
+        let theta = (n / t) * x;
         Some(Root {
-            theta: (n / t) * x,
+            theta,
             aux: lt + lx,
-            slope: t * (1.0 / x - 1.0),
+            slope: n / theta - t,
         })
     }
 
     fn domain(&self) -> (f64, f64) {
-        (0.0, self.theta_max)
+        (self.theta_lo, self.theta_max)
     }
 
     fn scale(&self, ncp: f64) -> f64 {
         let n = *self.cum_n.last().unwrap_or(&0.0);
         let t_total = self.block_length[0];
+        let lo = if self.theta_lo > 0.0 {
+            self.theta_lo.ln().abs()
+        } else {
+            0.0
+        };
         let logs = 3.0
             + n.max(1.0).ln()
             + self.min_width.ln().abs()
             + t_total.ln().abs()
-            + self.theta_max.ln().abs();
+            + self.theta_max.ln().abs()
+            + lo;
         n * logs + self.n_cells() as f64 * ncp.abs() + 1.0
     }
 
@@ -486,11 +512,13 @@ impl Fitness for Measures {
     }
 
     #[inline]
-    fn block(&self, k: usize, r: usize) -> (f64, f64) {
-        (
-            0.5 * (self.cum_w[r + 1] - self.cum_w[k]),
-            -(self.cum_wx[r + 1] - self.cum_wx[k]),
-        )
+    fn start(&self, k: usize) -> (f64, f64) {
+        (self.cum_w[k], self.cum_wx[k])
+    }
+
+    #[inline]
+    fn block_from(&self, (w0, wx0): (f64, f64), r: usize) -> (f64, f64) {
+        (0.5 * (self.cum_w[r + 1] - w0), -(self.cum_wx[r + 1] - wx0))
     }
 
     #[inline]
@@ -592,6 +620,8 @@ fn programme_plain<F: Fitness>(fit: &F, ncp: f64) -> Programme {
 #[derive(Debug, Clone, Copy)]
 struct Cand {
     k: usize,
+    /// [`Fitness::start`] of k.
+    s: (f64, f64),
     f: f64,
     ub: f64,
     start: usize,
@@ -613,6 +643,18 @@ struct Pruner {
     single: Vec<f64>,
     cum_single: Vec<f64>,
     tol: f64,
+}
+
+/// The maximiser and maximum of g, unless the maximum is known. Not inlined: the compiler would
+/// otherwise hoist the logarithm out of the loop that only sometimes needs it.
+#[inline(never)]
+fn peak<F: Fitness>(fit: &F, b: F::Block, known_f: f64) -> (f64, f64) {
+    let f = if known_f.is_nan() {
+        fit.fit(b)
+    } else {
+        known_f
+    };
+    (fit.theta_star(b), f)
 }
 
 /// The shape of one start's `g` at this step, computed on demand.
@@ -652,7 +694,7 @@ impl Pruner {
             if !exhaustive && c.f + c.ub + cum - ncp < bv - self.tol {
                 continue;
             }
-            let b = fit.block(c.k, r);
+            let b = fit.block_from(c.s, r);
             if !exhaustive {
                 let th = fit.theta_star(b);
                 let Some(iv) = self.ivs[c.start..c.end]
@@ -665,6 +707,10 @@ impl Pruner {
                     let tangent = |e: f64, ae: f64| fit.g(b, e, ae) + fit.slope(b, e) * (th - e);
                     let bound = tangent(iv.lo, iv.alo).min(tangent(iv.hi, iv.ahi));
                     if c.f + bound - ncp < bv - self.tol {
+                        // a bound on f(k..r) is one on every later f(k..R) minus the cells added
+                        if bound.is_finite() {
+                            self.cands[ci].ub = self.cands[ci].ub.min(bound - cum);
+                        }
                         continue;
                     }
                 }
@@ -698,7 +744,7 @@ impl Pruner {
             } else {
                 self.fits.get(ci).copied().unwrap_or(f64::NAN)
             };
-            self.cut(fit, fit.block(c.k, r), known, l - c.f, c.start..c.end);
+            self.cut(fit, fit.block_from(c.s, r), known, l - c.f, c.start..c.end);
             if self.next_ivs.len() > start {
                 self.next_cands.push(Cand {
                     start,
@@ -707,7 +753,7 @@ impl Pruner {
                 });
             }
         }
-        self.add_new_start(r + 1, l);
+        self.add_new_start(r + 1, fit.start(r + 1), l);
         std::mem::swap(&mut self.cands, &mut self.next_cands);
         std::mem::swap(&mut self.ivs, &mut self.next_ivs);
     }
@@ -724,7 +770,7 @@ impl Pruner {
         y: f64,
         range: std::ops::Range<usize>,
     ) {
-        let tol = self.tol;
+        let high = y + self.tol;
         let mut sh = Shape {
             b,
             peak: None,
@@ -735,50 +781,61 @@ impl Pruner {
             let iv = self.ivs[i];
             let gl = fit.g(b, iv.lo, iv.alo);
             let gr = fit.g(b, iv.hi, iv.ahi);
-            let keep_all = gl >= y - tol && gr >= y - tol;
-            let give_none = gl > y + tol && gr > y + tol;
-            if keep_all {
+            if gl > high && gr > high {
+                // above the band at both ends, so everywhere (concave): kept whole, nothing given
                 self.next_ivs.push(iv);
-                if give_none {
-                    continue;
-                }
-            }
-            let (th, f) = *sh.peak.get_or_insert_with(|| {
-                let f = if known_f.is_nan() {
-                    fit.fit(b)
-                } else {
-                    known_f
-                };
-                (fit.theta_star(b), f)
-            });
-            if f < y + 2.0 * tol {
-                // the whole block is within 3τ of the level: both sets may take the whole piece
-                if !keep_all && f >= y - tol {
-                    self.next_ivs.push(iv);
-                }
-                self.new_parts.push(iv);
-                continue;
-            }
-            let eps = 1e-3 * tol;
-            let rl = if iv.lo < th {
-                *sh.left
-                    .get_or_insert_with(|| fit.root(sh.b, f, y, true, eps))
             } else {
-                None
-            };
-            let rr = if iv.hi > th {
-                *sh.right
-                    .get_or_insert_with(|| fit.root(sh.b, f, y, false, eps))
-            } else {
-                None
-            };
-            if !keep_all {
-                self.keep_part(fit, iv, rl, rr);
-            }
-            if !give_none {
-                self.give_parts(fit, iv, th, f - y, rl, rr);
+                self.cut_piece(fit, &mut sh, known_f, y, iv, gl, gr);
             }
         }
+    }
+
+    /// The slow path of [`Pruner::cut`] for one piece that meets the band `y ± τ`.
+    #[allow(clippy::too_many_arguments)]
+    #[inline(never)]
+    fn cut_piece<F: Fitness>(
+        &mut self,
+        fit: &F,
+        sh: &mut Shape<F::Block>,
+        known_f: f64,
+        y: f64,
+        iv: Interval,
+        gl: f64,
+        gr: f64,
+    ) {
+        let tol = self.tol;
+        let keep_all = gl >= y - tol && gr >= y - tol;
+        if keep_all {
+            self.next_ivs.push(iv);
+        }
+        let (th, f) = *sh.peak.get_or_insert_with(|| peak(fit, sh.b, known_f));
+        if f < y + 2.0 * tol {
+            // the whole block is within 3τ of the level: both sets may take the whole piece
+            if !keep_all && f >= y - tol {
+                self.next_ivs.push(iv);
+            }
+            self.new_parts.push(iv);
+            return;
+        }
+        let eps = 1e-3 * tol;
+        let b = sh.b;
+        // a side whose end is above the band stays above it up to the peak: nothing to do there
+        let high = y + tol;
+        let rl = if iv.lo < th && gl <= high {
+            *sh.left.get_or_insert_with(|| fit.root(b, f, y, true, eps))
+        } else {
+            None
+        };
+        let rr = if iv.hi > th && gr <= high {
+            *sh.right
+                .get_or_insert_with(|| fit.root(b, f, y, false, eps))
+        } else {
+            None
+        };
+        if !keep_all {
+            self.keep_part(fit, iv, rl, rr);
+        }
+        self.give_parts(fit, iv, th, f - y, rl, rr);
     }
 
     fn keep_part<F: Fitness>(&mut self, fit: &F, iv: Interval, rl: Option<Root>, rr: Option<Root>) {
@@ -837,8 +894,8 @@ impl Pruner {
         }
     }
 
-    /// The new start `k` with `F(k) = l`: the union of the parts given up.
-    fn add_new_start(&mut self, k: usize, l: f64) {
+    /// The new start `k` (prefix sums `s`) with `F(k) = l`: the union of the parts given up.
+    fn add_new_start(&mut self, k: usize, s: (f64, f64), l: f64) {
         self.new_parts
             .sort_unstable_by(|a, b| a.lo.total_cmp(&b.lo));
         let start = self.next_ivs.len();
@@ -857,6 +914,7 @@ impl Pruner {
         if self.next_ivs.len() > start {
             self.next_cands.push(Cand {
                 k,
+                s,
                 f: l,
                 ub: -self.cum_single[k],
                 start,
@@ -898,6 +956,7 @@ fn programme_pruned<F: Fitness>(fit: &F, ncp: f64) -> Programme {
     let mut p = Pruner {
         cands: vec![Cand {
             k: 0,
+            s: fit.start(0),
             f: 0.0,
             ub: 0.0,
             start: 0,
@@ -915,6 +974,7 @@ fn programme_pruned<F: Fitness>(fit: &F, ncp: f64) -> Programme {
     };
     let mut last = vec![0usize; n];
     let mut max_candidates = 1;
+    #[allow(clippy::needless_range_loop)] // r is the block end, not just an index of `last`
     for r in 0..n {
         let (mut bv, mut arg) = p.evaluate(fit, r, ncp, false);
         if arg == usize::MAX {
@@ -1367,7 +1427,11 @@ mod tests {
     /// A random light curve shape: constant, step, or flare (exponential decay), ≤ 1.
     fn shape(rng: &mut ChaCha8Rng, t_end: f64) -> impl Fn(f64) -> f64 {
         let kind = rng.gen_range(0..3);
-        let (t0, a, tau) = (rng.gen::<f64>() * t_end, rng.gen_range(0.1..0.9), rng.gen_range(0.01..0.3) * t_end);
+        let (t0, a, tau) = (
+            rng.gen::<f64>() * t_end,
+            rng.gen_range(0.1..0.9),
+            rng.gen_range(0.01..0.3) * t_end,
+        );
         move |t: f64| match kind {
             0 => 1.0,
             1 => {
@@ -1377,7 +1441,14 @@ mod tests {
                     1.0
                 }
             }
-            _ => 1.0 - a + if t >= t0 { a * (-(t - t0) / tau).exp() } else { 0.0 },
+            _ => {
+                1.0 - a
+                    + if t >= t0 {
+                        a * (-(t - t0) / tau).exp()
+                    } else {
+                        0.0
+                    }
+            }
         }
     }
 
@@ -1394,7 +1465,12 @@ mod tests {
     #[test]
     fn pruned_and_plain_programmes_agree_on_random_inputs() {
         let mut rng = ChaCha8Rng::seed_from_u64(12);
-        let priors = [Prior::P0(0.01), Prior::P0(0.05), Prior::P0(0.3), Prior::NcpPrior(1.0)];
+        let priors = [
+            Prior::P0(0.01),
+            Prior::P0(0.05),
+            Prior::P0(0.3),
+            Prior::NcpPrior(1.0),
+        ];
         let mut n_blocks = 0;
         for case in 0..72 {
             let prior = priors[case % priors.len()];
@@ -1403,7 +1479,7 @@ mod tests {
             let sh = shape(&mut rng, t_end);
             let (a, b) = match case % 6 {
                 // events, some at mission-time offsets, some on a frame grid (repeated times)
-                0 | 1 | 2 => {
+                0..=2 => {
                     let mut t = events(&mut rng, t_end, rate, |x| rate * sh(x));
                     if case % 6 == 1 {
                         t.iter_mut().for_each(|x| *x += 6.9e8);
@@ -1419,13 +1495,19 @@ mod tests {
                 // events in good time with gaps, block lengths in good time
                 3 => {
                     let gti = Gti::from_rows(&[0.0, 0.4 * t_end], &[0.3 * t_end, t_end]).unwrap();
-                    let t: Vec<f64> = events(&mut rng, t_end, rate, |x| rate * sh(x)).into_iter().filter(|&x| gti.contains(x)).collect();
+                    let t: Vec<f64> = events(&mut rng, t_end, rate, |x| rate * sh(x))
+                        .into_iter()
+                        .filter(|&x| gti.contains(x))
+                        .collect();
                     if t.len() < 2 {
                         continue;
                     }
                     both(
                         |o| {
-                            let o = BlocksOptions { gti: Some(gti.clone()), ..o.clone() };
+                            let o = BlocksOptions {
+                                gti: Some(gti.clone()),
+                                ..o.clone()
+                            };
                             bayesian_blocks_events_with(&t, &o).unwrap()
                         },
                         prior,
@@ -1437,7 +1519,11 @@ mod tests {
                     let tc: Vec<f64> = (0..nb).map(|i| i as f64 + 0.5).collect();
                     let c: Vec<u64> = tc
                         .iter()
-                        .map(|&x| Poisson::new(3.0 * rate * sh(x * t_end / nb as f64) + 1e-9).unwrap().sample(&mut rng) as u64)
+                        .map(|&x| {
+                            Poisson::new(3.0 * rate * sh(x * t_end / nb as f64) + 1e-9)
+                                .unwrap()
+                                .sample(&mut rng) as u64
+                        })
                         .collect();
                     both(|o| bayesian_blocks_binned_with(&tc, &c, o).unwrap(), prior)
                 }
@@ -1451,9 +1537,14 @@ mod tests {
                     let x: Vec<f64> = t
                         .iter()
                         .zip(&sig)
-                        .map(|(&ti, &s)| 3.0 * sh(ti) + Normal::new(0.0, s).unwrap().sample(&mut rng))
+                        .map(|(&ti, &s)| {
+                            3.0 * sh(ti) + Normal::new(0.0, s).unwrap().sample(&mut rng)
+                        })
                         .collect();
-                    both(|o| bayesian_blocks_measures_with(&t, &x, &sig, o).unwrap(), prior)
+                    both(
+                        |o| bayesian_blocks_measures_with(&t, &x, &sig, o).unwrap(),
+                        prior,
+                    )
                 }
             };
             assert_eq!(a.edges, b.edges, "case {case} ({prior:?})");
@@ -1461,7 +1552,9 @@ mod tests {
             assert!(a.max_candidates <= b.max_candidates);
             n_blocks += a.edges.len() - 1;
         }
-        assert!(n_blocks > 150, "the random cases should have structure: {n_blocks} blocks");
+        assert!(
+            n_blocks > 150,
+            "the random cases should have structure: {n_blocks} blocks"
+        );
     }
-
 }

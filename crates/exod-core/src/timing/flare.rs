@@ -104,28 +104,45 @@ impl FlareData {
             }
         }
         for i in 0..n {
-            let (a, b, e, bk) = (self.t_start[i], self.t_stop[i], self.exposure[i], self.background_rate[i]);
+            let (a, b, e, bk) = (
+                self.t_start[i],
+                self.t_stop[i],
+                self.exposure[i],
+                self.background_rate[i],
+            );
             if !(a.is_finite() && b.is_finite() && b > a) {
-                return bad(format!("bin {i}: [{a}, {b}] is not an interval with stop > start"));
+                return bad(format!(
+                    "bin {i}: [{a}, {b}] is not an interval with stop > start"
+                ));
             }
             if i > 0 && a < self.t_stop[i - 1] {
                 return bad(format!("bin {i} starts at {a}, before the previous bin stops: bins must be sorted and disjoint"));
             }
             if !(e >= 0.0 && e <= (b - a) * (1.0 + 1e-9)) {
-                return bad(format!("bin {i}: exposure {e} must be in [0, bin width {}]", b - a));
+                return bad(format!(
+                    "bin {i}: exposure {e} must be in [0, bin width {}]",
+                    b - a
+                ));
             }
             if !(bk >= 0.0 && bk.is_finite()) {
-                return bad(format!("bin {i}: background rate {bk} must be finite and ≥ 0"));
+                return bad(format!(
+                    "bin {i}: background rate {bk} must be finite and ≥ 0"
+                ));
             }
             if e == 0.0 && self.counts[i] > 0 {
-                return bad(format!("bin {i} has {} counts but no exposure", self.counts[i]));
+                return bad(format!(
+                    "bin {i} has {} counts but no exposure",
+                    self.counts[i]
+                ));
             }
         }
         Ok(())
     }
 
     fn active(&self) -> Vec<usize> {
-        (0..self.counts.len()).filter(|&i| self.exposure[i] > 0.0).collect()
+        (0..self.counts.len())
+            .filter(|&i| self.exposure[i] > 0.0)
+            .collect()
     }
 }
 
@@ -171,7 +188,13 @@ impl FlareModel {
     pub fn parameter_names(&self) -> &'static [&'static str] {
         match self {
             FlareModel::Constant => &["quiescent_rate"],
-            FlareModel::ExpDecay { .. } => &["quiescent_rate", "amplitude", "t_peak", "tau_rise_s", "tau_decay_s"],
+            FlareModel::ExpDecay { .. } => &[
+                "quiescent_rate",
+                "amplitude",
+                "t_peak",
+                "tau_rise_s",
+                "tau_decay_s",
+            ],
             FlareModel::DoubleExpDecay { .. } => &[
                 "quiescent_rate",
                 "amplitude_fast",
@@ -204,8 +227,12 @@ impl FlareModel {
     pub fn rate(&self, p: &[f64], t: f64) -> f64 {
         match *self {
             FlareModel::Constant => p[0],
-            FlareModel::ExpDecay { rise } => p[0] + pulse(rise, p[1], 0.0, p[2], p[3], p[4], 1.0, t),
-            FlareModel::DoubleExpDecay { rise } => p[0] + pulse(rise, p[1], p[2], p[3], p[4], p[5], p[6], t),
+            FlareModel::ExpDecay { rise } => {
+                p[0] + pulse(rise, p[1], 0.0, p[2], p[3], p[4], 1.0, t)
+            }
+            FlareModel::DoubleExpDecay { rise } => {
+                p[0] + pulse(rise, p[1], p[2], p[3], p[4], p[5], p[6], t)
+            }
             FlareModel::Fred => p[0] + fred(p[1], p[2], p[3], p[4], t),
         }
     }
@@ -215,7 +242,9 @@ impl FlareModel {
         match *self {
             FlareModel::Constant => p[0] * (b - a),
             FlareModel::ExpDecay { rise } => {
-                p[0] * (b - a) + rise_integral(rise, p[1], p[2], p[3], a, b) + decay_integral(p[1], p[2], p[4], a, b)
+                p[0] * (b - a)
+                    + rise_integral(rise, p[1], p[2], p[3], a, b)
+                    + decay_integral(p[1], p[2], p[4], a, b)
             }
             FlareModel::DoubleExpDecay { rise } => {
                 p[0] * (b - a)
@@ -229,7 +258,9 @@ impl FlareModel {
 
     /// Expected counts in every bin of `data` (background included).
     pub fn expected_counts(&self, data: &FlareData, p: &[f64]) -> Vec<f64> {
-        (0..data.counts.len()).map(|i| self.bin_counts(data, p, i)).collect()
+        (0..data.counts.len())
+            .map(|i| self.bin_counts(data, p, i))
+            .collect()
     }
 
     fn bin_counts(&self, data: &FlareData, p: &[f64], i: usize) -> f64 {
@@ -363,13 +394,21 @@ fn gk15(f: &impl Fn(f64) -> f64, a: f64, b: f64) -> (f64, f64) {
 
 /// Adaptive bisection of Gauss–Kronrod: a piece is accepted when its error estimate is below
 /// `rel·|estimate|` or `abs_per_unit·(b − a)` (or 1e-300), or at `depth` 0.
-fn adaptive_gk(f: &impl Fn(f64) -> f64, a: f64, b: f64, rel: f64, abs_per_unit: f64, depth: u32) -> f64 {
+fn adaptive_gk(
+    f: &impl Fn(f64) -> f64,
+    a: f64,
+    b: f64,
+    rel: f64,
+    abs_per_unit: f64,
+    depth: u32,
+) -> f64 {
     let (k, err) = gk15(f, a, b);
     if err <= rel * k.abs() || err <= abs_per_unit * (b - a) || err < 1e-300 || depth == 0 {
         return k;
     }
     let m = 0.5 * (a + b);
-    adaptive_gk(f, a, m, rel, abs_per_unit, depth - 1) + adaptive_gk(f, m, b, rel, abs_per_unit, depth - 1)
+    adaptive_gk(f, a, m, rel, abs_per_unit, depth - 1)
+        + adaptive_gk(f, m, b, rel, abs_per_unit, depth - 1)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -378,7 +417,11 @@ fn adaptive_gk(f: &impl Fn(f64) -> f64, a: f64, b: f64, rel: f64, abs_per_unit: 
 
 /// `2 Σ (m − n + n ln(n/m))` (Cash 1979, XSPEC form); +∞ when m ≤ 0 where n > 0.
 pub fn cstat(counts: &[u64], model: &[f64]) -> f64 {
-    counts.iter().zip(model).map(|(&n, &m)| cstat_bin(n, m)).sum()
+    counts
+        .iter()
+        .zip(model)
+        .map(|(&n, &m)| cstat_bin(n, m))
+        .sum()
 }
 
 fn cstat_bin(n: u64, m: f64) -> f64 {
@@ -414,7 +457,8 @@ pub fn kaastra_cstat_moments(mu: f64) -> (f64, f64) {
         return (ce, cv);
     }
     if mu <= 2.0 {
-        let ce = ((((-0.00335 * mu + 0.04259) * mu - 0.27331) * mu + 1.381) * mu) * mu - 2.0 * mu * l;
+        let ce =
+            ((((-0.00335 * mu + 0.04259) * mu - 0.27331) * mu + 1.381) * mu) * mu - 2.0 * mu * l;
         let cv = if mu <= 1.0 {
             (((1.28 * mu - 5.191) * mu + 7.666) * mu - 3.5446) * mu + 1.15431
         } else {
@@ -432,10 +476,16 @@ pub fn kaastra_cstat_moments(mu: f64) -> (f64, f64) {
         return (ce, cv);
     }
     if mu <= 10.0 {
-        return (1.00624 + 0.604 * mu.powf(-1.68), 2.05159 + 0.331 * mu.powf(1.343 - l));
+        return (
+            1.00624 + 0.604 * mu.powf(-1.68),
+            2.05159 + 0.331 * mu.powf(1.343 - l),
+        );
     }
     let r = 1.0 / mu;
-    (1.0 + (0.1649 + 0.226 * r) * r, ((12.0 * r + 0.79) * r + 0.6747) * r + 2.0)
+    (
+        1.0 + (0.1649 + 0.226 * r) * r,
+        ((12.0 * r + 0.79) * r + 0.6747) * r + 2.0,
+    )
 }
 
 /// `4 Σ_{k=0}^{4} Pois(k; μ) (μ − k + k ln(k/μ))²`: E[C²] truncated at k = 4 (Kaastra eq. 13).
@@ -444,7 +494,11 @@ fn kaastra_small_mu_variance(mu: f64, l: f64) -> f64 {
     let mut pk = 1.0; // μ^k / k!
     for k in 0..=4 {
         let kf = k as f64;
-        let c = if k == 0 { mu } else { mu - kf + kf * (kf.ln() - l) };
+        let c = if k == 0 {
+            mu
+        } else {
+            mu - kf + kf * (kf.ln() - l)
+        };
         s += pk * c * c;
         pk *= mu / (kf + 1.0);
     }
@@ -634,11 +688,16 @@ fn summarize(data: &FlareData, active: &[usize]) -> Summary {
     let mut sorted = net.clone();
     sorted.sort_by(f64::total_cmp);
     let quiescent = sorted[sorted.len() / 4].max(0.0);
-    let jp = (0..smooth.len()).max_by(|&a, &b| smooth[a].total_cmp(&smooth[b])).unwrap_or(0);
+    let jp = (0..smooth.len())
+        .max_by(|&a, &b| smooth[a].total_cmp(&smooth[b]))
+        .unwrap_or(0);
     let peak_rate = (smooth[jp] - quiescent).max(0.0);
     let level = quiescent + peak_rate / std::f64::consts::E;
     let span = data.t_stop[*active.last().unwrap()] - data.t_start[active[0]];
-    let min_width = active.iter().map(|&i| data.t_stop[i] - data.t_start[i]).fold(f64::INFINITY, f64::min);
+    let min_width = active
+        .iter()
+        .map(|&i| data.t_stop[i] - data.t_start[i])
+        .fold(f64::INFINITY, f64::min);
     let after = (jp..smooth.len()).find(|&j| smooth[j] < level);
     let before = (0..=jp).rev().find(|&j| smooth[j] < level);
     let tp = centre(active[jp]);
@@ -653,8 +712,12 @@ fn summarize(data: &FlareData, active: &[usize]) -> Summary {
         quiescent,
         peak_index: active[jp],
         peak_rate: peak_rate.max(1.0 / span),
-        tau_decay: after.map_or(span / 4.0, |j| centre(active[j]) - tp).max(min_width),
-        tau_rise: before.map_or(span / 20.0, |j| tp - centre(active[j])).max(0.5 * min_width),
+        tau_decay: after
+            .map_or(span / 4.0, |j| centre(active[j]) - tp)
+            .max(min_width),
+        tau_rise: before
+            .map_or(span / 20.0, |j| tp - centre(active[j]))
+            .max(0.5 * min_width),
     }
 }
 
@@ -667,8 +730,22 @@ fn default_bounds(model: FlareModel, s: &Summary) -> Vec<(f64, f64)> {
     match model {
         FlareModel::Constant => vec![rate],
         FlareModel::ExpDecay { .. } => vec![rate, amp, t, (tau_lo, tau_hi), (tau_lo, tau_hi)],
-        FlareModel::DoubleExpDecay { .. } => vec![rate, amp, amp, t, (tau_lo, tau_hi), (tau_lo, tau_hi), (tau_lo, tau_hi)],
-        FlareModel::Fred => vec![rate, amp, (s.t_first - span, s.t_last), (1e-6 * s.min_width, 100.0 * span), (tau_lo, tau_hi)],
+        FlareModel::DoubleExpDecay { .. } => vec![
+            rate,
+            amp,
+            amp,
+            t,
+            (tau_lo, tau_hi),
+            (tau_lo, tau_hi),
+            (tau_lo, tau_hi),
+        ],
+        FlareModel::Fred => vec![
+            rate,
+            amp,
+            (s.t_first - span, s.t_last),
+            (1e-6 * s.min_width, 100.0 * span),
+            (tau_lo, tau_hi),
+        ],
     }
 }
 
@@ -720,11 +797,17 @@ struct Problem<'a> {
 
 impl Problem<'_> {
     fn to_physical(&self, u: &[f64]) -> Vec<f64> {
-        u.iter().zip(&self.kinds).map(|(&v, k)| if *k == Kind::Tau { v.exp() } else { v }).collect()
+        u.iter()
+            .zip(&self.kinds)
+            .map(|(&v, k)| if *k == Kind::Tau { v.exp() } else { v })
+            .collect()
     }
 
     fn to_internal(&self, p: &[f64]) -> Vec<f64> {
-        p.iter().zip(&self.kinds).map(|(&v, k)| if *k == Kind::Tau { v.ln() } else { v }).collect()
+        p.iter()
+            .zip(&self.kinds)
+            .map(|(&v, k)| if *k == Kind::Tau { v.ln() } else { v })
+            .collect()
     }
 
     fn cstat(&self, u: &[f64]) -> f64 {
@@ -746,24 +829,38 @@ fn options_error(m: String) -> FlareError {
 }
 
 /// Bounds in internal coordinates with the fixed parameters pinned.
-fn internal_bounds(model: FlareModel, bounds: &[(f64, f64)], fixed: &[(String, f64)]) -> Result<Vec<(f64, f64)>, FlareError> {
+fn internal_bounds(
+    model: FlareModel,
+    bounds: &[(f64, f64)],
+    fixed: &[(String, f64)],
+) -> Result<Vec<(f64, f64)>, FlareError> {
     let names = model.parameter_names();
     let kinds = model.kinds();
     let mut out = Vec::with_capacity(names.len());
     for (i, (&(lo, hi), k)) in bounds.iter().zip(&kinds).enumerate() {
         if *k == Kind::Tau && !(lo > 0.0) {
-            return Err(options_error(format!("{}: time-constant bounds must be > 0, got ({lo}, {hi})", names[i])));
+            return Err(options_error(format!(
+                "{}: time-constant bounds must be > 0, got ({lo}, {hi})",
+                names[i]
+            )));
         }
-        out.push(if *k == Kind::Tau { (lo.ln(), hi.ln()) } else { (lo, hi) });
+        out.push(if *k == Kind::Tau {
+            (lo.ln(), hi.ln())
+        } else {
+            (lo, hi)
+        });
     }
     for (name, v) in fixed {
-        let i = names
-            .iter()
-            .position(|n| n == name)
-            .ok_or_else(|| options_error(format!("no parameter {name:?} in {model:?}: it has {names:?}")))?;
+        let i = names.iter().position(|n| n == name).ok_or_else(|| {
+            options_error(format!(
+                "no parameter {name:?} in {model:?}: it has {names:?}"
+            ))
+        })?;
         let v = if kinds[i] == Kind::Tau {
             if !(*v > 0.0) {
-                return Err(options_error(format!("{name} fixed at {v}: time constants must be > 0")));
+                return Err(options_error(format!(
+                    "{name} fixed at {v}: time constants must be > 0"
+                )));
             }
             v.ln()
         } else {
@@ -776,11 +873,24 @@ fn internal_bounds(model: FlareModel, bounds: &[(f64, f64)], fixed: &[(String, f
 
 /// Clamp a start inside the bounds (pinned values for fixed parameters).
 fn clamp_start(u: &[f64], b: &[(f64, f64)]) -> Vec<f64> {
-    u.iter().zip(b).map(|(&v, &(lo, hi))| if v.is_finite() { v.clamp(lo, hi) } else { 0.5 * (lo + hi) }).collect()
+    u.iter()
+        .zip(b)
+        .map(|(&v, &(lo, hi))| {
+            if v.is_finite() {
+                v.clamp(lo, hi)
+            } else {
+                0.5 * (lo + hi)
+            }
+        })
+        .collect()
 }
 
 /// Fit `model` to `data` by C-stat.
-pub fn fit_flare(data: &FlareData, model: FlareModel, opts: &FlareFitOptions) -> Result<FlareFit, FlareError> {
+pub fn fit_flare(
+    data: &FlareData,
+    model: FlareModel,
+    opts: &FlareFitOptions,
+) -> Result<FlareFit, FlareError> {
     data.validate()?;
     let active = data.active();
     if active.is_empty() {
@@ -789,9 +899,15 @@ pub fn fit_flare(data: &FlareData, model: FlareModel, opts: &FlareFitOptions) ->
     let s = summarize(data, &active);
     let names = model.parameter_names();
     let np = names.len();
-    let bounds = opts.bounds.clone().unwrap_or_else(|| default_bounds(model, &s));
+    let bounds = opts
+        .bounds
+        .clone()
+        .unwrap_or_else(|| default_bounds(model, &s));
     if bounds.len() != np {
-        return Err(options_error(format!("{} bounds for {np} parameters {names:?}", bounds.len())));
+        return Err(options_error(format!(
+            "{} bounds for {np} parameters {names:?}",
+            bounds.len()
+        )));
     }
     let ib = internal_bounds(model, &bounds, &opts.fixed)?;
     let problem = Problem {
@@ -802,7 +918,12 @@ pub fn fit_flare(data: &FlareData, model: FlareModel, opts: &FlareFitOptions) ->
         bounds: ib,
     };
     let starts = match &opts.start {
-        Some(v) if v.len() != np => return Err(options_error(format!("start has {} values for {np} parameters", v.len()))),
+        Some(v) if v.len() != np => {
+            return Err(options_error(format!(
+                "start has {} values for {np} parameters",
+                v.len()
+            )))
+        }
         Some(v) => vec![v.clone()],
         None => default_starts(model, &s, data, opts.multi_start),
     };
@@ -810,7 +931,11 @@ pub fn fit_flare(data: &FlareData, model: FlareModel, opts: &FlareFitOptions) ->
     finish_fit(&problem, best, opts)
 }
 
-fn best_of_starts(problem: &Problem, starts: &[Vec<f64>], opts: &MinimizeOptions) -> Result<Minimum, FlareError> {
+fn best_of_starts(
+    problem: &Problem,
+    starts: &[Vec<f64>],
+    opts: &MinimizeOptions,
+) -> Result<Minimum, FlareError> {
     let f = |u: &[f64]| problem.cstat(u);
     let mut best: Option<Minimum> = None;
     let mut evals = 0;
@@ -831,7 +956,11 @@ fn best_of_starts(problem: &Problem, starts: &[Vec<f64>], opts: &MinimizeOptions
             best = Some(m);
         }
     }
-    let mut best = best.ok_or_else(|| FlareError::Data("the C-stat is infinite at every start (counts where the model is 0?)".into()))?;
+    let mut best = best.ok_or_else(|| {
+        FlareError::Data(
+            "the C-stat is infinite at every start (counts where the model is 0?)".into(),
+        )
+    })?;
     best.n_evals = evals;
     Ok(best)
 }
@@ -844,7 +973,11 @@ fn wants_error(errors: &Errors, name: &str) -> bool {
     }
 }
 
-fn finish_fit(problem: &Problem, mut best: Minimum, opts: &FlareFitOptions) -> Result<FlareFit, FlareError> {
+fn finish_fit(
+    problem: &Problem,
+    mut best: Minimum,
+    opts: &FlareFitOptions,
+) -> Result<FlareFit, FlareError> {
     let f = |u: &[f64]| problem.cstat(u);
     let names = problem.model.parameter_names();
     let mut intervals = vec![None; names.len()];
@@ -874,7 +1007,13 @@ fn finish_fit(problem: &Problem, mut best: Minimum, opts: &FlareFitOptions) -> R
         }
     }
     let p = problem.to_physical(&best.x);
-    let to_phys = |i: usize, v: f64| if problem.kinds[i] == Kind::Tau { v.exp() } else { v };
+    let to_phys = |i: usize, v: f64| {
+        if problem.kinds[i] == Kind::Tau {
+            v.exp()
+        } else {
+            v
+        }
+    };
     let parameters: Vec<ParameterEstimate> = names
         .iter()
         .enumerate()
@@ -893,8 +1032,16 @@ fn finish_fit(problem: &Problem, mut best: Minimum, opts: &FlareFitOptions) -> R
         .collect();
     let n_free = parameters.iter().filter(|q| !q.fixed).count();
     let n_bins = problem.active.len();
-    let counts: Vec<u64> = problem.active.iter().map(|&i| problem.data.counts[i]).collect();
-    let model_counts: Vec<f64> = problem.active.iter().map(|&i| problem.model.bin_counts(problem.data, &p, i)).collect();
+    let counts: Vec<u64> = problem
+        .active
+        .iter()
+        .map(|&i| problem.data.counts[i])
+        .collect();
+    let model_counts: Vec<f64> = problem
+        .active
+        .iter()
+        .map(|&i| problem.model.bin_counts(problem.data, &p, i))
+        .collect();
     let k = n_free as f64;
     Ok(FlareFit {
         model: problem.model,
@@ -962,21 +1109,46 @@ mod tests {
     #[test]
     fn closed_form_integrals_match_quadrature() {
         let models = [
-            (FlareModel::ExpDecay { rise: Rise::Exponential }, vec![0.5, 3.0, 100.0, 7.0, 40.0]),
-            (FlareModel::ExpDecay { rise: Rise::Linear }, vec![0.5, 3.0, 100.0, 7.0, 40.0]),
-            (FlareModel::DoubleExpDecay { rise: Rise::Exponential }, vec![0.2, 3.0, 1.0, 100.0, 5.0, 10.0, 300.0]),
+            (
+                FlareModel::ExpDecay {
+                    rise: Rise::Exponential,
+                },
+                vec![0.5, 3.0, 100.0, 7.0, 40.0],
+            ),
+            (
+                FlareModel::ExpDecay { rise: Rise::Linear },
+                vec![0.5, 3.0, 100.0, 7.0, 40.0],
+            ),
+            (
+                FlareModel::DoubleExpDecay {
+                    rise: Rise::Exponential,
+                },
+                vec![0.2, 3.0, 1.0, 100.0, 5.0, 10.0, 300.0],
+            ),
             (FlareModel::Fred, vec![0.1, 2.0, 90.0, 30.0, 50.0]),
         ];
         for (m, p) in &models {
-            for &(a, b) in &[(50.0, 95.0), (95.0, 97.0), (96.0, 104.0), (100.0, 180.0), (0.0, 1000.0)] {
+            for &(a, b) in &[
+                (50.0, 95.0),
+                (95.0, 97.0),
+                (96.0, 104.0),
+                (100.0, 180.0),
+                (0.0, 1000.0),
+            ] {
                 let exact = m.integral(p, a, b);
                 let f = |t: f64| m.rate(p, t);
                 // split at the kinks so the quadrature sees smooth pieces
                 let mut cuts = vec![a, b, 100.0, 93.0, 90.0];
                 cuts.retain(|&c| c >= a && c <= b);
                 cuts.sort_by(f64::total_cmp);
-                let num: f64 = cuts.windows(2).map(|w| adaptive_gk(&f, w[0], w[1], 1e-13, 0.0, 50)).sum();
-                assert!((exact - num).abs() <= 1e-9 * num.abs().max(1.0), "{m:?} [{a}, {b}]: {exact} vs {num}");
+                let num: f64 = cuts
+                    .windows(2)
+                    .map(|w| adaptive_gk(&f, w[0], w[1], 1e-13, 0.0, 50))
+                    .sum();
+                assert!(
+                    (exact - num).abs() <= 1e-9 * num.abs().max(1.0),
+                    "{m:?} [{a}, {b}]: {exact} vs {num}"
+                );
             }
         }
     }
@@ -996,7 +1168,15 @@ mod tests {
 
     /// Bins of `width` s over [0, t_end), live fraction `live`, background `bkg` ct/s; counts
     /// drawn from `model` with parameters `p` (seeded).
-    fn simulate(model: FlareModel, p: &[f64], t_end: f64, width: f64, live: f64, bkg: f64, seed: u64) -> FlareData {
+    fn simulate(
+        model: FlareModel,
+        p: &[f64],
+        t_end: f64,
+        width: f64,
+        live: f64,
+        bkg: f64,
+        seed: u64,
+    ) -> FlareData {
         let n = (t_end / width).round() as usize;
         let mut d = FlareData {
             t_start: (0..n).map(|i| i as f64 * width).collect(),
@@ -1007,7 +1187,16 @@ mod tests {
         };
         let mu = model.expected_counts(&d, p);
         let mut rng = ChaCha8Rng::seed_from_u64(seed);
-        d.counts = mu.iter().map(|&m| if m > 0.0 { Poisson::new(m).unwrap().sample(&mut rng) as u64 } else { 0 }).collect();
+        d.counts = mu
+            .iter()
+            .map(|&m| {
+                if m > 0.0 {
+                    Poisson::new(m).unwrap().sample(&mut rng) as u64
+                } else {
+                    0
+                }
+            })
+            .collect();
         d
     }
 
@@ -1033,18 +1222,29 @@ mod tests {
             let (ke, kv) = kaastra_cstat_moments(mu);
             let (re, rv) = ((ke - e).abs() / e, (kv - v).abs() / v);
             // Kaastra quotes ~1e-4; the worst of his pieces is 2.2e-4 (E) and 1.6e-4 (Var)
-            assert!(re < 3e-4 && rv < 3e-4, "μ = {mu}: C_e {ke} vs {e}, C_v {kv} vs {v}");
+            assert!(
+                re < 3e-4 && rv < 3e-4,
+                "μ = {mu}: C_e {ke} vs {e}, C_v {kv} vs {v}"
+            );
             worst = (worst.0.max(re), worst.1.max(rv));
         }
         // the large-μ limits: E → 1, Var → 2
         let (e, v) = kaastra_cstat_moments(1e6);
         assert!((e - 1.0).abs() < 1e-6 && (v - 2.0).abs() < 1e-6);
-        assert!(worst.0 > 1e-5, "the approximations are not exact: {worst:?}");
+        assert!(
+            worst.0 > 1e-5,
+            "the approximations are not exact: {worst:?}"
+        );
     }
 
     fn double_truth() -> (FlareModel, Vec<f64>) {
         // seed-003-like: a fast and a slow decay after a short rise
-        (FlareModel::DoubleExpDecay { rise: Rise::Exponential }, vec![0.2, 20.0, 3.0, 300.0, 15.0, 50.0, 600.0])
+        (
+            FlareModel::DoubleExpDecay {
+                rise: Rise::Exponential,
+            },
+            vec![0.2, 20.0, 3.0, 300.0, 15.0, 50.0, 600.0],
+        )
     }
 
     #[test]
@@ -1060,18 +1260,34 @@ mod tests {
         for (name, t) in [("tau_decay_fast_s", 50.0), ("tau_decay_slow_s", 600.0)] {
             let p = double.parameter(name).unwrap();
             let (lo, hi) = (p.lower.unwrap(), p.upper.unwrap());
-            assert!(lo < p.value && p.value < hi && !p.lower_is_limit && !p.upper_is_limit, "{p:?}");
+            assert!(
+                lo < p.value && p.value < hi && !p.lower_is_limit && !p.upper_is_limit,
+                "{p:?}"
+            );
             // within 3σ of the truth, on the side where the truth lies
-            let sigma = if t > p.value { hi - p.value } else { p.value - lo };
+            let sigma = if t > p.value {
+                hi - p.value
+            } else {
+                p.value - lo
+            };
             assert!((p.value - t).abs() < 3.0 * sigma, "{name}: {p:?}");
         }
-        assert!(double.goodness.z.abs() < 3.0, "double rejected: {:?}", double.goodness);
+        assert!(
+            double.goodness.z.abs() < 3.0,
+            "double rejected: {:?}",
+            double.goodness
+        );
         for p in &double.parameters {
-            eprintln!("double: {} = {:.4} [{:?}, {:?}]", p.name, p.value, p.lower, p.upper);
+            eprintln!(
+                "double: {} = {:.4} [{:?}, {:?}]",
+                p.name, p.value, p.lower, p.upper
+            );
         }
         let single = fit_flare(
             &data,
-            FlareModel::ExpDecay { rise: Rise::Exponential },
+            FlareModel::ExpDecay {
+                rise: Rise::Exponential,
+            },
             &FlareFitOptions {
                 errors: Errors::None,
                 ..Default::default()
@@ -1081,18 +1297,34 @@ mod tests {
         // as in seed 003: the single exponential is rejected by Kaastra's test at > 5σ
         assert!(single.goodness.z > 5.0, "{:?}", single.goodness);
         let cmp = compare_fits(&single, &double).unwrap();
-        eprintln!("single z = {:.2}, double z = {:.2}, {cmp:?}", single.goodness.z, double.goodness.z);
-        assert!(cmp.nested && cmp.extra_parameters == 2 && cmp.delta_c > 25.0, "{cmp:?}");
+        eprintln!(
+            "single z = {:.2}, double z = {:.2}, {cmp:?}",
+            single.goodness.z, double.goodness.z
+        );
+        assert!(
+            cmp.nested && cmp.extra_parameters == 2 && cmp.delta_c > 25.0,
+            "{cmp:?}"
+        );
         assert!(cmp.lr_log10_p_value.unwrap() < -5.0 && cmp.delta_aic > 0.0 && cmp.delta_bic > 0.0);
         // C-stat fits are deterministic
-        let again = fit_flare(&data, truth_model, &FlareFitOptions { errors: Errors::None, ..Default::default() }).unwrap();
+        let again = fit_flare(
+            &data,
+            truth_model,
+            &FlareFitOptions {
+                errors: Errors::None,
+                ..Default::default()
+            },
+        )
+        .unwrap();
         assert_eq!(again.cstat, double.cstat);
     }
 
     #[test]
     fn profile_likelihood_intervals_cover_the_truth_68_percent_of_the_time() {
         // decay phase alone (t_peak and rise fixed, as in seed 003): 3 free parameters
-        let model = FlareModel::ExpDecay { rise: Rise::Exponential };
+        let model = FlareModel::ExpDecay {
+            rise: Rise::Exponential,
+        };
         let truth = [0.1, 1.0, 0.0, 1.0, 100.0];
         let opts = FlareFitOptions {
             fixed: vec![("t_peak".into(), 0.0), ("tau_rise_s".into(), 1.0)],
@@ -1117,13 +1349,25 @@ mod tests {
                 (cover("tau_decay_s", 100.0), cover("amplitude", 1.0))
             })
             .collect();
-        let frac = |k: usize| hits.iter().filter(|h| if k == 0 { h.0 } else { h.1 }).count() as f64 / n_sim as f64;
+        let frac = |k: usize| {
+            hits.iter()
+                .filter(|h| if k == 0 { h.0 } else { h.1 })
+                .count() as f64
+                / n_sim as f64
+        };
         // binomial σ = 3.3 %: [0.55, 0.80] is ±4σ around 0.683; 2× too wide intervals would
         // cover 95 %, 2× too narrow 38 %
-        eprintln!("coverage over {n_sim} simulations: tau_decay {:.3}, amplitude {:.3}", frac(0), frac(1));
+        eprintln!(
+            "coverage over {n_sim} simulations: tau_decay {:.3}, amplitude {:.3}",
+            frac(0),
+            frac(1)
+        );
         for k in 0..2 {
-            assert!((0.55..=0.80).contains(&frac(k)), "coverage {} of parameter {k}", frac(k));
+            assert!(
+                (0.55..=0.80).contains(&frac(k)),
+                "coverage {} of parameter {k}",
+                frac(k)
+            );
         }
     }
-
 }
