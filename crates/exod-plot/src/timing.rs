@@ -170,7 +170,7 @@ fn draw_series<'a, 'b: 'a>(
                 s.rate[i],
                 s.rate[i] + s.err_hi[i],
                 col.stroke_width(1),
-                4,
+                if n > 150 { 0 } else { 4 },
             )
         }))
         .map_err(|e| err(path, e))?

@@ -19,8 +19,8 @@ use super::target::Target;
 pub struct BlocksSummary {
     /// Block edges (mission s).
     pub edges: Vec<f64>,
-    /// Net rate of each block (count/s: source-aperture rate per live second minus the scaled
-    /// background rate, summed over the cameras).
+    /// Net rate of each block (count/s: source-aperture events minus the cameras' background
+    /// events of the block scaled by their area ratios, per live second).
     pub net_rate: Vec<f64>,
     /// Source-aperture events per block.
     pub counts: Vec<f64>,
@@ -68,19 +68,29 @@ fn blocks(ext: &Extraction, p0: f64) -> Result<Option<BlocksSummary>> {
         ..Default::default()
     };
     let b = bayesian_blocks_events_with(&t, &opts)?;
-    // live fraction and background of the cameras together
+    // the scaled background of each block: every camera's background events inside the block
+    // and the common good time, × its area ratio — so a soft-proton flare raises the block's
+    // aperture rate but not its net rate
     let live: f64 =
         ext.cameras.iter().map(|c| c.live_fraction).sum::<f64>() / ext.cameras.len() as f64;
-    let bkg_rate: f64 = ext
-        .cameras
-        .iter()
-        .map(|c| c.backscal_ratio * c.bkg.len() as f64 / c.live_time_s.max(1e-9))
-        .sum();
-    let net_rate = b
-        .counts
-        .iter()
-        .zip(&b.length)
-        .map(|(n, l)| n / (l * live).max(1e-9) - bkg_rate)
+    let net_rate = (0..b.counts.len())
+        .map(|k| {
+            let (t0, t1) = (b.edges[k], b.edges[k + 1]);
+            let bkg: f64 = ext
+                .cameras
+                .iter()
+                .map(|c| {
+                    let n = c
+                        .bkg
+                        .time
+                        .iter()
+                        .filter(|&&t| t >= t0 && t < t1 && gti.contains(t))
+                        .count();
+                    c.backscal_ratio * n as f64
+                })
+                .sum();
+            (b.counts[k] - bkg) / (b.length[k] * live).max(1e-9)
+        })
         .collect();
     Ok(Some(BlocksSummary {
         edges: b.edges.clone(),
@@ -246,7 +256,11 @@ pub fn plot(
 ) -> Result<()> {
     use exod_plot::timing::{rate_curve_png, RatePlot, RateSeries};
     let t0 = curves[0].grid.t0;
-    let all: Vec<&LightCurve> = curves.iter().chain(combined).collect();
+    let mut all: Vec<&LightCurve> = curves.iter().chain(combined).collect();
+    if curves[0].grid.n > 150 {
+        // more than 150 bins: only the combined (or single) curve stays readable
+        all = vec![all[all.len() - 1]];
+    }
     let rel: Vec<Vec<f64>> = all
         .iter()
         .map(|lc| lc.time.iter().map(|t| t - t0).collect())
