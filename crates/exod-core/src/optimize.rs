@@ -320,12 +320,7 @@ fn nelder_mead(g: &mut dyn FnMut(&[f64]) -> f64, u0: &[f64], steps: &[f64], stop
         }
     };
     let mut evals = 0;
-    let mut simplex: Vec<Vec<f64>> = vec![u0.to_vec()];
-    for j in 0..n {
-        let mut p = u0.to_vec();
-        p[j] += if steps[j] != 0.0 { steps[j] } else { 1e-3 };
-        simplex.push(p);
-    }
+    let mut simplex = initial_simplex(u0, steps);
     let mut fv: Vec<f64> = simplex.iter().map(|p| eval(p, &mut evals)).collect();
     if n == 0 {
         return Descent {
@@ -347,20 +342,13 @@ fn nelder_mead(g: &mut dyn FnMut(&[f64]) -> f64, u0: &[f64], steps: &[f64], stop
     loop {
         order.sort_by(|&a, &b| fv[a].total_cmp(&fv[b]));
         let (best, worst, second) = (order[0], order[n], order[n - 1]);
-        if simplex_converged(&simplex, &fv, best, stop) {
+        let converged = simplex_converged(&simplex, &fv, best, stop);
+        if converged || evals >= stop.max_evals {
             return Descent {
                 u: simplex[best].clone(),
                 f: fv[best],
                 evals,
-                converged: true,
-            };
-        }
-        if evals >= stop.max_evals {
-            return Descent {
-                u: simplex[best].clone(),
-                f: fv[best],
-                evals,
-                converged: false,
+                converged,
             };
         }
         centroid.iter_mut().for_each(|c| *c = 0.0);
@@ -400,13 +388,30 @@ fn nelder_mead(g: &mut dyn FnMut(&[f64]) -> f64, u0: &[f64], steps: &[f64], stop
             fv[worst] = fc;
             continue;
         }
-        // shrink towards the best vertex
-        let ub = simplex[best].clone();
+        shrink(&mut simplex, &order, delta);
         for &i in &order[1..] {
-            for (v, b) in simplex[i].iter_mut().zip(&ub) {
-                *v = b + delta * (*v - b);
-            }
             fv[i] = eval(&simplex[i], &mut evals);
+        }
+    }
+}
+
+/// The start simplex: `u0` and one vertex per coordinate moved by its step (1e-3 when 0).
+fn initial_simplex(u0: &[f64], steps: &[f64]) -> Vec<Vec<f64>> {
+    let mut simplex = vec![u0.to_vec()];
+    for j in 0..u0.len() {
+        let mut p = u0.to_vec();
+        p[j] += if steps[j] != 0.0 { steps[j] } else { 1e-3 };
+        simplex.push(p);
+    }
+    simplex
+}
+
+/// Shrink every vertex but the best (`order[0]`) towards it by `delta`.
+fn shrink(simplex: &mut [Vec<f64>], order: &[usize], delta: f64) {
+    let ub = simplex[order[0]].clone();
+    for &i in &order[1..] {
+        for (v, b) in simplex[i].iter_mut().zip(&ub) {
+            *v = b + delta * (*v - b);
         }
     }
 }

@@ -593,7 +593,7 @@ fn epic_flag_mask(
 
 /// EPIC GTIs: `STDGTInn` per CCD, intersected with the flare GTI the data-subspace keywords
 /// attach to that CCD.
-fn epic_gtis(
+pub(crate) fn epic_gtis(
     f: &mut Fits,
     names: &[String],
     cam: EpicCamera,

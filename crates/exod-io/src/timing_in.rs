@@ -37,7 +37,7 @@
 use std::path::{Path, PathBuf};
 
 use exod_core::gti::Gti;
-use exod_core::instrument::Mission;
+use exod_core::instrument::{EpicCamera, Mission};
 use exod_core::timesys::{Orbit, TimeKeywords, TimeReference};
 
 use crate::error::IoError;
@@ -344,8 +344,20 @@ fn read_gtis(
         .filter_map(|(i, n)| stdgti_ccd(n).map(|c| (c, *i)))
         .collect();
     let xmm = keys.telescope.as_deref().map(Mission::from_telescop) == Some(Mission::Xmm);
-    if xmm && !per_ccd.is_empty() {
-        return epic_gti(f, ev, &hdus, &per_ccd, keys.span());
+    let camera = keys
+        .instrument
+        .as_deref()
+        .and_then(EpicCamera::from_instrume);
+    if let (true, false, Some(cam)) = (xmm, per_ccd.is_empty(), camera) {
+        // the event reader's per-CCD GTIs (STDGTInn ∩ the data-subspace flare GTI), united
+        f.select_index(ev)?;
+        let names: Vec<String> = hdus.iter().map(|(_, n)| n.clone()).collect();
+        let (per, _) = crate::events::epic_gtis(f, &names, cam, keys.span(), warnings)?;
+        let all = per.values().fold(Gti::default(), |a, g| a.union(g));
+        return Ok((
+            all,
+            "union over CCDs of STDGTInn ∩ the data-subspace (DSREF) GTI of the CCD".into(),
+        ));
     }
     let generic: Vec<&(usize, String)> = hdus.iter().filter(|(_, n)| is_generic_gti(n)).collect();
     if !generic.is_empty() {
@@ -377,120 +389,6 @@ fn read_gtis(
         Gti::single(times[0], times[times.len() - 1]),
         "span of the events (no GTI extension, no TSTART/TSTOP)".into(),
     ))
-}
-
-/// One data-subspace component: the CCDs it selects (None: all) and its TIME GTI reference.
-#[derive(Debug, Clone)]
-struct Component {
-    ccds: Option<Vec<u8>>,
-    gti: Option<String>,
-}
-
-/// Parse a CCD selection: `3`, `1:7`, `:12`, `3:` or a comma list of those.
-fn parse_ccds(v: &str) -> Option<Vec<u8>> {
-    let mut out = Vec::new();
-    for part in v.split(',').map(str::trim).filter(|p| !p.is_empty()) {
-        let (lo, hi) = match part.split_once(':') {
-            Some((a, b)) => (
-                if a.trim().is_empty() {
-                    1
-                } else {
-                    a.trim().parse::<u8>().ok()?
-                },
-                if b.trim().is_empty() {
-                    99
-                } else {
-                    b.trim().parse::<u8>().ok()?
-                },
-            ),
-            None => {
-                let c = part.parse::<u8>().ok()?;
-                (c, c)
-            }
-        };
-        out.extend(lo..=hi);
-    }
-    (!out.is_empty()).then_some(out)
-}
-
-/// The data-subspace components of the selected EVENTS header (CCDNR and TIME only; a
-/// component's absent keyword defaults to component 1's, the OGIP DSS convention).
-fn dss_components(f: &mut Fits) -> Result<Vec<Component>, IoError> {
-    let (mut time_n, mut ccd_n) = (None, None);
-    for n in 1..=99 {
-        match f.string(&format!("DSTYP{n}"))? {
-            Some(s) if s.trim().eq_ignore_ascii_case("TIME") => time_n = Some(n),
-            Some(s) if s.trim().eq_ignore_ascii_case("CCDNR") => ccd_n = Some(n),
-            _ => {}
-        }
-    }
-    let mut out: Vec<Component> = Vec::new();
-    for k in 1..=999 {
-        let pre = if k == 1 { String::new() } else { k.to_string() };
-        let gti = match time_n {
-            Some(n) => f.string(&format!("{pre}DSREF{n}"))?,
-            None => None,
-        };
-        let ccd = match ccd_n {
-            Some(n) => f.string(&format!("{pre}DSVAL{n}"))?,
-            None => None,
-        };
-        if k > 1 && gti.is_none() && ccd.is_none() {
-            break;
-        }
-        let first = out.first().cloned();
-        out.push(Component {
-            ccds: match ccd {
-                Some(v) => parse_ccds(&v),
-                None => first.as_ref().and_then(|c| c.ccds.clone()),
-            },
-            gti: gti
-                .map(|r| r.trim().trim_start_matches(':').to_string())
-                .or_else(|| first.and_then(|c| c.gti)),
-        });
-    }
-    Ok(out)
-}
-
-/// XMM-Newton EPIC: the union over CCDs of STDGTInn ∩ the data-subspace GTI of that CCD.
-fn epic_gti(
-    f: &mut Fits,
-    ev: usize,
-    hdus: &[(usize, String)],
-    per_ccd: &[(u8, usize)],
-    span: Option<(f64, f64)>,
-) -> Result<(Gti, String), IoError> {
-    f.select_index(ev)?;
-    let dss = dss_components(f)?;
-    let timed = dss.iter().any(|c| c.gti.is_some());
-    let mut all = Gti::default();
-    for &(ccd, index) in per_ccd {
-        let mut g = read_gti_table(f, index, span)?;
-        let mine: Vec<&Component> = dss
-            .iter()
-            .filter(|c| c.ccds.as_ref().is_none_or(|s| s.contains(&ccd)))
-            .collect();
-        if timed && !mine.is_empty() && mine.iter().all(|c| c.gti.is_some()) {
-            let mut allowed = Gti::default();
-            for c in mine {
-                let name = c.gti.as_deref().expect("checked above");
-                let Some((i, _)) = hdus.iter().find(|(_, n)| n.eq_ignore_ascii_case(name)) else {
-                    return Err(IoError::invalid(&f.path, format!(
-                        "the EVENTS data subspace of CCD {ccd} refers to GTI extension {name}, which is not in the file (is it cut short?)"
-                    )));
-                };
-                allowed = allowed.union(&read_gti_table(f, *i, span)?);
-            }
-            g = g.intersect(&allowed);
-        }
-        all = all.union(&g);
-    }
-    let source = if timed {
-        "union over CCDs of STDGTInn ∩ the data-subspace (DSREF) GTI of the CCD"
-    } else {
-        "union of the STDGTInn extensions"
-    };
-    Ok((all, source.into()))
 }
 
 /// Metres or km per unit of a length TUNIT (None: not a length unit exod knows).
