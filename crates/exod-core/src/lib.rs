@@ -26,6 +26,7 @@
 //! | the catalogue: unique sources, names, hot areas, flags | [`catalog`] | §2.7, §3, Tables 1–3 |
 //! | cross-matches with catalogues, shifted-catalogue chance matches | [`crossmatch`] | §3.3 |
 //! | time systems (MJDREF, TIMESYS, TIMEREF), barycentric correction | [`timesys`] | |
+//! | spectra, responses, XSPEC models, C-stat/χ²/W-stat fits, fluxes | [`spectral`] | |
 //!
 //! ```
 //! use exod_core::stats::{log10_b_peak, Thresholds};
@@ -64,6 +65,7 @@ pub mod screening;
 pub mod search;
 pub mod sky;
 pub mod source;
+pub mod spectral;
 pub mod stats;
 pub mod template;
 pub mod timesys;
