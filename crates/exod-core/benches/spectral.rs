@@ -134,7 +134,7 @@ fn spectrum(resp: &Response) -> Spectrum {
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(1);
     for (c, m) in mean.iter().enumerate() {
         let m = m * scale;
-        s.counts[c] = if m > 0.0 {
+        s.counts[c] = if m > 1e-10 {
             rand_distr::Poisson::new(m).unwrap().sample(&mut rng)
         } else {
             0.0

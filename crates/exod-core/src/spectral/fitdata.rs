@@ -4,17 +4,20 @@
 //! * Grouping from the GROUPING column (1 starts a group, −1 continues it, 0 a group of one);
 //!   channels with QUALITY ≠ 0 are left out of the group sums (Sherpa's `ignore_bad`), and a group
 //!   with no good channel is dropped.
-//! * Energy filter `lo–hi` keV as Sherpa's `notice(lo, hi)` on grouped data: a group is kept when any
-//!   of its good channels overlaps the range, i.e. `E_MAX(last) > lo` and `E_MIN(first) < hi` of the
-//!   group (EBOUNDS of the RMF). The group's energy bounds are those of its first and last good
-//!   channels.
+//! * Energy filter `lo–hi` keV as Sherpa's `notice(lo, hi)` on grouped data (`DataPHA.notice` →
+//!   `filter_bins(integrated=True)`): a group is kept whole when `lo < e_hi` and `e_lo < hi`, with
+//!   `e_lo`/`e_hi` the smallest E_MIN / largest E_MAX (RMF EBOUNDS) of its good channels, and the
+//!   comparisons fuzzy as Sherpa's ([`sao_fcmp`], ~1.2e-7 relative): a group ending exactly at `lo`
+//!   or starting exactly at `hi` is dropped.
 //! * Predicted source counts of a group: `Σ_c EXPOSURE · AREASCAL_c · fold(model)_c` over its good
 //!   channels ([`Response::fold`]).
-//! * Background scale of a channel: `s_c = (EXPOSURE·BACKSCAL_c·AREASCAL_c)_src /
-//!   (EXPOSURE·BACKSCAL_c·AREASCAL_c)_bkg`; of a group: `(min + max)/2` of its channels' values
-//!   (Sherpa groups BACKSCAL/AREASCAL arrays by the middle of their range; for the usual scalar
-//!   keywords all channels agree). Background counts and STAT_ERR (in quadrature) are summed over
-//!   the same good channels.
+//! * Background (as Sherpa, `astro/data.py`): subtracted counts per channel
+//!   `s_c b_c`, `s_c = (EXPOSURE·BACKSCAL_c·AREASCAL_c)_src / (EXPOSURE·BACKSCAL_c·AREASCAL_c)_bkg`,
+//!   summed over the group ([`BinData::sb`]); the group's scale for the χ² variances and wstat is
+//!   `s = (EXPOSURE·B_g·A_g)_src / (EXPOSURE·B_g·A_g)_bkg` with array BACKSCAL/AREASCAL reduced per
+//!   group to `(min + max)/2` (Sherpa's `_middle`; with scalar keywords all agree). Background counts
+//!   and STAT_ERR (in quadrature) are summed over the same good channels. Sherpa replaces
+//!   BACKSCAL/AREASCAL ≤ 0 by 1; here they are an error.
 
 use super::data::{Response, Spectrum};
 use super::model::SpectralModel;
@@ -101,12 +104,19 @@ impl FitData {
         };
         for (a, b) in spans {
             let good: Vec<usize> = (a..=b).filter(|&c| src.quality[c] == 0).collect();
-            let (Some(&c0), Some(&c1)) = (good.first(), good.last()) else {
+            if good.is_empty() {
                 continue;
-            };
-            let (e_lo, e_hi) = (rmf.e_min[c0], rmf.e_max[c1]);
+            }
+            let e_lo = good
+                .iter()
+                .map(|&c| rmf.e_min[c])
+                .fold(f64::INFINITY, f64::min);
+            let e_hi = good
+                .iter()
+                .map(|&c| rmf.e_max[c])
+                .fold(f64::NEG_INFINITY, f64::max);
             if let Some((lo, hi)) = opts.energy {
-                if !(e_hi > lo && e_lo < hi) {
+                if !(sao_fcmp(lo, e_hi) < 0 && sao_fcmp(e_lo, hi) < 0) {
                     continue;
                 }
             }
@@ -137,10 +147,11 @@ impl FitData {
             d: 0.0,
             b: 0.0,
             s: 0.0,
+            sb: 0.0,
             err_d: if self.has_stat_err { 0.0 } else { f64::NAN },
             err_b: 0.0,
         };
-        let (mut smin, mut smax) = (f64::INFINITY, f64::NEG_INFINITY);
+        let mut mid = [Middle::default(); 4]; // BACKSCAL, AREASCAL of source and background
         for &c in good {
             bin.d += src.counts[c];
             if let (true, Some(e)) = (self.has_stat_err, &src.stat_err) {
@@ -154,14 +165,22 @@ impl FitData {
                 }
                 let s = (src.exposure * src.backscal[c] * src.areascal[c])
                     / (bs.exposure * bs.backscal[c] * bs.areascal[c]);
-                smin = smin.min(s);
-                smax = smax.max(s);
+                bin.sb += s * bs.counts[c];
+                for (m, v) in mid.iter_mut().zip([
+                    src.backscal[c],
+                    src.areascal[c],
+                    bs.backscal[c],
+                    bs.areascal[c],
+                ]) {
+                    m.add(v);
+                }
             }
             self.chan.push(c);
             self.weight.push(src.exposure * src.areascal[c]);
         }
-        if bkg.is_some() {
-            bin.s = 0.5 * (smin + smax);
+        if let Some(bg) = bkg {
+            let m: Vec<f64> = mid.iter().map(Middle::value).collect();
+            bin.s = (src.exposure * m[0] * m[1]) / (bg.spec.exposure * m[2] * m[3]);
         }
         bin.err_d = bin.err_d.sqrt();
         bin.err_b = bin.err_b.sqrt();
@@ -248,6 +267,48 @@ impl Workspace {
             &mut self.flux,
         );
         data.counts_from_flux(&self.flux, &mut self.chan, out);
+    }
+}
+
+/// Running `(min + max)/2` of a group's values (Sherpa's `_middle`).
+#[derive(Debug, Clone, Copy)]
+struct Middle(f64, f64);
+
+impl Default for Middle {
+    fn default() -> Self {
+        Middle(f64::INFINITY, f64::NEG_INFINITY)
+    }
+}
+
+impl Middle {
+    fn add(&mut self, v: f64) {
+        self.0 = self.0.min(v);
+        self.1 = self.1.max(v);
+    }
+    fn value(&self) -> f64 {
+        0.5 * (self.0 + self.1)
+    }
+}
+
+/// Sherpa's `sao_fcmp(x, y, ε)` with ε = 1.1920929e-7 (float32 epsilon): 0 when
+/// `|x − y| ≤ ε·2^k` (k the binary exponent of the larger magnitude, as `frexp`), else the sign of
+/// `x − y`. Sherpa's filters compare energies with it.
+pub fn sao_fcmp(x: f64, y: f64) -> i32 {
+    let big = if x.abs() > y.abs() { x } else { y };
+    // frexp: big = m·2^k with 0.5 ≤ |m| < 1
+    let k = if big == 0.0 || !big.is_finite() {
+        0
+    } else {
+        big.abs().log2().floor() as i32 + 1
+    };
+    let delta = f32::EPSILON as f64 * 2f64.powi(k);
+    let d = x - y;
+    if d > delta {
+        1
+    } else if d < -delta {
+        -1
+    } else {
+        0
     }
 }
 
@@ -592,6 +653,42 @@ mod tests {
         assert_eq!(f.n_bins(), 2);
         assert_eq!(f.groups[0].first_channel_index, 3);
         assert_eq!(f.groups[1].first_channel_index, 5);
+        // band edges equal to group edges: the groups ending at lo / starting at hi are dropped
+        let f = FitData::new(
+            &src,
+            None,
+            resp.clone(),
+            &FitDataOptions {
+                energy: Some((2.5, 3.5)),
+            },
+        )
+        .unwrap();
+        assert_eq!(f.n_bins(), 1);
+        assert_eq!((f.groups[0].e_lo, f.groups[0].e_hi), (2.5, 3.5));
+        // … also within Sherpa's float32-epsilon tolerance, not beyond it
+        let f = FitData::new(
+            &src,
+            None,
+            resp.clone(),
+            &FitDataOptions {
+                energy: Some((2.5 + 1e-7, 3.5)),
+            },
+        )
+        .unwrap();
+        assert_eq!(f.n_bins(), 1);
+        let f = FitData::new(
+            &src,
+            None,
+            resp.clone(),
+            &FitDataOptions {
+                energy: Some((2.5 - 1e-5, 3.5)),
+            },
+        )
+        .unwrap();
+        assert_eq!(f.n_bins(), 2);
+        assert_eq!(sao_fcmp(1.0, 1.0 + 2e-7), 0);
+        assert_eq!(sao_fcmp(1000.0, 1000.0002), -1);
+        assert_eq!(sao_fcmp(3.0, 2.0), 1);
         // model counts: flat flux 1 per energy bin, area 1, exposure 100 → 100 per channel
         let mut scratch = vec![];
         let mut out = vec![0.0; 4];

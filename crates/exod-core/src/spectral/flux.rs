@@ -9,10 +9,12 @@
 //! A band entirely outside the grid gives 0. Unabsorbed fluxes use
 //! [`SpectralModel::eval_unabsorbed`] (every multiplicative component set to 1).
 //!
-//! Errors as Sherpa's `sample_flux`: `n_samples` parameter vectors drawn from the multivariate normal
-//! of the fit's covariance (free parameters; ChaCha8 seeded), clipped to the hard limits; the median
-//! and the central `level` interval of the sampled fluxes (linear interpolation between order
-//! statistics, as `numpy.percentile`).
+//! Errors as Sherpa's `sample_flux`: `n_samples` parameter vectors of the free parameters drawn
+//! (ChaCha8, seeded) from a normal centred on the best fit — by default independent with the
+//! covariance's σ (Sherpa's default `correlated=False`), or from the full covariance — draws outside
+//! the parameter limits are dropped (Sherpa's clipping flags and excludes them); the median and the
+//! central `level` interval (default 68 %, Sherpa's `confidence=68`) of the sampled fluxes, by linear
+//! interpolation between order statistics (`numpy.percentile`).
 
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
@@ -147,8 +149,11 @@ pub struct SampleOptions {
     pub n_samples: usize,
     /// Seed (default 0).
     pub seed: u64,
-    /// Central probability of the interval (default 0.682689492, 1σ).
+    /// Central probability of the interval (default 0.68, Sherpa's `confidence = 68`).
     pub level: f64,
+    /// Draw from the full covariance matrix; false: independent normals with its σ (default false,
+    /// Sherpa's `correlated=False`).
+    pub correlated: bool,
 }
 
 impl Default for SampleOptions {
@@ -156,7 +161,8 @@ impl Default for SampleOptions {
         SampleOptions {
             n_samples: 1000,
             seed: 0,
-            level: 0.682689492,
+            level: 0.68,
+            correlated: false,
         }
     }
 }
@@ -178,8 +184,10 @@ pub struct FluxEstimate {
     pub lower: f64,
     /// Upper end.
     pub upper: f64,
-    /// Samples drawn.
+    /// Samples used (inside the limits).
     pub n_samples: usize,
+    /// Samples dropped for falling outside a parameter limit.
+    pub n_clipped: usize,
 }
 
 /// The flux at the best fit of `result` with errors by sampling the covariance (module docs).
@@ -205,31 +213,35 @@ pub fn sample_flux(
     let w = band_weights(e_lo, e_hi, band.0, band.1);
     let mut y = vec![0.0; e_lo.len()];
     let value = flux_with_weights(model, &x, e_lo, e_hi, &w, kind, unabsorbed, &mut y);
-    let l = if result.free.is_empty() {
-        vec![]
-    } else {
-        cholesky(&result.covariance).ok_or_else(|| {
-            SpectralError::param(
-                "the fit has no positive-definite covariance matrix to sample flux errors from",
-            )
-        })?
-    };
+    let l = draw_matrix(result, opts.correlated)?;
     let mut rng = ChaCha8Rng::seed_from_u64(opts.seed);
     let limits: Vec<(f64, f64)> = model.params().iter().map(|p| (p.min, p.max)).collect();
     let mut samples = Vec::with_capacity(opts.n_samples);
-    let k = result.free.len();
-    let mut z = vec![0.0; k];
+    let mut z = vec![0.0; result.free.len()];
+    let mut n_clipped = 0;
     for _ in 0..opts.n_samples {
         z.iter_mut()
             .for_each(|v| *v = StandardNormal.sample(&mut rng));
         let mut p = x.clone();
         for (a, &i) in result.free.iter().enumerate() {
-            let d: f64 = (0..=a).map(|b| l[a][b] * z[b]).sum();
-            p[i] = (x[i] + d).clamp(limits[i].0, limits[i].1);
+            p[i] = x[i] + (0..=a).map(|b| l[a][b] * z[b]).sum::<f64>();
+        }
+        if p.iter()
+            .zip(&limits)
+            .any(|(v, &(lo, hi))| !(*v >= lo && *v <= hi))
+        {
+            n_clipped += 1;
+            continue;
         }
         samples.push(flux_with_weights(
             model, &p, e_lo, e_hi, &w, kind, unabsorbed, &mut y,
         ));
+    }
+    if samples.is_empty() {
+        return Err(SpectralError::param(format!(
+            "all {} parameter draws fell outside the parameter limits",
+            opts.n_samples
+        )));
     }
     samples.sort_by(f64::total_cmp);
     Ok(FluxEstimate {
@@ -240,8 +252,38 @@ pub fn sample_flux(
         median: percentile(&samples, 0.5),
         lower: percentile(&samples, 0.5 * (1.0 - opts.level)),
         upper: percentile(&samples, 0.5 * (1.0 + opts.level)),
-        n_samples: opts.n_samples,
+        n_samples: samples.len(),
+        n_clipped,
     })
+}
+
+/// Lower-triangular matrix turning standard normals into parameter offsets: the Cholesky factor of
+/// the covariance, or its diagonal of σ when not `correlated`.
+fn draw_matrix(result: &FitResult, correlated: bool) -> Result<Vec<Vec<f64>>, SpectralError> {
+    let k = result.free.len();
+    if k == 0 {
+        return Ok(vec![]);
+    }
+    let none = || {
+        SpectralError::param(
+            "the fit has no positive-definite covariance matrix to sample flux errors from",
+        )
+    };
+    if result.covariance.len() != k {
+        return Err(none());
+    }
+    if correlated {
+        return cholesky(&result.covariance).ok_or_else(none);
+    }
+    let mut l = vec![vec![0.0; k]; k];
+    for a in 0..k {
+        let v = result.covariance[a][a];
+        if !(v > 0.0 && v.is_finite()) {
+            return Err(none());
+        }
+        l[a][a] = v.sqrt();
+    }
+    Ok(l)
 }
 
 /// `numpy.percentile` (linear) of sorted values at fraction `q`.
@@ -386,6 +428,7 @@ mod tests {
             false,
             &SampleOptions {
                 n_samples: 4000,
+                level: 0.682689492,
                 ..Default::default()
             },
         )
@@ -404,15 +447,73 @@ mod tests {
             false,
             &SampleOptions {
                 n_samples: 4000,
+                level: 0.682689492,
                 ..Default::default()
             },
         )
         .unwrap();
         assert_eq!(est, again);
+        assert_eq!((est.n_samples, est.n_clipped), (4000, 0));
         // ECF × rate = flux
         let x = r.values();
         let c = ecf(&fd, &m, &x, (2.0, 10.0), false).unwrap();
         let rate: f64 = fd.model_counts(&m, &x).iter().sum::<f64>() / 1e4;
         assert!((c * rate / est.value - 1.0).abs() < 1e-12);
+    }
+
+    #[test]
+    fn sampled_errors_match_linear_propagation_with_and_without_correlations() {
+        let truth = AbsPowerLaw::new(0.3, 1.8, 1e-2);
+        let resp = toy_response(120, 0.3, 0.1, 0.1, 200.0);
+        let empty = toy_spectrum("sim.pi", vec![0.0; 120], 3e4);
+        let fd0 = FitData::new(&empty, None, resp.clone(), &FitDataOptions::default()).unwrap();
+        let mean = fd0.model_counts(&truth, &[0.3, 1.8, 1e-2]);
+        let spec = toy_spectrum("s.pi", poisson(&mean, 8), 3e4);
+        let fd = FitData::new(&spec, None, resp, &FitDataOptions::default()).unwrap();
+        let mut m = AbsPowerLaw::new(0.3, 1.8, 1e-3);
+        m.params[0].frozen = true;
+        let opts = FitOptions {
+            profile_delta: None,
+            ..Default::default()
+        };
+        let r = fit(&fd, &m, Statistic::Cstat, &opts).unwrap();
+        let (lo, hi) = (fd.response.energ_lo(), fd.response.energ_hi());
+        let band = (5.0, 10.0);
+        let f = |p: &[f64]| flux(&m, p, lo, hi, band, FluxKind::Energy, false).unwrap();
+        let x = r.values();
+        // gradient over the free parameters (Γ, norm) by central differences
+        let g: Vec<f64> = r
+            .free
+            .iter()
+            .map(|&i| {
+                let h = 1e-5 * x[i].abs();
+                let (mut a, mut b) = (x.clone(), x.clone());
+                a[i] += h;
+                b[i] -= h;
+                (f(&a) - f(&b)) / (2.0 * h)
+            })
+            .collect();
+        let c = &r.covariance;
+        let full =
+            (g[0] * g[0] * c[0][0] + 2.0 * g[0] * g[1] * c[0][1] + g[1] * g[1] * c[1][1]).sqrt();
+        let diag = (g[0] * g[0] * c[0][0] + g[1] * g[1] * c[1][1]).sqrt();
+        assert!(
+            full < 0.9 * diag,
+            "{full} {diag}: the errors should be correlated"
+        );
+        for (correlated, want) in [(true, full), (false, diag)] {
+            let so = SampleOptions {
+                n_samples: 4000,
+                level: 0.682689492,
+                correlated,
+                ..Default::default()
+            };
+            let est = sample_flux(&m, &r, lo, hi, band, FluxKind::Energy, false, &so).unwrap();
+            let half = 0.5 * (est.upper - est.lower);
+            assert!(
+                (half / want - 1.0).abs() < 0.06,
+                "correlated {correlated}: {half} vs {want}"
+            );
+        }
     }
 }

@@ -6,7 +6,8 @@
 //! * `cstat` (Cash 1979, ApJ 228, 939, in the XSPEC/Sherpa form): `2 Σ (m − d + d ln(d/m))`, `2m` where
 //!   `d = 0`. Model values ≤ 0 are replaced by 1e-25 (Sherpa's `truncate` option), so the statistic
 //!   stays finite. The background is ignored (as XSPEC's `cstat` without a background).
-//! * `chi2datavar`: `Σ (d − s b − m)² / σ²` with `σ² = d + s² b`.
+//! * `chi2datavar`: `Σ (d − s b − m)² / σ²` with `σ² = d + s² b` (Sherpa subtracts per channel,
+//!   `Σ_c s_c b_c`, and scales the variance by the group's s; see [`BinData`]).
 //! * `chi2modvar`: the same with `σ² = m + s² b`.
 //! * `chi2gehrels` (Gehrels 1986, ApJ 303, 336, eq. 7): `σ_d = 1 + √(d + 0.75)`, likewise `σ_b`;
 //!   `σ² = σ_d² + s² σ_b²`.
@@ -90,8 +91,11 @@ pub struct BinData {
     pub d: f64,
     /// Background counts (0 without a background).
     pub b: f64,
-    /// Background scale s (0 without a background).
+    /// Background scale s of the group (0 without a background): used by the χ² variances and wstat.
     pub s: f64,
+    /// Subtracted background counts `Σ_c s_c b_c` over the group's channels (χ² numerators; equal
+    /// to `s·b` when the scale is the same in every channel).
+    pub sb: f64,
     /// STAT_ERR of the source (counts), NaN if none.
     pub err_d: f64,
     /// STAT_ERR of the background (counts), 0 if none.
@@ -189,7 +193,7 @@ pub fn bin_stat(stat: Statistic, bin: &BinData, m: f64) -> f64 {
         Statistic::Wstat => wstat_bin(bin.d, bin.b, m, bin.s),
         _ => {
             let v = chi2_variance(stat, bin, m).unwrap_or(f64::NAN);
-            let r = bin.d - bin.s * bin.b - m;
+            let r = bin.d - bin.sb - m;
             if v > 0.0 {
                 r * r / v
             } else {
@@ -206,7 +210,7 @@ pub fn bin_residual(stat: Statistic, bin: &BinData, m: f64) -> f64 {
         - if stat == Statistic::Cstat {
             0.0
         } else {
-            bin.s * bin.b
+            bin.sb
         };
     let c = bin_stat(stat, bin, m);
     if stat.is_chi2() {
@@ -350,6 +354,7 @@ mod tests {
             d: 20.0,
             b: 8.0,
             s: 0.5,
+            sb: 4.0,
             err_d: 4.0,
             err_b: 3.0,
         };
@@ -407,6 +412,7 @@ mod tests {
             d: 0.0,
             b: 0.0,
             s: 0.0,
+            sb: 0.0,
             err_d: f64::NAN,
             err_b: 0.0,
         }];

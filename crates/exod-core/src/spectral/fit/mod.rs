@@ -579,11 +579,13 @@ pub fn bootstrap_goodness(
         },
         ..Default::default()
     };
+    // means below 1e-10 give 0 (rand_distr's Poisson is not reliable for vanishing means)
     let draw = |mean: f64, rng: &mut ChaCha8Rng| {
-        if mean > 0.0 {
+        if mean > 1e-10 {
             Poisson::new(mean)
                 .map(|p| p.sample(rng))
                 .unwrap_or(mean.round())
+                .max(0.0)
         } else {
             0.0
         }
