@@ -14,7 +14,7 @@
 //! A non-positive temperature gives 0 in every bin (XSPEC divides by it). The exact text, with every branch,
 //! is also in `/work/wt/MODELDEFS.md` for the Python (Sherpa) ports.
 
-use statrs::function::erf::{erf, erfc};
+use libm::{erf, erfc};
 
 use super::absorption::AbsorptionKind;
 use super::gaunt::gaunt;
