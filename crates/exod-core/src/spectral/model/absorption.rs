@@ -71,7 +71,11 @@ pub struct CrossSection {
 impl CrossSection {
     /// A table from its columns. Errors unless both have the same length ≥ 2, the energies are finite and
     /// strictly increasing and the cross-sections finite and ≥ 0.
-    pub fn new(name: &str, energy: Vec<f64>, sigma: Vec<f64>) -> Result<CrossSection, SpectralError> {
+    pub fn new(
+        name: &str,
+        energy: Vec<f64>,
+        sigma: Vec<f64>,
+    ) -> Result<CrossSection, SpectralError> {
         if energy.len() != sigma.len() || energy.len() < 2 {
             return Err(SpectralError::input(
                 name,
@@ -82,7 +86,9 @@ impl CrossSection {
                 ),
             ));
         }
-        if let Some(i) = (1..energy.len()).find(|&i| !(energy[i] > energy[i - 1]) || !energy[i].is_finite()) {
+        if let Some(i) =
+            (1..energy.len()).find(|&i| energy[i] <= energy[i - 1] || !energy[i].is_finite())
+        {
             return Err(SpectralError::input(
                 name,
                 format!("energies must be finite and strictly increasing (row {i})"),
@@ -91,7 +97,10 @@ impl CrossSection {
         if let Some(i) = sigma.iter().position(|s| !(s.is_finite() && *s >= 0.0)) {
             return Err(SpectralError::input(
                 name,
-                format!("cross-section at row {i} is {} (expected finite ≥ 0)", sigma[i]),
+                format!(
+                    "cross-section at row {i} is {} (expected finite ≥ 0)",
+                    sigma[i]
+                ),
             ));
         }
         Ok(CrossSection {
@@ -103,7 +112,8 @@ impl CrossSection {
 
     /// The embedded table of `kind` (parsed once, shared).
     pub fn embedded(kind: AbsorptionKind) -> Arc<CrossSection> {
-        static TABLES: [OnceLock<Arc<CrossSection>>; 3] = [OnceLock::new(), OnceLock::new(), OnceLock::new()];
+        static TABLES: [OnceLock<Arc<CrossSection>>; 3] =
+            [OnceLock::new(), OnceLock::new(), OnceLock::new()];
         let slot = match kind {
             AbsorptionKind::Tbabs => &TABLES[0],
             AbsorptionKind::Phabs => &TABLES[1],
@@ -207,12 +217,17 @@ impl AbsorptionTables {
 }
 
 #[cfg(test)]
+#[allow(clippy::needless_range_loop)]
 mod tests {
     use super::*;
 
     #[test]
     fn embedded_tables_have_the_documented_shape() {
-        for kind in [AbsorptionKind::Tbabs, AbsorptionKind::Phabs, AbsorptionKind::Wabs] {
+        for kind in [
+            AbsorptionKind::Tbabs,
+            AbsorptionKind::Phabs,
+            AbsorptionKind::Wabs,
+        ] {
             let t = CrossSection::embedded(kind);
             assert_eq!(t.energy().len(), 10_000);
             assert_eq!(t.energy()[0], 0.100026496_f32 as f64);

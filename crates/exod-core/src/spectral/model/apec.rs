@@ -84,7 +84,9 @@ fn check_curve(source: &str, what: &str, x: &[f64], y: &[f64]) -> Result<(), Spe
             format!("{what}: {} energies but {} values", x.len(), y.len()),
         ));
     }
-    if x.windows(2).any(|w| !(w[1] > w[0])) || x.iter().chain(y).any(|v| !v.is_finite()) {
+    if x.windows(2).any(|w| w[1] <= w[0] || w[1].is_nan())
+        || x.iter().chain(y).any(|v| !v.is_finite())
+    {
         return Err(SpectralError::input(
             source,
             format!("{what}: energies must be finite and strictly increasing, values finite"),
@@ -96,25 +98,53 @@ fn check_curve(source: &str, what: &str, x: &[f64], y: &[f64]) -> Result<(), Spe
 impl ApecTables {
     /// Tables from their temperatures; errors unless there is at least one, kT is finite, > 0 and strictly
     /// increasing, and every curve has matching, increasing energies.
-    pub fn new(source: &str, temperatures: Vec<ApecTemperature>) -> Result<ApecTables, SpectralError> {
+    pub fn new(
+        source: &str,
+        temperatures: Vec<ApecTemperature>,
+    ) -> Result<ApecTables, SpectralError> {
         if temperatures.is_empty() {
-            return Err(SpectralError::input(source, "no temperature in the AtomDB tables"));
+            return Err(SpectralError::input(
+                source,
+                "no temperature in the AtomDB tables",
+            ));
         }
-        if temperatures.iter().any(|t| !(t.kt > 0.0 && t.kt.is_finite()))
-            || temperatures.windows(2).any(|w| !(w[1].kt > w[0].kt))
+        if temperatures
+            .iter()
+            .any(|t| !(t.kt > 0.0 && t.kt.is_finite()))
+            || temperatures.windows(2).any(|w| w[1].kt <= w[0].kt)
         {
-            return Err(SpectralError::input(source, "the tables' kT must be > 0 and strictly increasing"));
+            return Err(SpectralError::input(
+                source,
+                "the tables' kT must be > 0 and strictly increasing",
+            ));
         }
         for t in &temperatures {
             for c in &t.continua {
                 let what = format!("kT = {} keV, element {}", t.kt, c.element);
-                check_curve(source, &format!("{what} continuum"), &c.e_cont, &c.continuum)?;
-                check_curve(source, &format!("{what} pseudo-continuum"), &c.e_pseudo, &c.pseudo)?;
+                check_curve(
+                    source,
+                    &format!("{what} continuum"),
+                    &c.e_cont,
+                    &c.continuum,
+                )?;
+                check_curve(
+                    source,
+                    &format!("{what} pseudo-continuum"),
+                    &c.e_pseudo,
+                    &c.pseudo,
+                )?;
             }
-            if let Some(l) = t.lines.iter().find(|l| !(l.energy > 0.0 && l.energy.is_finite() && l.epsilon.is_finite())) {
+            if let Some(l) = t
+                .lines
+                .iter()
+                .find(|l| !(l.energy > 0.0 && l.energy.is_finite() && l.epsilon.is_finite()))
+            {
                 return Err(SpectralError::input(
                     source,
-                    format!("kT = {} keV: line of element {} with energy {} keV, emissivity {}", t.kt, l.element, l.energy, l.epsilon),
+                    format!(
+                        "kT = {} keV: line of element {} with energy {} keV, emissivity {}",
+                        t.kt, l.element, l.energy, l.epsilon
+                    ),
                 ));
             }
         }
@@ -150,10 +180,19 @@ impl ApecTables {
 
     /// Photons cm⁻² s⁻¹ per observed bin (module docs), written to `out`.
     #[allow(clippy::too_many_arguments)]
-    pub fn eval(&self, kt: f64, abundance: f64, redshift: f64, norm: f64, e_lo: &[f64], e_hi: &[f64], out: &mut [f64]) {
+    pub fn eval(
+        &self,
+        kt: f64,
+        abundance: f64,
+        redshift: f64,
+        norm: f64,
+        e_lo: &[f64],
+        e_hi: &[f64],
+        out: &mut [f64],
+    ) {
         out.fill(0.0);
         let z1 = 1.0 + redshift;
-        if !(z1 > 0.0) {
+        if z1.is_nan() || z1 <= 0.0 {
             return;
         }
         let lo: Vec<f64> = e_lo.iter().map(|e| e * z1).collect();
@@ -202,7 +241,7 @@ fn add_linear_integral(x: &[f64], y: &[f64], coeff: f64, lo: &[f64], hi: &[f64],
     }
     for ((o, &a), &b) in out.iter_mut().zip(lo).zip(hi) {
         let (a, b) = (a.max(x[0]), b.min(x[x.len() - 1]));
-        if !(b > a) {
+        if b <= a || b.is_nan() || a.is_nan() {
             continue;
         }
         let mut j = x.partition_point(|&v| v <= a).max(1) - 1;
@@ -223,6 +262,7 @@ fn add_linear_integral(x: &[f64], y: &[f64], coeff: f64, lo: &[f64], hi: &[f64],
 }
 
 #[cfg(test)]
+#[allow(clippy::needless_range_loop)]
 mod tests {
     use super::*;
 
@@ -237,9 +277,21 @@ mod tests {
         let t = |kt: f64, s: f64| ApecTemperature {
             kt,
             lines: vec![
-                ApecLine { energy: 1.5, epsilon: 2.0 * s, element: 8 },
-                ApecLine { energy: 2.5, epsilon: 1.0 * s, element: 1 },
-                ApecLine { energy: 1.6, epsilon: 7.0, element: 11 }, // Na: not in apec
+                ApecLine {
+                    energy: 1.5,
+                    epsilon: 2.0 * s,
+                    element: 8,
+                },
+                ApecLine {
+                    energy: 2.5,
+                    epsilon: 1.0 * s,
+                    element: 1,
+                },
+                ApecLine {
+                    energy: 1.6,
+                    epsilon: 7.0,
+                    element: 11,
+                }, // Na: not in apec
             ],
             continua: vec![cont(1, s), cont(26, 10.0 * s)],
         };
@@ -277,7 +329,12 @@ mod tests {
             (6.0 * (0.75 + 0.1) + 1.0) * scale,
         ];
         for i in 0..4 {
-            assert!((out[i] - expect[i]).abs() < 1e-13 * expect[i], "bin {i}: {} vs {}", out[i], expect[i]);
+            assert!(
+                (out[i] - expect[i]).abs() < 1e-13 * expect[i],
+                "bin {i}: {} vs {}",
+                out[i],
+                expect[i]
+            );
         }
         // kT between the tables: 0.75 × table 0 + 0.25 × table 1 (= 1.5 × table 0 here: table 1 has s = 3)
         let mut mid = [0.0; 4];
@@ -292,14 +349,21 @@ mod tests {
         let mut red = [0.0; 4];
         t.eval(1.0, 0.5, z, 2e-14, &lo_z, &hi_z, &mut red);
         for i in 0..4 {
-            assert!((red[i] * (1.0 + z) - out[i]).abs() < 1e-12 * out[i], "bin {i}");
+            assert!(
+                (red[i] * (1.0 + z) - out[i]).abs() < 1e-12 * out[i],
+                "bin {i}"
+            );
         }
     }
 
     #[test]
     fn bad_tables_are_refused() {
         assert!(ApecTables::new("x", vec![]).is_err());
-        let t = ApecTemperature { kt: 1.0, lines: vec![], continua: vec![] };
+        let t = ApecTemperature {
+            kt: 1.0,
+            lines: vec![],
+            continua: vec![],
+        };
         assert!(ApecTables::new("x", vec![t.clone(), t.clone()]).is_err());
         let bad = ApecTemperature {
             kt: 1.0,

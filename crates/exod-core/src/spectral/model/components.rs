@@ -55,7 +55,14 @@ pub struct ParamSpec {
     pub frozen: bool,
 }
 
-const fn spec(name: &'static str, unit: &'static str, default: f64, min: f64, max: f64, frozen: bool) -> ParamSpec {
+const fn spec(
+    name: &'static str,
+    unit: &'static str,
+    default: f64,
+    min: f64,
+    max: f64,
+    frozen: bool,
+) -> ParamSpec {
     ParamSpec {
         name,
         unit,
@@ -91,8 +98,16 @@ pub const NAMES: [(&str, &[&str], ComponentKind); 9] = [
     ("bremss", &["brems"], ComponentKind::Bremss),
     ("gaussian", &["gauss", "ga"], ComponentKind::Gaussian),
     ("apec", &[], ComponentKind::Apec),
-    ("tbabs", &[], ComponentKind::Absorption(AbsorptionKind::Tbabs)),
-    ("phabs", &[], ComponentKind::Absorption(AbsorptionKind::Phabs)),
+    (
+        "tbabs",
+        &[],
+        ComponentKind::Absorption(AbsorptionKind::Tbabs),
+    ),
+    (
+        "phabs",
+        &[],
+        ComponentKind::Absorption(AbsorptionKind::Phabs),
+    ),
     ("wabs", &[], ComponentKind::Absorption(AbsorptionKind::Wabs)),
 ];
 
@@ -108,7 +123,11 @@ impl ComponentKind {
 
     /// The canonical name (`powerlaw`, `tbabs`, …).
     pub fn name(self) -> &'static str {
-        NAMES.iter().find(|(_, _, k)| *k == self).map(|(n, _, _)| *n).unwrap_or("?")
+        NAMES
+            .iter()
+            .find(|(_, _, k)| *k == self)
+            .map(|(n, _, _)| *n)
+            .unwrap_or("?")
     }
 
     /// Multiplicative (absorption) rather than additive.
@@ -133,7 +152,13 @@ impl ComponentKind {
 pub fn known_components() -> String {
     NAMES
         .iter()
-        .map(|(n, a, _)| if a.is_empty() { n.to_string() } else { format!("{n} ({})", a.join(", ")) })
+        .map(|(n, a, _)| {
+            if a.is_empty() {
+                n.to_string()
+            } else {
+                format!("{n} ({})", a.join(", "))
+            }
+        })
         .collect::<Vec<_>>()
         .join(", ")
 }
@@ -168,7 +193,11 @@ fn normal_between(a: f64, b: f64) -> f64 {
 pub fn gaussian(line_e: f64, sigma: f64, norm: f64, e_lo: &[f64], e_hi: &[f64], out: &mut [f64]) {
     if sigma <= 0.0 {
         for ((o, &lo), &hi) in out.iter_mut().zip(e_lo).zip(e_hi) {
-            *o = if lo <= line_e && line_e < hi { norm } else { 0.0 };
+            *o = if lo <= line_e && line_e < hi {
+                norm
+            } else {
+                0.0
+            };
         }
         return;
     }
@@ -192,7 +221,7 @@ fn planck(e: f64, kt: f64, tinv: f64) -> Option<f64> {
 }
 
 fn blackbody(kt: f64, anorm: f64, e_lo: &[f64], e_hi: &[f64], out: &mut [f64]) {
-    if !(kt > 0.0) {
+    if kt.is_nan() || kt <= 0.0 {
         out.fill(0.0);
         return;
     }
@@ -223,7 +252,10 @@ pub const BREMSS_HE_H: f64 = 0.085;
 /// The `bremss` photon spectrum at `e` without its norm (XSPEC `xsbrmv`): 0 unless 0 < e < 50·kT.
 pub fn bremss_spectrum(e: f64, kt: f64) -> f64 {
     if kt > 0.0 && e < 50.0 * kt && e > 0.0 {
-        (gaunt(e, kt, 1.0) + 4.0 * BREMSS_HE_H * gaunt(e, kt, 2.0)) * (1.0 / kt.sqrt()) * (-e / kt).exp() / e
+        (gaunt(e, kt, 1.0) + 4.0 * BREMSS_HE_H * gaunt(e, kt, 2.0))
+            * (1.0 / kt.sqrt())
+            * (-e / kt).exp()
+            / e
     } else {
         0.0
     }
@@ -231,7 +263,7 @@ pub fn bremss_spectrum(e: f64, kt: f64) -> f64 {
 
 /// `bremss`: trapezoid on the bin edges of [`bremss_spectrum`].
 pub fn bremss(kt: f64, norm: f64, e_lo: &[f64], e_hi: &[f64], out: &mut [f64]) {
-    if !(kt > 0.0) {
+    if kt.is_nan() || kt <= 0.0 {
         out.fill(0.0);
         return;
     }
@@ -249,6 +281,7 @@ pub fn bremss(kt: f64, norm: f64, e_lo: &[f64], e_hi: &[f64], out: &mut [f64]) {
 }
 
 #[cfg(test)]
+#[allow(clippy::needless_range_loop)]
 mod tests {
     use super::*;
 
@@ -288,7 +321,11 @@ mod tests {
             let c = ta + (k as f64 + 0.5) * h;
             for &(x, w) in &gl {
                 let t = c + 0.5 * h * x;
-                s += if log { w * f(t.exp()) * t.exp() } else { w * f(t) };
+                s += if log {
+                    w * f(t.exp()) * t.exp()
+                } else {
+                    w * f(t)
+                };
             }
         }
         s * 0.5 * h
@@ -319,7 +356,11 @@ mod tests {
             for i in 0..lo.len() {
                 let q = quad(&|e: f64| 2.5 * e.powf(-gamma), lo[i], hi[i], 64, true);
                 let rel = out[i] / q - 1.0;
-                assert!(rel.abs() < 1e-10, "Γ={gamma} bin {i}: {} vs {q} ({rel:e})", out[i]);
+                assert!(
+                    rel.abs() < 1e-10,
+                    "Γ={gamma} bin {i}: {} vs {q} ({rel:e})",
+                    out[i]
+                );
             }
         }
     }
@@ -330,19 +371,36 @@ mod tests {
         let mut out = vec![0.0; lo.len()];
         for &(le, sig) in &[(6.4, 0.05), (0.6, 0.2), (1.0, 0.01), (15.0, 2.0)] {
             gaussian(le, sig, 3.0, &lo, &hi, &mut out);
-            let pdf = |e: f64| 3.0 * (-0.5 * ((e - le) / sig).powi(2)).exp() / (sig * (2.0 * std::f64::consts::PI).sqrt());
+            let pdf = |e: f64| {
+                3.0 * (-0.5 * ((e - le) / sig).powi(2)).exp()
+                    / (sig * (2.0 * std::f64::consts::PI).sqrt())
+            };
             for i in 0..lo.len() {
                 let (za, zb) = ((lo[i] - le) / sig, (hi[i] - le) / sig);
-                let z = if za < 0.0 && zb > 0.0 { 0.0 } else { za.abs().min(zb.abs()) };
+                let z = if za < 0.0 && zb > 0.0 {
+                    0.0
+                } else {
+                    za.abs().min(zb.abs())
+                };
                 if z > 30.0 {
                     assert!(out[i] < 1e-190, "far tail should underflow to ~0");
                     continue;
                 }
                 // panels of ≤ σ/2 over the part of the bin within 40σ of the line (the rest is < 1e-300)
                 let (a, b) = (lo[i].max(le - 40.0 * sig), hi[i].min(le + 40.0 * sig));
-                let q = quad(&pdf, a, b, ((b - a) / (0.5 * sig)).ceil().max(4.0) as usize, false);
+                let q = quad(
+                    &pdf,
+                    a,
+                    b,
+                    ((b - a) / (0.5 * sig)).ceil().max(4.0) as usize,
+                    false,
+                );
                 let rel = out[i] / q - 1.0;
-                assert!(rel.abs() < 1e-10, "line {le}/{sig} bin {i}: {} vs {q} ({rel:e})", out[i]);
+                assert!(
+                    rel.abs() < 1e-10,
+                    "line {le}/{sig} bin {i}: {} vs {q} ({rel:e})",
+                    out[i]
+                );
             }
             // the whole line is in the grid: total = norm
             let total: f64 = out[..60].iter().sum();
@@ -350,7 +408,14 @@ mod tests {
                 assert!((total / 3.0 - 1.0).abs() < 1e-12, "total {total}");
             }
         }
-        gaussian(6.4, 0.0, 2.0, &[6.0, 6.4, 7.0], &[6.4, 7.0, 8.0], &mut out[..3]);
+        gaussian(
+            6.4,
+            0.0,
+            2.0,
+            &[6.0, 6.4, 7.0],
+            &[6.4, 7.0, 8.0],
+            &mut out[..3],
+        );
         assert_eq!(&out[..3], &[0.0, 2.0, 0.0]);
     }
 
@@ -362,7 +427,13 @@ mod tests {
         let mut out = [0.0; 6];
         bbody(kt, norm, &lo, &hi, &mut out);
         let k = 8.0525 * norm / kt.powi(4);
-        let f = |e: f64| if e / kt <= 1e-4 { e * kt } else { e * e / ((e / kt).exp() - 1.0) };
+        let f = |e: f64| {
+            if e / kt <= 1e-4 {
+                e * kt
+            } else {
+                e * e / ((e / kt).exp() - 1.0)
+            }
+        };
         for i in 0..4 {
             let expect = 0.5 * k * (f(lo[i]) + f(hi[i])) * (hi[i] - lo[i]);
             assert!((out[i] / expect - 1.0).abs() < 1e-15, "bin {i}");
@@ -390,13 +461,23 @@ mod tests {
             let n = 200_000;
             let emax = 59.99 * kt;
             let lo: Vec<f64> = (0..n).map(|i| emax * i as f64 / n as f64 + 1e-9).collect();
-            let hi: Vec<f64> = (0..n).map(|i| emax * (i + 1) as f64 / n as f64 + 1e-9).collect();
+            let hi: Vec<f64> = (0..n)
+                .map(|i| emax * (i + 1) as f64 / n as f64 + 1e-9)
+                .collect();
             let mut out = vec![0.0; n];
             bbody(kt, 1.0, &lo, &hi, &mut out);
-            let flux: f64 = (0..n).map(|i| out[i] * 0.5 * (lo[i] + hi[i]) * kev_erg).sum();
-            assert!((flux / xspec - 1.0).abs() < 1e-6, "kT={kt}: {flux:e} vs {xspec:e}");
+            let flux: f64 = (0..n)
+                .map(|i| out[i] * 0.5 * (lo[i] + hi[i]) * kev_erg)
+                .sum();
+            assert!(
+                (flux / xspec - 1.0).abs() < 1e-6,
+                "kT={kt}: {flux:e} vs {xspec:e}"
+            );
             let rel = flux / nominal - 1.0;
-            assert!(rel > 0.0 && rel < 3e-3, "kT={kt}: {flux:e} vs {nominal:e} ({rel:+e})");
+            assert!(
+                rel > 0.0 && rel < 3e-3,
+                "kT={kt}: {flux:e} vs {nominal:e} ({rel:+e})"
+            );
         }
     }
 
@@ -416,7 +497,11 @@ mod tests {
                 }
             };
             let expect = norm * 0.5 * (g(lo[i]) + g(hi[i])) * (hi[i] - lo[i]);
-            assert!((out[i] - expect).abs() <= 1e-15 * expect.abs(), "bin {i}: {} vs {expect}", out[i]);
+            assert!(
+                (out[i] - expect).abs() <= 1e-15 * expect.abs(),
+                "bin {i}: {} vs {expect}",
+                out[i]
+            );
         }
         // the straddling bin keeps half a trapezoid (no zeroing, unlike bbody)
         assert!(out[4] > 0.0);

@@ -166,7 +166,11 @@ struct Parser<'a> {
 
 impl Parser<'_> {
     fn err(&self, what: &str) -> SpectralError {
-        let at = self.toks.get(self.pos).map(|t| t.1).unwrap_or(self.expr.len());
+        let at = self
+            .toks
+            .get(self.pos)
+            .map(|t| t.1)
+            .unwrap_or(self.expr.len());
         SpectralError::param(format!("model '{}': {what} at position {at}", self.expr))
     }
 
@@ -209,7 +213,11 @@ impl Parser<'_> {
         if factors.len() == 1 {
             return Ok(factors.pop().expect("one factor"));
         }
-        let additive: Vec<&Node> = factors.iter().filter(|f| f.1 == Ty::Add).map(|f| &f.0).collect();
+        let additive: Vec<&Node> = factors
+            .iter()
+            .filter(|f| f.1 == Ty::Add)
+            .map(|f| &f.0)
+            .collect();
         if additive.len() > 1 {
             return Err(SpectralError::param(format!(
                 "model '{}': cannot multiply two additive components ({} and {}); only multiplicative components \
@@ -219,8 +227,15 @@ impl Parser<'_> {
                 self.describe(additive[1])
             )));
         }
-        let ty = if additive.is_empty() { Ty::Mul } else { Ty::Add };
-        Ok((Node::Product(factors.into_iter().map(|f| f.0).collect()), ty))
+        let ty = if additive.is_empty() {
+            Ty::Mul
+        } else {
+            Ty::Add
+        };
+        Ok((
+            Node::Product(factors.into_iter().map(|f| f.0).collect()),
+            ty,
+        ))
     }
 
     fn factor(&mut self) -> Result<(Node, Ty), SpectralError> {
@@ -236,7 +251,11 @@ impl Parser<'_> {
                 })?;
                 self.pos += 1;
                 self.comps.push(kind);
-                let ty = if kind.is_multiplicative() { Ty::Mul } else { Ty::Add };
+                let ty = if kind.is_multiplicative() {
+                    Ty::Mul
+                } else {
+                    Ty::Add
+                };
                 Ok((Node::Comp(self.comps.len() - 1), ty))
             }
             Some(Tok::Open) => {
@@ -249,7 +268,9 @@ impl Parser<'_> {
                 Ok(inner)
             }
             Some(Tok::Close) => Err(self.err("unexpected ')'")),
-            Some(Tok::Plus) | Some(Tok::Star) => Err(self.err("expected a component name or '(' before the operator")),
+            Some(Tok::Plus) | Some(Tok::Star) => {
+                Err(self.err("expected a component name or '(' before the operator"))
+            }
             None => Err(self.err("expression ends where a component name or '(' was expected")),
         }
     }
@@ -307,7 +328,11 @@ impl Model {
         };
         let (tree, ty) = p.expr()?;
         if p.pos < p.toks.len() {
-            return Err(p.err(if p.toks[p.pos].0 == Tok::Close { "unbalanced ')'" } else { "unexpected token" }));
+            return Err(p.err(if p.toks[p.pos].0 == Tok::Close {
+                "unbalanced ')'"
+            } else {
+                "unexpected token"
+            }));
         }
         if ty == Ty::Mul {
             return Err(SpectralError::param(format!(
@@ -403,7 +428,8 @@ impl Model {
         (0..self.params.len())
             .filter(|&i| {
                 let p = &self.params[i];
-                p.name.eq_ignore_ascii_case(par) && comp.map_or(true, |c| p.component.eq_ignore_ascii_case(c))
+                p.name.eq_ignore_ascii_case(par)
+                    && comp.is_none_or(|c| p.component.eq_ignore_ascii_case(c))
             })
             .collect()
     }
@@ -415,12 +441,19 @@ impl Model {
             0 => Err(SpectralError::param(format!(
                 "model '{}' has no parameter '{name}'; its parameters: {}",
                 self.expression,
-                self.params.iter().map(Param::full_name).collect::<Vec<_>>().join(", ")
+                self.params
+                    .iter()
+                    .map(Param::full_name)
+                    .collect::<Vec<_>>()
+                    .join(", ")
             ))),
             _ => Err(SpectralError::param(format!(
                 "parameter '{name}' is ambiguous in model '{}': say which of {}",
                 self.expression,
-                hits.iter().map(|&i| self.params[i].full_name()).collect::<Vec<_>>().join(", ")
+                hits.iter()
+                    .map(|&i| self.params[i].full_name())
+                    .collect::<Vec<_>>()
+                    .join(", ")
             ))),
         }
     }
@@ -458,7 +491,12 @@ impl Model {
 
     /// Each additive component's photon flux per bin with the multiplicative components that act on it applied
     /// (what XSPEC plots as the model's components), named as in [`Model::components`].
-    pub fn eval_additive_terms(&self, p: &[f64], e_lo: &[f64], e_hi: &[f64]) -> Vec<(String, Vec<f64>)> {
+    pub fn eval_additive_terms(
+        &self,
+        p: &[f64],
+        e_lo: &[f64],
+        e_hi: &[f64],
+    ) -> Vec<(String, Vec<f64>)> {
         self.check_lengths(p, e_lo, e_hi, e_lo.len());
         let cache = self.grid_cache(e_lo, e_hi);
         let mut terms = Vec::new();
@@ -477,7 +515,12 @@ impl Model {
     }
 
     fn check_lengths(&self, p: &[f64], e_lo: &[f64], e_hi: &[f64], n_out: usize) {
-        assert_eq!(p.len(), self.params.len(), "model '{}': parameter vector length", self.expression);
+        assert_eq!(
+            p.len(),
+            self.params.len(),
+            "model '{}': parameter vector length",
+            self.expression
+        );
         assert!(
             e_lo.len() == e_hi.len() && e_lo.len() == n_out,
             "model '{}': grid and output lengths differ ({}, {}, {})",
@@ -626,7 +669,9 @@ impl Model {
     fn collect_components(&self, node: &Node, out: &mut Vec<usize>) {
         match node {
             Node::Comp(i) => out.push(*i),
-            Node::Sum(t) | Node::Product(t) => t.iter().for_each(|x| self.collect_components(x, out)),
+            Node::Sum(t) | Node::Product(t) => {
+                t.iter().for_each(|x| self.collect_components(x, out))
+            }
         }
     }
 
@@ -634,7 +679,16 @@ impl Model {
         self.check_lengths(p, e_lo, e_hi, out.len());
         let cache = self.grid_cache(e_lo, e_hi);
         let mut scratch = vec![0.0; self.sum_depth * out.len()];
-        self.eval_node(&self.tree, p, e_lo, e_hi, &cache, absorbed, out, &mut scratch);
+        self.eval_node(
+            &self.tree,
+            p,
+            e_lo,
+            e_hi,
+            &cache,
+            absorbed,
+            out,
+            &mut scratch,
+        );
     }
 }
 
@@ -655,6 +709,7 @@ impl SpectralModel for Model {
 }
 
 #[cfg(test)]
+#[allow(clippy::needless_range_loop)]
 mod tests {
     use super::*;
     use crate::spectral::model::absorption::AbsorptionKind;
@@ -684,17 +739,35 @@ mod tests {
         assert_eq!(m.expression(), "TBabs*(bb + PO)");
         assert_eq!(
             names(&m),
-            ["tbabs.nH", "bbody.kT", "bbody.norm", "powerlaw.PhoIndex", "powerlaw.norm"]
+            [
+                "tbabs.nH",
+                "bbody.kT",
+                "bbody.norm",
+                "powerlaw.PhoIndex",
+                "powerlaw.norm"
+            ]
         );
         let m = parse("phabs(gauss+ga+pow)").unwrap();
         assert_eq!(
-            m.components().iter().map(|c| c.name.as_str()).collect::<Vec<_>>(),
+            m.components()
+                .iter()
+                .map(|c| c.name.as_str())
+                .collect::<Vec<_>>(),
             ["phabs", "gaussian_1", "gaussian_2", "powerlaw"]
         );
         assert_eq!(m.components()[2].first_param, 4);
         assert_eq!(m.params()[4].full_name(), "gaussian_2.LineE");
         let m = parse("wabs*bremss + bbodyrad").unwrap();
-        assert_eq!(names(&m), ["wabs.nH", "bremss.kT", "bremss.norm", "bbodyrad.kT", "bbodyrad.norm"]);
+        assert_eq!(
+            names(&m),
+            [
+                "wabs.nH",
+                "bremss.kT",
+                "bremss.norm",
+                "bbodyrad.kT",
+                "bbodyrad.norm"
+            ]
+        );
         assert_eq!(m.params()[1].value, 7.0);
         assert_eq!(m.params()[0].unit, "10^22 cm^-2");
     }
@@ -709,10 +782,19 @@ mod tests {
         assert_eq!(m.param_index("Powerlaw.NORM"), Some(4));
         assert_eq!(m.param_index("gaussian.norm"), None);
         let err = m.set("norm", 2.0).unwrap_err().to_string();
-        assert!(err.contains("ambiguous") && err.contains("bbody.norm") && err.contains("powerlaw.norm"), "{err}");
+        assert!(
+            err.contains("ambiguous")
+                && err.contains("bbody.norm")
+                && err.contains("powerlaw.norm"),
+            "{err}"
+        );
         let err = m.set("kT", 1e9).unwrap_err().to_string();
         assert!(err.contains("outside its limits"), "{err}");
-        assert!(m.set("LineE", 1.0).unwrap_err().to_string().contains("no parameter 'LineE'"));
+        assert!(m
+            .set("LineE", 1.0)
+            .unwrap_err()
+            .to_string()
+            .contains("no parameter 'LineE'"));
         m.set("nH", 0.3).unwrap();
         m.freeze("PhoIndex").unwrap();
         assert!(m.params()[3].frozen);
@@ -730,7 +812,9 @@ mod tests {
         components::powerlaw(1.7, 2.0, &lo, &hi, &mut pl);
         components::bbody(0.3, 0.5, &lo, &hi, &mut bb);
         let tb = CrossSection::embedded(AbsorptionKind::Tbabs);
-        let t: Vec<f64> = (0..n).map(|i| (-0.7 * tb.sigma(0.5 * (lo[i] + hi[i]))).exp()).collect();
+        let t: Vec<f64> = (0..n)
+            .map(|i| (-0.7 * tb.sigma(0.5 * (lo[i] + hi[i]))).exp())
+            .collect();
         let set = |e: &str| {
             let mut m = parse(e).unwrap();
             m.set("PhoIndex", 1.7).unwrap();
@@ -741,14 +825,22 @@ mod tests {
             m
         };
         // a*b + c: absorption on the power law only
-        for e in ["tbabs*powerlaw+bbody", "powerlaw*tbabs + bbody", "bbody + tbabs*powerlaw"] {
+        for e in [
+            "tbabs*powerlaw+bbody",
+            "powerlaw*tbabs + bbody",
+            "bbody + tbabs*powerlaw",
+        ] {
             let out = eval(&set(e), &lo, &hi);
             for i in 0..n {
                 let expect = pl[i] * t[i] + bb[i];
                 assert!((out[i] - expect).abs() <= 1e-15 * expect, "{e} bin {i}");
             }
         }
-        for e in ["tbabs*(powerlaw+bbody)", "tbabs(bbody+powerlaw)", "((tbabs))*((powerlaw)+(bbody))"] {
+        for e in [
+            "tbabs*(powerlaw+bbody)",
+            "tbabs(bbody+powerlaw)",
+            "((tbabs))*((powerlaw)+(bbody))",
+        ] {
             let m = set(e);
             let out = eval(&m, &lo, &hi);
             let mut unabs = vec![0.0; n];
@@ -756,12 +848,18 @@ mod tests {
             for i in 0..n {
                 let expect = (pl[i] + bb[i]) * t[i];
                 assert!((out[i] - expect).abs() <= 1e-15 * expect, "{e} bin {i}");
-                assert!((unabs[i] - (pl[i] + bb[i])).abs() <= 1e-15 * unabs[i], "{e} bin {i}");
+                assert!(
+                    (unabs[i] - (pl[i] + bb[i])).abs() <= 1e-15 * unabs[i],
+                    "{e} bin {i}"
+                );
             }
             // components as XSPEC plots them: each additive term with its absorption
             let terms = m.eval_additive_terms(&m.values(), &lo, &hi);
             let names: Vec<&str> = terms.iter().map(|t| t.0.as_str()).collect();
-            assert!(names == ["powerlaw", "bbody"] || names == ["bbody", "powerlaw"], "{names:?}");
+            assert!(
+                names == ["powerlaw", "bbody"] || names == ["bbody", "powerlaw"],
+                "{names:?}"
+            );
             for i in 0..n {
                 let sum: f64 = terms.iter().map(|t| t.1[i]).sum();
                 assert!((sum - out[i]).abs() <= 1e-15 * out[i]);
@@ -831,13 +929,21 @@ mod tests {
     #[test]
     fn errors_say_what_is_wrong() {
         let e = parse("tbabs*foo").unwrap_err().to_string();
-        assert!(e.contains("unknown component 'foo'") && e.contains("powerlaw (po, pow)") && e.contains("wabs"), "{e}");
+        assert!(
+            e.contains("unknown component 'foo'")
+                && e.contains("powerlaw (po, pow)")
+                && e.contains("wabs"),
+            "{e}"
+        );
         let e = parse("powerlaw*bbody").unwrap_err().to_string();
         assert!(e.contains("cannot multiply two additive"), "{e}");
         let e = parse("tbabs").unwrap_err().to_string();
         assert!(e.contains("no additive component"), "{e}");
         let e = parse("tbabs+powerlaw").unwrap_err().to_string();
-        assert!(e.contains("cannot add the multiplicative component 'tbabs'"), "{e}");
+        assert!(
+            e.contains("cannot add the multiplicative component 'tbabs'"),
+            "{e}"
+        );
         let e = parse("tbabs*(powerlaw").unwrap_err().to_string();
         assert!(e.contains("expected ')'"), "{e}");
         let e = parse("powerlaw)").unwrap_err().to_string();
