@@ -16,6 +16,7 @@
 //! No file is read here: OGIP readers and writers are in `exod_io::ogip`.
 
 pub mod data;
+pub mod group;
 pub mod model;
 
 /// Errors of the spectral module.
