@@ -42,6 +42,7 @@ pub mod lc_out;
 pub mod output;
 #[cfg(feature = "parquet")]
 mod parquet_out;
+pub mod pha_out;
 pub mod srclist;
 pub mod table;
 pub mod table_in;
