@@ -46,6 +46,7 @@ pub mod ogip;
 pub mod output;
 #[cfg(feature = "parquet")]
 mod parquet_out;
+pub mod pha_out;
 pub mod srclist;
 pub mod table;
 pub mod table_in;

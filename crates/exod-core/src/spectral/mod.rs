@@ -22,6 +22,7 @@ pub mod data;
 pub mod fit;
 pub mod fitdata;
 pub mod flux;
+pub mod group;
 pub mod model;
 pub mod stat;
 
