@@ -4,7 +4,8 @@ These are independent Python implementations (double precision) of
 
 * ``powerlaw``  exact bin integral norm*(hi^(1-G) - lo^(1-G))/(1-G)  (|1-G| < 1e-10: norm*ln(hi/lo))
 * ``bbody``     XSPEC xsblbd: trapezoid on the bin edges of 8.0525 norm E^2 / (kT^4 (exp(E/kT) - 1))
-* ``bbodyrad``  trapezoid on the bin edges of 1.0344e-3 norm E^2 / (exp(E/kT) - 1)
+                (E*kT/kT^4 where E/kT <= 1e-4; the whole bin is 0 when an edge has E/kT > 60, as XSPEC does)
+* ``bbodyrad``  XSPEC xsbbrd: the same with 1.0344e-3 norm E^2 / (exp(E/kT) - 1)
 * ``bremss``    XSPEC xsbrms -> xsbrmv (He/H = 0.085): trapezoid on the bin edges of
                 norm (G(E,T,1) + 4*0.085*G(E,T,2)) T^-1/2 exp(-E/T) / E, 0 unless 0 < E < 50 T,
                 G = XSPEC's ``gaunt(E, T, Z)`` (Kellogg, Baldwin & Koch 1975 polynomial fit to
@@ -204,18 +205,19 @@ class XSPowerLaw(ArithmeticModel):
 
 
 def _bb_shape(e, kt, const, form):
-    """XSPEC bbody / bbodyrad photon density (per keV, norm = 1) at the edges e."""
+    """XSPEC bbody / bbodyrad photon density (per keV, norm = 1) at the edges e (0 where E/kT > 60)."""
     x = e / kt
     out = np.zeros_like(e)
     small = x <= 1e-4
     mid = (~small) & (x <= 60.0)
+    # XSPEC: dble(exp(x)) - 1.D0 (not expm1)
     if form == "bbody":
         kt4 = kt ** 4
         out[small] = const * e[small] * kt / kt4
-        out[mid] = const * e[mid] ** 2 / (kt4 * np.expm1(x[mid]))
+        out[mid] = const * e[mid] ** 2 / (kt4 * (np.exp(x[mid]) - 1.0))
     else:
         out[small] = const * e[small] * kt
-        out[mid] = const * e[mid] ** 2 / np.expm1(x[mid])
+        out[mid] = const * e[mid] ** 2 / (np.exp(x[mid]) - 1.0)
     return out
 
 
@@ -234,7 +236,9 @@ class _BBBase(ArithmeticModel):
         kt, k = p
         f_lo = _bb_shape(lo, kt, self.CONST, self.FORM)
         f_hi = _bb_shape(hi, kt, self.CONST, self.FORM)
-        return k * _trapezoid(f_lo, f_hi, lo, hi)
+        # XSPEC xsblbd/xsbbrd zero the whole bin (and all later ones) once an edge has E/kT > 60
+        dead = (lo / kt > 60.0) | (hi / kt > 60.0)
+        return np.where(dead, 0.0, k * _trapezoid(f_lo, f_hi, lo, hi))
 
 
 class XSBBody(_BBBase):
