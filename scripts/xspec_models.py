@@ -2,7 +2,8 @@
 
 These are independent Python implementations (double precision) of
 
-* ``powerlaw``  exact bin integral norm*(hi^(1-G) - lo^(1-G))/(1-G)  (|1-G| < 1e-10: norm*ln(hi/lo))
+* ``powerlaw``  exact bin integral norm*(hi^(1-G) - lo^(1-G))/(1-G)  (|1-G| < 1e-10: norm*ln(hi/lo)), evaluated
+                as norm*lo^(1-G)*expm1((1-G)*log1p((hi-lo)/lo))/(1-G) (no cancellation)
 * ``bbody``     XSPEC xsblbd: trapezoid on the bin edges of 8.0525 norm E^2 / (kT^4 (exp(E/kT) - 1))
                 (E*kT/kT^4 where E/kT <= 1e-4; the whole bin is 0 when an edge has E/kT > 60, as XSPEC does)
 * ``bbodyrad``  XSPEC xsbbrd: the same with 1.0344e-3 norm E^2 / (exp(E/kT) - 1)
@@ -199,9 +200,12 @@ class XSPowerLaw(ArithmeticModel):
         lo, hi = _edges(lo, hi)
         g, k = p
         a = 1.0 - g
+        # ln(hi/lo) as log1p(width/lo) and hi^a - lo^a = lo^a expm1(a ln(hi/lo)): exact integral without
+        # cancellation in narrow bins or near PhoIndex = 1 (same value as (hi^a - lo^a)/a to ~1e-14)
+        ln_ratio = np.log1p((hi - lo) / lo)
         if abs(a) < 1e-10:
-            return k * np.log(hi / lo)
-        return k * (hi ** a - lo ** a) / a
+            return k * ln_ratio
+        return k * lo ** a * np.expm1(a * ln_ratio) / a
 
 
 def _bb_shape(e, kt, const, form):
