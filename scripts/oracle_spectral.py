@@ -356,7 +356,6 @@ def fluxes(src, unabs):
 def sampled_fluxes(unabs):
     """sample_flux errors: correlated draws from the covariance; if the covariance matrix is not positive
     definite, fall back to uncorrelated draws (the covar sigmas), and say so."""
-    ui.set_covar_opt("max_rstat", 1e9)  # the poor pn fits (rstat > 3) would otherwise be refused
     out = []
     for lo, hi in FLUX_BANDS[:2]:
         for correlated in (True, False):
