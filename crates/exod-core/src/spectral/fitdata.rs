@@ -19,6 +19,9 @@
 //!   and STAT_ERR (in quadrature) are summed over the same good channels. Sherpa replaces
 //!   BACKSCAL/AREASCAL ≤ 0 by 1; here they are an error.
 
+#![allow(clippy::neg_cmp_op_on_partial_ord)] // `!(x > 0.0)` rejects NaN on purpose
+#![allow(clippy::needless_range_loop)] // index loops over several parallel arrays
+
 use super::data::{Response, Spectrum};
 use super::model::SpectralModel;
 use super::stat::BinData;

@@ -32,6 +32,9 @@
 //! N groups; Sherpa's definitions); for cstat the Kaastra (2017) calibration ([`goodness`]) and, on
 //! request, a parametric bootstrap ([`bootstrap_goodness`]).
 
+#![allow(clippy::neg_cmp_op_on_partial_ord)] // `!(x > 0.0)` rejects NaN on purpose
+#![allow(clippy::needless_range_loop)] // index loops over several parallel arrays
+
 pub mod errors;
 pub mod goodness;
 pub(crate) mod lm;
