@@ -10,6 +10,9 @@
 //! 571, 545): such tests are flagged `approximate` (the χ² probability is then conservative,
 //! roughly twice the true one for one parameter); calibrate them by simulation when it matters.
 
+#![allow(clippy::neg_cmp_op_on_partial_ord)] // `!(x > 0.0)` rejects NaN on purpose
+#![allow(clippy::needless_range_loop)] // index loops over several parallel arrays
+
 use rayon::prelude::*;
 use serde::Serialize;
 

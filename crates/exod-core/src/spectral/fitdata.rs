@@ -19,6 +19,9 @@
 //!   and STAT_ERR (in quadrature) are summed over the same good channels. Sherpa replaces
 //!   BACKSCAL/AREASCAL ≤ 0 by 1; here they are an error.
 
+#![allow(clippy::neg_cmp_op_on_partial_ord)] // `!(x > 0.0)` rejects NaN on purpose
+#![allow(clippy::needless_range_loop)] // index loops over several parallel arrays
+
 use super::data::{Response, Spectrum};
 use super::model::SpectralModel;
 use super::stat::BinData;
@@ -68,6 +71,11 @@ pub struct FitData {
     weight: Vec<f64>,
     /// Group g uses `chan[offset[g]..offset[g + 1]]`.
     offset: Vec<usize>,
+    /// The response summed into the noticed groups (CSR by energy bin):
+    /// `G[e, g] = Σ_{c ∈ g} EXPOSURE·AREASCAL_c·(RMF × ARF)[e, c]`; entries of energy bin e are
+    /// `gvals[gptr[e]..gptr[e + 1]]`.
+    gptr: Vec<usize>,
+    gvals: Vec<(u32, f64)>,
 }
 
 /// Channel-level arrays of the background.
@@ -100,6 +108,8 @@ impl FitData {
             chan: vec![],
             weight: vec![],
             offset: vec![0],
+            gptr: vec![],
+            gvals: vec![],
             response: response.clone(),
         };
         for (a, b) in spans {
@@ -131,7 +141,44 @@ impl FitData {
                 ),
             ));
         }
+        fd.build_grouped_response();
         Ok(fd)
+    }
+
+    /// Fill `gptr`/`gvals` from the effective matrix and the groups' channels and weights.
+    fn build_grouped_response(&mut self) {
+        let eff = self.response.effective();
+        let n_chan = eff.n_channels();
+        let mut owner = vec![(u32::MAX, 0.0); n_chan];
+        for g in 0..self.groups.len() {
+            for k in self.offset[g]..self.offset[g + 1] {
+                owner[self.chan[k]] = (g as u32, self.weight[k]);
+            }
+        }
+        let mut acc = vec![0.0; self.groups.len()];
+        let mut touched: Vec<u32> = vec![];
+        self.gptr = Vec::with_capacity(eff.n_energies() + 1);
+        self.gptr.push(0);
+        for e in 0..eff.n_energies() {
+            for (c0, vals) in eff.row(e) {
+                for (c, &v) in (c0..).zip(vals) {
+                    let (g, w) = owner[c];
+                    if g != u32::MAX && v != 0.0 {
+                        if acc[g as usize] == 0.0 {
+                            touched.push(g);
+                        }
+                        acc[g as usize] += w * v;
+                    }
+                }
+            }
+            touched.sort_unstable();
+            for &g in &touched {
+                self.gvals.push((g, acc[g as usize]));
+                acc[g as usize] = 0.0;
+            }
+            touched.clear();
+            self.gptr.push(self.gvals.len());
+        }
     }
 
     fn push_group(
@@ -200,9 +247,28 @@ impl FitData {
     }
 
     /// Predicted source counts per group from a model photon flux per energy bin of the response
-    /// (`flux.len()` = energy bins); `scratch` is resized to the channel count; `out` gets one value
-    /// per noticed group.
-    pub fn counts_from_flux(&self, flux: &[f64], scratch: &mut Vec<f64>, out: &mut [f64]) {
+    /// (`flux.len()` = energy bins); `out` gets one value per noticed group. Uses the response summed
+    /// into the groups once at construction (the same sums as folding into channels first).
+    pub fn counts_from_flux(&self, flux: &[f64], out: &mut [f64]) {
+        out.iter_mut().for_each(|o| *o = 0.0);
+        for (e, &f) in flux.iter().enumerate() {
+            if f == 0.0 {
+                continue;
+            }
+            for &(g, v) in &self.gvals[self.gptr[e]..self.gptr[e + 1]] {
+                out[g as usize] += f * v;
+            }
+        }
+    }
+
+    /// The same by folding into every channel and summing the groups' channels (the reference
+    /// path, slower): `scratch` is resized to the channel count.
+    pub fn counts_from_flux_by_channel(
+        &self,
+        flux: &[f64],
+        scratch: &mut Vec<f64>,
+        out: &mut [f64],
+    ) {
         scratch.resize(self.response.rmf.n_channels(), 0.0);
         self.response.fold(flux, scratch);
         for (g, o) in out.iter_mut().enumerate() {
@@ -240,7 +306,6 @@ impl FitData {
 #[derive(Debug, Clone)]
 pub struct Workspace {
     flux: Vec<f64>,
-    chan: Vec<f64>,
 }
 
 impl Workspace {
@@ -248,7 +313,6 @@ impl Workspace {
     pub fn new(data: &FitData) -> Workspace {
         Workspace {
             flux: vec![0.0; data.response.rmf.n_energies()],
-            chan: vec![0.0; data.response.rmf.n_channels()],
         }
     }
 
@@ -266,7 +330,7 @@ impl Workspace {
             data.response.energ_hi(),
             &mut self.flux,
         );
-        data.counts_from_flux(&self.flux, &mut self.chan, out);
+        data.counts_from_flux(&self.flux, out);
     }
 }
 
@@ -690,10 +754,40 @@ mod tests {
         assert_eq!(sao_fcmp(1000.0, 1000.0002), -1);
         assert_eq!(sao_fcmp(3.0, 2.0), 1);
         // model counts: flat flux 1 per energy bin, area 1, exposure 100 → 100 per channel
-        let mut scratch = vec![];
         let mut out = vec![0.0; 4];
-        all.counts_from_flux(&[1.0; 10], &mut scratch, &mut out);
+        all.counts_from_flux(&[1.0; 10], &mut out);
         assert_eq!(out, vec![300.0, 200.0, 100.0, 300.0]);
+        // with redistribution, AREASCAL and a filter: the grouped response equals folding first
+        let resp = toy_response(10, 1.0, 0.5, 0.15, 7.0);
+        src.areascal = (0..10).map(|c| 0.5 + 0.1 * c as f64).collect();
+        let f = FitData::new(
+            &src,
+            None,
+            resp,
+            &FitDataOptions {
+                energy: Some((2.6, 6.0)),
+            },
+        )
+        .unwrap();
+        let flux: Vec<f64> = (0..10).map(|e| 1.0 + (e as f64).sin()).collect();
+        let (mut a, mut b, mut scratch) = (vec![0.0; f.n_bins()], vec![0.0; f.n_bins()], vec![]);
+        f.counts_from_flux(&flux, &mut a);
+        f.counts_from_flux_by_channel(&flux, &mut scratch, &mut b);
+        let mut direct = vec![0.0; 10];
+        f.response.fold(&flux, &mut direct);
+        for g in 0..f.n_bins() {
+            let gr = &f.groups[g];
+            let want: f64 = (gr.first_channel_index..=gr.last_channel_index)
+                .filter(|&c| src.quality[c] == 0)
+                .map(|c| 100.0 * src.areascal[c] * direct[c])
+                .sum();
+            assert!(
+                (a[g] - want).abs() < 1e-12 * want && (b[g] - want).abs() < 1e-12 * want,
+                "{g}: {} {} {want}",
+                a[g],
+                b[g]
+            );
+        }
     }
 
     #[test]

@@ -16,6 +16,9 @@
 //! central `level` interval (default 68 %, Sherpa's `confidence=68`) of the sampled fluxes, by linear
 //! interpolation between order statistics (`numpy.percentile`).
 
+#![allow(clippy::neg_cmp_op_on_partial_ord)] // `!(x > 0.0)` rejects NaN on purpose
+#![allow(clippy::needless_range_loop)] // index loops over several parallel arrays
+
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use rand_distr::{Distribution, StandardNormal};
@@ -190,6 +193,7 @@ pub struct FluxEstimate {
     pub n_clipped: usize,
 }
 
+#[allow(clippy::too_many_arguments)]
 /// The flux at the best fit of `result` with errors by sampling the covariance (module docs).
 /// Errors when the fit has no covariance matrix.
 pub fn sample_flux(

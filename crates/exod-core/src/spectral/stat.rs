@@ -18,6 +18,9 @@
 //! A χ² statistic with a zero variance in a noticed group is an error (group the spectrum or use
 //! `chi2gehrels`/`cstat`), not a silent infinity.
 
+#![allow(clippy::neg_cmp_op_on_partial_ord)] // `!(x > 0.0)` rejects NaN on purpose
+#![allow(clippy::needless_range_loop)] // index loops over several parallel arrays
+
 use super::SpectralError;
 
 /// Sherpa's model floor for `cstat`/`wstat` (`truncate = True`, `trunc_value = 1e-25`).

@@ -7,6 +7,9 @@
 //!   for first derivatives), so every evaluation is inside the box.
 //! * Profile likelihood: [`crate::optimize::profile_interval`].
 
+#![allow(clippy::neg_cmp_op_on_partial_ord)] // `!(x > 0.0)` rejects NaN on purpose
+#![allow(clippy::needless_range_loop)] // index loops over several parallel arrays
+
 use super::lm::cholesky;
 
 /// The three points and first-derivative weights of one parameter's stencil.

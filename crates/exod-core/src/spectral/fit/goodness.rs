@@ -10,6 +10,9 @@
 //! * Parametric bootstrap: simulate Poisson spectra from the best fit, refit each, and report the
 //!   fraction of simulated statistics ≥ the observed one (seeded ChaCha8; deterministic).
 
+#![allow(clippy::neg_cmp_op_on_partial_ord)] // `!(x > 0.0)` rejects NaN on purpose
+#![allow(clippy::needless_range_loop)] // index loops over several parallel arrays
+
 use serde::Serialize;
 use statrs::function::gamma::ln_gamma;
 

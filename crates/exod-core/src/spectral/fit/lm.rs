@@ -7,6 +7,9 @@
 //! [`crate::optimize`] (MINUIT's transforms: sine for two bounds, `√(u² + s²) − s` for one), so every
 //! trial point is inside the box. The Jacobian is by forward differences in internal coordinates.
 
+#![allow(clippy::neg_cmp_op_on_partial_ord)] // `!(x > 0.0)` rejects NaN on purpose
+#![allow(clippy::needless_range_loop)] // index loops over several parallel arrays
+
 /// One parameter's internal ↔ external map (see `optimize`'s module docs).
 #[derive(Debug, Clone, Copy)]
 pub(crate) enum Map {

@@ -2,8 +2,9 @@
 //!
 //! # Minimisation ([`fit`])
 //! 1. Starts: the model's parameter values, then `n_starts` more drawn (seeded ChaCha8) around the
-//!    best point so far — log-uniform over ×10^±2 for parameters without a usable upper bound
-//!    (normalisations), uniform (log-uniform when `lo > 0` and `hi/lo > 100`) within two finite bounds.
+//!    best point so far — log-uniform over ×10^±2 around the value for parameters whose range is
+//!    more than 1000 times their value (normalisations, nH), else uniform within the limits
+//!    (log-uniform when `lo > 0` and `hi/lo > 100`).
 //!    Before each start's descent, the parameters named `norm` (XSPEC's convention) are rescaled
 //!    together so the predicted counts equal the observed counts: a start at `norm = 1e-10` costs
 //!    nothing.
@@ -31,6 +32,9 @@
 //! N groups; Sherpa's definitions); for cstat the Kaastra (2017) calibration ([`goodness`]) and, on
 //! request, a parametric bootstrap ([`bootstrap_goodness`]).
 
+#![allow(clippy::neg_cmp_op_on_partial_ord)] // `!(x > 0.0)` rejects NaN on purpose
+#![allow(clippy::needless_range_loop)] // index loops over several parallel arrays
+
 pub mod errors;
 pub mod goodness;
 pub(crate) mod lm;
@@ -52,13 +56,13 @@ pub use goodness::{BootstrapGoodness, KaastraGoodness};
 /// Options of [`fit`].
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct FitOptions {
-    /// Extra starts after the model's own values (default 4).
+    /// Extra starts after the model's own values (default 3).
     pub n_starts: usize,
     /// Seed of the extra starts (default 0).
     pub seed: u64,
     /// Levenberg–Marquardt iterations per start (default 200).
     pub lm_max_iter: usize,
-    /// The Nelder–Mead polish (default: `MinimizeOptions` with 2 restarts).
+    /// The Nelder–Mead polish (default: `MinimizeOptions` with 1 restart).
     pub nm: MinimizeOptions,
     /// Compute the covariance matrix (default true).
     pub covariance: bool,
@@ -71,11 +75,11 @@ pub struct FitOptions {
 impl Default for FitOptions {
     fn default() -> Self {
         FitOptions {
-            n_starts: 4,
+            n_starts: 3,
             seed: 0,
             lm_max_iter: 200,
             nm: MinimizeOptions {
-                restarts: 2,
+                restarts: 1,
                 ..Default::default()
             },
             covariance: true,
@@ -389,14 +393,15 @@ fn random_start(x: &[f64], bounds: &[(f64, f64)], rng: &mut ChaCha8Rng) -> Vec<f
                 return v;
             }
             let u: f64 = rng.gen();
-            match (lo.is_finite(), hi.is_finite()) {
-                (true, true) if lo > 0.0 && hi / lo > 100.0 => (lo.ln() + u * (hi / lo).ln()).exp(),
-                (true, true) => lo + u * (hi - lo),
-                _ => {
-                    let base = if v != 0.0 { v } else { 1e-3 };
-                    let y = base * 10f64.powf(4.0 * u - 2.0);
-                    y.clamp(lo, hi)
-                }
+            let scale = v.abs().max(1e-3 * (hi - lo).abs().min(1.0));
+            if !(hi - lo <= 1e3 * scale) {
+                // a wide range (norm, nH): around v over ×10^±2
+                let base = if v > 0.0 { v } else { scale.max(1e-3) };
+                (base * 10f64.powf(4.0 * u - 2.0)).clamp(lo, hi)
+            } else if lo > 0.0 && hi / lo > 100.0 {
+                (lo.ln() + u * (hi / lo).ln()).exp()
+            } else {
+                lo + u * (hi - lo)
             }
         })
         .collect()

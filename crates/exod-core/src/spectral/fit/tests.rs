@@ -1,3 +1,5 @@
+#![allow(clippy::needless_range_loop)]
+
 use super::*;
 use crate::spectral::fitdata::testutil::*;
 use crate::spectral::fitdata::FitDataOptions;
