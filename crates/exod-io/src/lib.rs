@@ -31,6 +31,7 @@
 //! ```
 #![warn(missing_docs)]
 
+pub mod atomdb;
 pub mod catalog_out;
 pub mod context;
 pub mod detections_in;

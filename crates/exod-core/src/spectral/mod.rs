@@ -12,11 +12,18 @@
 //! | statistics: cstat, chi2 (data/model variance, Gehrels), wstat (XSPEC Appendix B) | [`stat`] |
 //! | fitting, errors, goodness, model comparison | [`fit`] |
 //! | fluxes with errors | [`flux`] |
+//! | the noticed groups of a fit | [`fitdata`] |
+//! | fitting a list of models, likelihood-ratio tests | [`compare`] |
 //!
 //! No file is read here: OGIP readers and writers are in `exod_io::ogip`.
 
+pub mod compare;
 pub mod data;
+pub mod fit;
+pub mod fitdata;
+pub mod flux;
 pub mod model;
+pub mod stat;
 
 /// Errors of the spectral module.
 #[derive(Debug, thiserror::Error)]

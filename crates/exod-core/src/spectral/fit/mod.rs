@@ -1,0 +1,620 @@
+//! Fitting a spectral model to a [`FitData`] with a [`Statistic`]: minimisation, errors, goodness.
+//!
+//! # Minimisation ([`fit`])
+//! 1. Starts: the model's parameter values, then `n_starts` more drawn (seeded ChaCha8) around the
+//!    best point so far — log-uniform over ×10^±2 for parameters without a usable upper bound
+//!    (normalisations), uniform (log-uniform when `lo > 0` and `hi/lo > 100`) within two finite bounds.
+//!    Before each start's descent, the parameters named `norm` (XSPEC's convention) are rescaled
+//!    together so the predicted counts equal the observed counts: a start at `norm = 1e-10` costs
+//!    nothing.
+//! 2. From each start, Levenberg–Marquardt ([`lm`]) on the residual vector whose squares sum to the
+//!    statistic: `(d − s b − m)/σ` for χ², the signed deviance residuals `sign(d − m)√c_i` for cstat
+//!    and wstat.
+//! 3. The best of those is polished by [`crate::optimize::minimize`] (Nelder–Mead with restarts), and
+//!    LM is run once more from the polished point; the best is kept.
+//!
+//! Bounds: the parameters' hard limits ([`Param::min`], [`Param::max`]); a limit more than 1e8 times
+//! the start's distance to the other limit away (e.g. `norm ≤ 1e24`) is treated as absent by the
+//! minimisers (the sine transform cannot resolve a norm of 1e-3 inside [0, 1e24]) and enforced by
+//! clamping. Frozen parameters ([`Param::frozen`]) are fixed.
+//!
+//! # Errors
+//! Covariance: `(H/2)⁻¹` with H the finite-difference Hessian of the statistic ([`errors`]); `sigma`
+//! is the square root of its diagonal. Profile likelihood ([`crate::optimize::profile_interval`]) for
+//! `Δstat = profile_delta` (default 1.0: 1σ for one parameter; 2.706: 90 %), ends reported with
+//! `*_is_limit` when the profile stays below the target up to a hard limit. If the profile meets a
+//! better minimum, the fit is redone from it (at most twice) and the errors recomputed. Without a
+//! profile, `lower/upper = value ∓ sigma` clipped to the limits.
+//!
+//! # Goodness
+//! `q_value = Q(dof/2, χ²/2)` for χ² statistics; `AIC = S + 2k`, `BIC = S + k ln N` (k free parameters,
+//! N groups; Sherpa's definitions); for cstat the Kaastra (2017) calibration ([`goodness`]) and, on
+//! request, a parametric bootstrap ([`bootstrap_goodness`]).
+
+pub mod errors;
+pub mod goodness;
+pub(crate) mod lm;
+
+use std::cell::{Cell, RefCell};
+
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use serde::Serialize;
+
+use super::fitdata::{FitData, Workspace};
+use super::model::{Param, SpectralModel};
+use super::stat::{self, Statistic};
+use super::SpectralError;
+use crate::optimize::{minimize, profile_interval, MinimizeOptions, Minimum};
+
+pub use goodness::{BootstrapGoodness, KaastraGoodness};
+
+/// Options of [`fit`].
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FitOptions {
+    /// Extra starts after the model's own values (default 4).
+    pub n_starts: usize,
+    /// Seed of the extra starts (default 0).
+    pub seed: u64,
+    /// Levenberg–Marquardt iterations per start (default 200).
+    pub lm_max_iter: usize,
+    /// The Nelder–Mead polish (default: `MinimizeOptions` with 2 restarts).
+    pub nm: MinimizeOptions,
+    /// Compute the covariance matrix (default true).
+    pub covariance: bool,
+    /// Δstat of the profile-likelihood intervals, None for none (default Some(1.0)).
+    pub profile_delta: Option<f64>,
+    /// Re-minimisation of the other parameters along a profile (default: 1 restart, 5000 evals).
+    pub profile_nm: MinimizeOptions,
+}
+
+impl Default for FitOptions {
+    fn default() -> Self {
+        FitOptions {
+            n_starts: 4,
+            seed: 0,
+            lm_max_iter: 200,
+            nm: MinimizeOptions {
+                restarts: 2,
+                ..Default::default()
+            },
+            covariance: true,
+            profile_delta: Some(1.0),
+            profile_nm: MinimizeOptions {
+                restarts: 1,
+                max_evals: 5000,
+                ..Default::default()
+            },
+        }
+    }
+}
+
+/// One parameter of a fit result.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FitParam {
+    /// Component (`powerlaw`, `apec_1`, …).
+    pub component: String,
+    /// XSPEC name (`PhoIndex`, `nH`, `norm`, …).
+    pub name: String,
+    /// Unit.
+    pub unit: String,
+    /// Best-fit value.
+    pub value: f64,
+    /// √ of the covariance diagonal (NaN when frozen or the covariance failed).
+    pub sigma: f64,
+    /// Lower end of the interval (profile likelihood if computed, else value − sigma).
+    pub lower: f64,
+    /// Upper end.
+    pub upper: f64,
+    /// `lower` is the hard limit: a one-sided interval (an upper limit on the parameter).
+    pub lower_is_limit: bool,
+    /// `upper` is the hard limit.
+    pub upper_is_limit: bool,
+    /// Frozen (not fitted).
+    pub frozen: bool,
+}
+
+/// The result of [`fit`].
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FitResult {
+    /// Statistic name (`cstat`, `chi2datavar`, …).
+    pub statistic: String,
+    /// The statistic at the optimum.
+    pub stat_value: f64,
+    /// Degrees of freedom: groups − free parameters.
+    pub dof: usize,
+    /// `stat_value / dof` (NaN for dof 0).
+    pub reduced_stat: f64,
+    /// χ² null-hypothesis probability `Q(dof/2, χ²/2)`; None for cstat and wstat.
+    pub q_value: Option<f64>,
+    /// Akaike information criterion `S + 2k`.
+    pub aic: f64,
+    /// Bayesian information criterion `S + k ln N`.
+    pub bic: f64,
+    /// Noticed groups N.
+    pub n_bins: usize,
+    /// Free parameters k.
+    pub n_free: usize,
+    /// All parameters, in the model's order.
+    pub params: Vec<FitParam>,
+    /// Indices (into `params`) of the free parameters: the order of `covariance`.
+    pub free: Vec<usize>,
+    /// Covariance matrix of the free parameters (empty when not computed or not positive definite).
+    pub covariance: Vec<Vec<f64>>,
+    /// Δstat of the intervals (None: intervals from sigma).
+    pub profile_delta: Option<f64>,
+    /// Kaastra (2017) calibration of C (cstat only).
+    pub kaastra: Option<KaastraGoodness>,
+    /// Statistic evaluations spent.
+    pub n_evals: usize,
+    /// Whether the final descent met its tolerances.
+    pub converged: bool,
+}
+
+impl FitResult {
+    /// Best-fit values of all parameters, in the model's order.
+    pub fn values(&self) -> Vec<f64> {
+        self.params.iter().map(|p| p.value).collect()
+    }
+}
+
+/// The statistic as a function of the parameters.
+pub(crate) struct Problem<'a> {
+    pub data: &'a FitData,
+    pub model: &'a dyn SpectralModel,
+    pub stat: Statistic,
+    pub hard: Vec<(f64, f64)>,
+    buf: RefCell<(Workspace, Vec<f64>, Vec<f64>)>,
+    pub evals: Cell<usize>,
+}
+
+impl<'a> Problem<'a> {
+    pub fn new(data: &'a FitData, model: &'a dyn SpectralModel, stat: Statistic) -> Problem<'a> {
+        Problem {
+            data,
+            model,
+            stat,
+            hard: model.params().iter().map(|p| (p.min, p.max)).collect(),
+            buf: RefCell::new((Workspace::new(data), vec![0.0; data.n_bins()], vec![])),
+            evals: Cell::new(0),
+        }
+    }
+
+    /// Model counts per group at `x` (clamped into the hard limits) into the internal buffer, then `f`.
+    fn with_counts<T>(&self, x: &[f64], f: impl FnOnce(&[f64]) -> T) -> T {
+        self.evals.set(self.evals.get() + 1);
+        let mut b = self.buf.borrow_mut();
+        let (ws, m, xc) = &mut *b;
+        xc.clear();
+        xc.extend(
+            x.iter()
+                .zip(&self.hard)
+                .map(|(&v, &(lo, hi))| v.clamp(lo, hi)),
+        );
+        ws.counts(self.data, self.model, xc, m);
+        f(m)
+    }
+
+    pub fn value(&self, x: &[f64]) -> f64 {
+        let v = self.with_counts(x, |m| stat::total(self.stat, &self.data.bins, m));
+        if v.is_nan() {
+            f64::INFINITY
+        } else {
+            v
+        }
+    }
+
+    pub fn residuals(&self, x: &[f64], out: &mut [f64]) {
+        self.with_counts(x, |m| {
+            for ((o, b), &mi) in out.iter_mut().zip(&self.data.bins).zip(m) {
+                *o = stat::bin_residual(self.stat, b, mi);
+            }
+        })
+    }
+
+    pub fn counts(&self, x: &[f64]) -> Vec<f64> {
+        self.with_counts(x, |m| m.to_vec())
+    }
+}
+
+/// Bounds the minimisers use: frozen parameters fixed, unusably far limits dropped (module docs).
+fn working_bounds(params: &[Param], x0: &[f64]) -> Vec<(f64, f64)> {
+    params
+        .iter()
+        .zip(x0)
+        .map(|(p, &x)| {
+            if p.frozen {
+                return (x, x);
+            }
+            let (mut lo, mut hi) = (p.min, p.max);
+            if hi.is_finite() && lo.is_finite() {
+                let (dl, dh) = (x - lo, hi - x);
+                if hi - lo > 1e8 * dl.max(1e-300) && dh > dl {
+                    hi = f64::INFINITY;
+                } else if hi - lo > 1e8 * dh.max(1e-300) {
+                    lo = f64::NEG_INFINITY;
+                }
+            }
+            (lo, hi)
+        })
+        .collect()
+}
+
+/// Validate the model's parameters and the data against the statistic.
+fn check_inputs(
+    data: &FitData,
+    model: &dyn SpectralModel,
+    stat: Statistic,
+) -> Result<(), SpectralError> {
+    for p in model.params() {
+        if !(p.value.is_finite() && p.min <= p.value && p.value <= p.max) {
+            return Err(SpectralError::param(format!(
+                "{} = {} is outside its limits [{}, {}]: expected a finite start inside them",
+                p.full_name(),
+                p.value,
+                p.min,
+                p.max
+            )));
+        }
+    }
+    let n_free = model.params().iter().filter(|p| !p.frozen).count();
+    if n_free > data.n_bins() {
+        return Err(SpectralError::input(
+            &data.name,
+            format!("{n_free} free parameters but only {} noticed groups: expected at least as many groups", data.n_bins()),
+        ));
+    }
+    stat::check_usable(
+        stat,
+        &data.bins,
+        data.has_background,
+        data.has_stat_err,
+        &data.name,
+    )
+}
+
+/// Fit `model` to `data` by minimising `stat`; see the module docs.
+pub fn fit(
+    data: &FitData,
+    model: &dyn SpectralModel,
+    stat: Statistic,
+    opts: &FitOptions,
+) -> Result<FitResult, SpectralError> {
+    check_inputs(data, model, stat)?;
+    let pb = Problem::new(data, model, stat);
+    let x0: Vec<f64> = model.params().iter().map(|p| p.value).collect();
+    let bounds = working_bounds(model.params(), &x0);
+    let mut best = minimise(&pb, &x0, &bounds, opts)?;
+    let mut intervals = None;
+    for _round in 0..3 {
+        match (
+            opts.profile_delta,
+            best.x.iter().zip(&bounds).any(|(_, b)| b.0 != b.1),
+        ) {
+            (Some(delta), true) => match profiles(&pb, &best, &bounds, delta, opts)? {
+                Ok(iv) => {
+                    intervals = Some(iv);
+                    break;
+                }
+                Err(better) => best = minimise(&pb, &better.x, &bounds, opts)?,
+            },
+            _ => break,
+        }
+    }
+    Ok(build_result(&pb, &best, &bounds, intervals, opts))
+}
+
+/// Starts, LM from each, NM polish of the best, LM again.
+fn minimise(
+    pb: &Problem,
+    x0: &[f64],
+    bounds: &[(f64, f64)],
+    opts: &FitOptions,
+) -> Result<Minimum, SpectralError> {
+    let lm_opts = lm::LmOptions {
+        max_iter: opts.lm_max_iter,
+        ftol: 1e-10,
+    };
+    let n = pb.data.n_bins();
+    let resid = |x: &[f64], out: &mut [f64]| pb.residuals(x, out);
+    let run_lm = |x: &[f64]| {
+        let r = lm::levenberg_marquardt(&resid, n, x, bounds, lm_opts);
+        (r.x, r.f, r.converged)
+    };
+    let mut best = run_lm(&rescale_norms(pb, x0, bounds));
+    let mut rng = ChaCha8Rng::seed_from_u64(opts.seed);
+    for _ in 0..opts.n_starts {
+        let start = rescale_norms(pb, &random_start(&best.0, bounds, &mut rng), bounds);
+        let cand = run_lm(&start);
+        if cand.1 < best.1 {
+            best = cand;
+        }
+    }
+    let polished = minimize(|x: &[f64]| pb.value(x), &best.0, bounds, &opts.nm)?;
+    let mut converged = polished.converged;
+    if polished.f < best.1 {
+        best = (polished.x, polished.f, polished.converged);
+    }
+    let again = run_lm(&best.0);
+    if again.1 < best.1 {
+        best = again;
+        converged = true;
+    }
+    Ok(Minimum {
+        x: best.0,
+        f: best.1,
+        n_evals: 0,
+        converged: converged || best.2,
+    })
+}
+
+/// Scale the `norm` parameters together so predicted counts match the observed total.
+fn rescale_norms(pb: &Problem, x: &[f64], bounds: &[(f64, f64)]) -> Vec<f64> {
+    let params = pb.model.params();
+    let norms: Vec<usize> = (0..x.len())
+        .filter(|&i| {
+            params[i].name.eq_ignore_ascii_case("norm") && bounds[i].0 != bounds[i].1 && x[i] > 0.0
+        })
+        .collect();
+    let data: f64 = pb
+        .data
+        .bins
+        .iter()
+        .map(|b| {
+            b.d - if pb.stat == Statistic::Cstat {
+                0.0
+            } else {
+                b.s * b.b
+            }
+        })
+        .sum();
+    let model: f64 = pb.counts(x).iter().sum();
+    let k = data / model;
+    if norms.is_empty() || !(k.is_finite() && k > 0.0) {
+        return x.to_vec();
+    }
+    let mut y = x.to_vec();
+    for i in norms {
+        y[i] = (x[i] * k).clamp(pb.hard[i].0, pb.hard[i].1);
+    }
+    y
+}
+
+/// A random start around `x` (module docs).
+fn random_start(x: &[f64], bounds: &[(f64, f64)], rng: &mut ChaCha8Rng) -> Vec<f64> {
+    x.iter()
+        .zip(bounds)
+        .map(|(&v, &(lo, hi))| {
+            if lo == hi {
+                return v;
+            }
+            let u: f64 = rng.gen();
+            match (lo.is_finite(), hi.is_finite()) {
+                (true, true) if lo > 0.0 && hi / lo > 100.0 => (lo.ln() + u * (hi / lo).ln()).exp(),
+                (true, true) => lo + u * (hi - lo),
+                _ => {
+                    let base = if v != 0.0 { v } else { 1e-3 };
+                    let y = base * 10f64.powf(4.0 * u - 2.0);
+                    y.clamp(lo, hi)
+                }
+            }
+        })
+        .collect()
+}
+
+/// Profile intervals of every free parameter, or the better minimum met on the way.
+#[allow(clippy::type_complexity)]
+fn profiles(
+    pb: &Problem,
+    best: &Minimum,
+    bounds: &[(f64, f64)],
+    delta: f64,
+    opts: &FitOptions,
+) -> Result<Result<Vec<Option<crate::optimize::ProfileInterval>>, Minimum>, SpectralError> {
+    let mut out = Vec::with_capacity(best.x.len());
+    for i in 0..best.x.len() {
+        if bounds[i].0 == bounds[i].1 {
+            out.push(None);
+            continue;
+        }
+        let iv = profile_interval(
+            |x: &[f64]| pb.value(x),
+            best,
+            i,
+            delta,
+            bounds,
+            &opts.profile_nm,
+        )?;
+        if let Some(b) = iv.better_minimum.clone() {
+            return Ok(Err(b));
+        }
+        out.push(Some(iv));
+    }
+    Ok(Ok(out))
+}
+
+fn build_result(
+    pb: &Problem,
+    best: &Minimum,
+    bounds: &[(f64, f64)],
+    intervals: Option<Vec<Option<crate::optimize::ProfileInterval>>>,
+    opts: &FitOptions,
+) -> FitResult {
+    let params = pb.model.params();
+    let free: Vec<usize> = (0..params.len())
+        .filter(|&i| bounds[i].0 != bounds[i].1)
+        .collect();
+    let x: Vec<f64> = best
+        .x
+        .iter()
+        .zip(&pb.hard)
+        .map(|(&v, &(lo, hi))| v.clamp(lo, hi))
+        .collect();
+    let f = |y: &[f64]| pb.value(y);
+    let cov = if opts.covariance && !free.is_empty() {
+        errors::covariance(&f, &x, &free, &pb.hard).unwrap_or_default()
+    } else {
+        vec![]
+    };
+    let mut out_params = Vec::with_capacity(params.len());
+    for (i, p) in params.iter().enumerate() {
+        let j = free.iter().position(|&k| k == i);
+        let sigma = match (j, cov.is_empty()) {
+            (Some(j), false) => cov[j][j].sqrt(),
+            _ => f64::NAN,
+        };
+        let iv = intervals.as_ref().and_then(|v| v[i].clone());
+        let (lower, upper, lil, uil) = match iv {
+            Some(iv) => (
+                iv.lower,
+                iv.upper,
+                iv.lower_is_limit && iv.lower <= p.min,
+                iv.upper_is_limit && iv.upper >= p.max,
+            ),
+            None if j.is_some() && sigma.is_finite() => {
+                let (lo, hi) = (x[i] - sigma, x[i] + sigma);
+                (lo.max(p.min), hi.min(p.max), lo <= p.min, hi >= p.max)
+            }
+            None if j.is_none() => (x[i], x[i], false, false),
+            None => (f64::NAN, f64::NAN, false, false),
+        };
+        out_params.push(FitParam {
+            component: p.component.clone(),
+            name: p.name.clone(),
+            unit: p.unit.clone(),
+            value: x[i],
+            sigma,
+            lower,
+            upper,
+            lower_is_limit: lil,
+            upper_is_limit: uil,
+            frozen: j.is_none(),
+        });
+    }
+    let stat_value = pb.value(&x);
+    let (n_bins, k) = (pb.data.n_bins(), free.len());
+    let dof = n_bins - k;
+    FitResult {
+        statistic: pb.stat.name().to_string(),
+        stat_value,
+        dof,
+        reduced_stat: if dof > 0 {
+            stat_value / dof as f64
+        } else {
+            f64::NAN
+        },
+        q_value: pb.stat.is_chi2().then(|| goodness::chi2_q(stat_value, dof)),
+        aic: stat_value + 2.0 * k as f64,
+        bic: stat_value + k as f64 * (n_bins as f64).ln(),
+        n_bins,
+        n_free: k,
+        params: out_params,
+        free,
+        covariance: cov,
+        profile_delta: opts.profile_delta,
+        kaastra: (pb.stat == Statistic::Cstat)
+            .then(|| goodness::kaastra(stat_value, &pb.counts(&x))),
+        n_evals: pb.evals.get(),
+        converged: best.converged,
+    }
+}
+
+/// A model with its parameters set to given values (frozen flags and limits kept).
+struct AtValues<'a> {
+    inner: &'a dyn SpectralModel,
+    params: Vec<Param>,
+}
+
+impl<'a> AtValues<'a> {
+    fn new(inner: &'a dyn SpectralModel, x: &[f64]) -> AtValues<'a> {
+        let mut params = inner.params().to_vec();
+        for (p, &v) in params.iter_mut().zip(x) {
+            p.value = v;
+        }
+        AtValues { inner, params }
+    }
+}
+
+impl SpectralModel for AtValues<'_> {
+    fn params(&self) -> &[Param] {
+        &self.params
+    }
+    fn eval(&self, p: &[f64], lo: &[f64], hi: &[f64], out: &mut [f64]) {
+        self.inner.eval(p, lo, hi, out)
+    }
+    fn eval_unabsorbed(&self, p: &[f64], lo: &[f64], hi: &[f64], out: &mut [f64]) {
+        self.inner.eval_unabsorbed(p, lo, hi, out)
+    }
+}
+
+/// Parametric bootstrap of the goodness of fit: `n_sims` spectra drawn from the best fit `result`
+/// (Poisson source counts; with a background statistic also Poisson background counts from the
+/// profiled background), each refitted from the best fit (no extra starts, no errors); the fraction
+/// of simulated statistics ≥ the observed one. Simulation i uses ChaCha8 seeded with `seed + i`.
+pub fn bootstrap_goodness(
+    data: &FitData,
+    model: &dyn SpectralModel,
+    stat: Statistic,
+    result: &FitResult,
+    n_sims: usize,
+    seed: u64,
+) -> Result<BootstrapGoodness, SpectralError> {
+    use rand_distr::{Distribution, Poisson};
+    if n_sims == 0 {
+        return Err(SpectralError::param(
+            "bootstrap needs n_sims ≥ 1 (e.g. 1000)",
+        ));
+    }
+    let x = result.values();
+    let start = AtValues::new(model, &x);
+    let m = data.model_counts(model, &x);
+    let bkg = stat.uses_background() && data.has_background;
+    let opts = FitOptions {
+        n_starts: 0,
+        covariance: false,
+        profile_delta: None,
+        nm: MinimizeOptions {
+            restarts: 1,
+            ..Default::default()
+        },
+        ..Default::default()
+    };
+    // means below 1e-10 give 0 (rand_distr's Poisson is not reliable for vanishing means)
+    let draw = |mean: f64, rng: &mut ChaCha8Rng| {
+        if mean > 1e-10 {
+            Poisson::new(mean)
+                .map(|p| p.sample(rng))
+                .unwrap_or(mean.round())
+                .max(0.0)
+        } else {
+            0.0
+        }
+    };
+    let mut sims = Vec::with_capacity(n_sims);
+    for i in 0..n_sims {
+        let mut rng = ChaCha8Rng::seed_from_u64(seed.wrapping_add(i as u64));
+        let (mut d, mut b) = (Vec::with_capacity(m.len()), Vec::with_capacity(m.len()));
+        for (bin, &mi) in data.bins.iter().zip(&m) {
+            if bkg {
+                let f = stat::wstat_background(bin.d, bin.b, mi, bin.s);
+                b.push(draw(f, &mut rng));
+                d.push(draw(mi + bin.s * f, &mut rng));
+            } else {
+                d.push(draw(mi, &mut rng));
+            }
+        }
+        let sim = data.with_counts(&d, bkg.then_some(&b[..]));
+        let r = fit(&sim, &start, stat, &opts)?;
+        sims.push(r.stat_value);
+    }
+    let ge = sims.iter().filter(|&&c| c >= result.stat_value).count();
+    Ok(BootstrapGoodness {
+        n_sims,
+        fraction_ge: ge as f64 / n_sims as f64,
+        mean: sims.iter().sum::<f64>() / n_sims as f64,
+        seed,
+    })
+}
+
+#[cfg(test)]
+mod tests;
