@@ -161,7 +161,7 @@ fn stored_bytes(f: &mut Fits, num: usize) -> Result<u64, IoError> {
     Ok(match typecode.abs() {
         21 => 2,
         41 | 42 => 4,
-        81 | 82 | 83 => 8,
+        81..=83 => 8,
         163 => 16,
         _ => 1,
     })
