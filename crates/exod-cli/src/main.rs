@@ -56,6 +56,9 @@ enum Command {
     /// Periodicity search of a source or of an event file: Z²ₙ, epoch folding, Lomb–Scargle,
     /// Leahy; false-alarm probabilities, best period, folded profile, pulsed fraction.
     Period(cmd::period::Args),
+    /// Source and background spectra of a source per camera (OGIP PHA), time-resolved and
+    /// grouped on request, with the response files or the SAS commands that make them.
+    Spectrum(cmd::spectrum::Args),
     /// Benchmarks: completeness, false positives, positions, speed (paper §2.6).
     #[command(subcommand)]
     Bench(cmd::bench::Bench),
@@ -90,6 +93,7 @@ fn main() {
         Command::Crossmatch(a) => cmd::crossmatch::run(a),
         Command::Lc(a) => cmd::lc::run(a),
         Command::Period(a) => cmd::period::run(a),
+        Command::Spectrum(a) => cmd::spectrum::run(a),
         Command::Bench(b) => cmd::bench::run(b),
     };
     // exit codes (README): 0 success, 1 an error (bad input, refused data, I/O), 2 a usage

@@ -18,6 +18,7 @@ pub mod catalog;
 pub mod figures;
 pub mod plot;
 pub mod sky;
+pub mod spectral;
 pub mod timing;
 
 pub use plot::PlotError;

@@ -13,6 +13,7 @@ pub mod lc_analysis;
 pub mod lc_stats;
 pub mod period;
 pub mod simulate;
+pub mod spectrum;
 pub mod simulate_archive;
 pub mod target;
 
