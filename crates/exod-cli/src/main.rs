@@ -59,6 +59,9 @@ enum Command {
     /// Source and background spectra of a source per camera (OGIP PHA), time-resolved and
     /// grouped on request, with the response files or the SAS commands that make them.
     Spectrum(cmd::spectrum::Args),
+    /// Fit XSPEC-convention models to an OGIP spectrum (C-stat, χ², W-stat): parameters with
+    /// profile-likelihood errors, goodness, model comparison, fluxes with errors, plot.
+    Fit(cmd::fit::Args),
     /// Benchmarks: completeness, false positives, positions, speed (paper §2.6).
     #[command(subcommand)]
     Bench(cmd::bench::Bench),
@@ -94,6 +97,7 @@ fn main() {
         Command::Lc(a) => cmd::lc::run(a),
         Command::Period(a) => cmd::period::run(a),
         Command::Spectrum(a) => cmd::spectrum::run(a),
+        Command::Fit(a) => cmd::fit::run(a),
         Command::Bench(b) => cmd::bench::run(b),
     };
     // exit codes (README): 0 success, 1 an error (bad input, refused data, I/O), 2 a usage

@@ -47,7 +47,11 @@ fn rel(a: f64, b: f64) -> f64 {
 }
 
 fn floats(v: &Value) -> Vec<f64> {
-    v.as_array().unwrap().iter().map(|x| x.as_f64().unwrap()).collect()
+    v.as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x.as_f64().unwrap())
+        .collect()
 }
 
 /// The data, model (at Sherpa's start values, frozen as Sherpa had them) and statistic of a case.
@@ -69,7 +73,9 @@ fn setup(c: &Value) -> Setup {
         _ => Some(read_pha(&path_of(c, "bkg").unwrap()).unwrap()),
     };
     let band = floats(&c["band_kev"]);
-    let opts = FitDataOptions { energy: Some((band[0], band[1])) };
+    let opts = FitDataOptions {
+        energy: Some((band[0], band[1])),
+    };
     let data = FitData::new(&src, bkg.as_ref(), resp, &opts).unwrap();
     let mut model = Model::parse(c["model"].as_str().unwrap(), &ModelOptions::default()).unwrap();
     for p in c["at_start"]["params"].as_array().unwrap() {
@@ -84,7 +90,12 @@ fn setup(c: &Value) -> Setup {
 }
 
 fn sherpa_values(params: &Value) -> Vec<f64> {
-    params.as_array().unwrap().iter().map(|p| p["value"].as_f64().unwrap()).collect()
+    params
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["value"].as_f64().unwrap())
+        .collect()
 }
 
 fn group_counts(s: &Setup, p: &[f64]) -> Vec<f64> {
@@ -97,8 +108,16 @@ fn group_counts(s: &Setup, p: &[f64]) -> Vec<f64> {
 #[test]
 fn folding_a_known_model_matches_sherpa_to_1e_10() {
     for (name, rmf, arf) in [
-        ("fold_pn", "xmm_pn/epn_ff20_dY9.rmf.gz", "xmm_pn/pn_pi_src.arf.gz"),
-        ("fold_3c273", "chandra_3c273/3c273.rmf.gz", "chandra_3c273/3c273.arf.gz"),
+        (
+            "fold_pn",
+            "xmm_pn/epn_ff20_dY9.rmf.gz",
+            "xmm_pn/pn_pi_src.arf.gz",
+        ),
+        (
+            "fold_3c273",
+            "chandra_3c273/3c273.rmf.gz",
+            "chandra_3c273/3c273.arf.gz",
+        ),
     ] {
         let c = case(name);
         let d = spectral_dir();
@@ -110,7 +129,10 @@ fn folding_a_known_model_matches_sherpa_to_1e_10() {
         let want = floats(&c["model_photons"]);
         assert_eq!(photons.len(), want.len(), "{name}");
         for (i, (a, b)) in photons.iter().zip(&want).enumerate() {
-            assert!(rel(*a, *b) < 1e-10 || (a - b).abs() < 1e-300, "{name} energy bin {i}: {a} vs {b}");
+            assert!(
+                rel(*a, *b) < 1e-10 || (a - b).abs() < 1e-300,
+                "{name} energy bin {i}: {a} vs {b}"
+            );
         }
         let mut rate = vec![0.0; resp.rmf.n_channels()];
         resp.fold(&photons, &mut rate);
@@ -119,7 +141,10 @@ fn folding_a_known_model_matches_sherpa_to_1e_10() {
         let biggest = want.iter().cloned().fold(0.0, f64::max);
         for (ch, (r, b)) in rate.iter().zip(&want).enumerate() {
             let got = r * exposure;
-            assert!((got - b).abs() <= 1e-10 * b.abs().max(1e-6 * biggest), "{name} channel {ch}: {got} vs {b}");
+            assert!(
+                (got - b).abs() <= 1e-10 * b.abs().max(1e-6 * biggest),
+                "{name} channel {ch}: {got} vs {b}"
+            );
         }
     }
 }
@@ -131,17 +156,38 @@ fn noticed_groups_model_counts_and_statistics_at_fixed_parameters_match_sherpa()
         let s = setup(&c);
         let noticed = &c["noticed"];
         let offset = noticed["rmf_offset"].as_i64().unwrap();
-        let first: Vec<i64> = s.data.groups.iter().map(|g| g.first_channel_index as i64 + offset).collect();
-        let want: Vec<i64> = noticed["first_channel"].as_array().unwrap().iter().map(|v| v.as_i64().unwrap()).collect();
+        let first: Vec<i64> = s
+            .data
+            .groups
+            .iter()
+            .map(|g| g.first_channel_index as i64 + offset)
+            .collect();
+        let want: Vec<i64> = noticed["first_channel"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_i64().unwrap())
+            .collect();
         assert_eq!(first, want, "{name}: first channels of the noticed groups");
         let p = sherpa_values(&c["at_start"]["params"]);
         let counts = group_counts(&s, &p);
-        for (g, (a, b)) in counts.iter().zip(floats(&c["at_start"]["model_counts"])).enumerate() {
-            assert!(rel(*a, b) < 1e-10, "{name} group {g}: model counts {a} vs Sherpa {b}");
+        for (g, (a, b)) in counts
+            .iter()
+            .zip(floats(&c["at_start"]["model_counts"]))
+            .enumerate()
+        {
+            assert!(
+                rel(*a, b) < 1e-10,
+                "{name} group {g}: model counts {a} vs Sherpa {b}"
+            );
         }
         let st = total(s.stat, &s.data.bins, &counts);
         let want = c["at_start"]["stat"].as_f64().unwrap();
-        assert!(rel(st, want) < 1e-10, "{name}: {} at the start {st} vs Sherpa {want}", s.stat.name());
+        assert!(
+            rel(st, want) < 1e-10,
+            "{name}: {} at the start {st} vs Sherpa {want}",
+            s.stat.name()
+        );
     }
 }
 
@@ -162,7 +208,10 @@ fn fluxes_at_the_sherpa_best_fit_match_sherpa_to_1e_10() {
             ] {
                 let got = flux(&s.model, &p, lo, hi, band, kind, unabs).unwrap();
                 let want = f[key].as_f64().unwrap();
-                assert!(rel(got, want) < 1e-10, "{name} {key} {band:?}: {got} vs Sherpa {want}");
+                assert!(
+                    rel(got, want) < 1e-10,
+                    "{name} {key} {band:?}: {got} vs Sherpa {want}"
+                );
             }
         }
     }
@@ -176,22 +225,42 @@ fn well_constrained(c: &Value, i: usize) -> bool {
 
 #[test]
 fn fits_reach_the_sherpa_optimum() {
-    let opts = FitOptions { profile_delta: None, ..FitOptions::default() };
+    let opts = FitOptions {
+        profile_delta: None,
+        ..FitOptions::default()
+    };
     for name in CASES {
         let c = case(name);
         let s = setup(&c);
         let r = fit(&s.data, &s.model, s.stat, &opts).unwrap();
         let want = c["fit"]["stat"].as_f64().unwrap();
-        assert!(rel(r.stat_value, want) < 1e-4, "{name}: optimum {} vs Sherpa {want}", r.stat_value);
-        assert_eq!(r.dof as i64, c["fit"]["dof"].as_i64().unwrap(), "{name}: dof");
-        let free: Vec<&Value> = c["fit"]["params"].as_array().unwrap().iter().filter(|p| p["frozen"] == false).collect();
+        assert!(
+            rel(r.stat_value, want) < 1e-4,
+            "{name}: optimum {} vs Sherpa {want}",
+            r.stat_value
+        );
+        assert_eq!(
+            r.dof as i64,
+            c["fit"]["dof"].as_i64().unwrap(),
+            "{name}: dof"
+        );
+        let free: Vec<&Value> = c["fit"]["params"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|p| p["frozen"] == false)
+            .collect();
         for (i, p) in free.iter().enumerate() {
             let idx = s.model.param_index(p["name"].as_str().unwrap()).unwrap();
             let (got, want) = (r.params[idx].value, p["value"].as_f64().unwrap());
             let sigma = r.params[idx].sigma;
             if well_constrained(&c, i) {
                 // same optimum: within 1e-4 relative, or within 1e-3 σ for a value near 0
-                assert!(rel(got, want) < 1e-4 || (got - want).abs() < 1e-3 * sigma, "{name} {}: {got} vs Sherpa {want} (σ {sigma})", p["name"]);
+                assert!(
+                    rel(got, want) < 1e-4 || (got - want).abs() < 1e-3 * sigma,
+                    "{name} {}: {got} vs Sherpa {want} (σ {sigma})",
+                    p["name"]
+                );
             }
         }
     }
@@ -199,8 +268,14 @@ fn fits_reach_the_sherpa_optimum() {
 
 #[test]
 fn profile_intervals_match_sherpa_conf_on_3c273() {
-    let opts = FitOptions { profile_delta: Some(1.0), ..FitOptions::default() };
-    for name in ["3c273_tbabs_powerlaw_chi2datavar_bkgsub", "3c273_tbabs_powerlaw_wstat"] {
+    let opts = FitOptions {
+        profile_delta: Some(1.0),
+        ..FitOptions::default()
+    };
+    for name in [
+        "3c273_tbabs_powerlaw_chi2datavar_bkgsub",
+        "3c273_tbabs_powerlaw_wstat",
+    ] {
         let c = case(name);
         let s = setup(&c);
         let r = fit(&s.data, &s.model, s.stat, &opts).unwrap();
@@ -211,9 +286,12 @@ fn profile_intervals_match_sherpa_conf_on_3c273() {
             for (got, key) in [(p.lower, "lower"), (p.upper, "upper")] {
                 let want = e[key].as_f64().unwrap();
                 // Sherpa's conf() stops at its own tolerance (~1e-2 of the step): 1 % of the width
-                assert!((got - want).abs() < 0.01 * width, "{name} {} {key}: {got} vs Sherpa {want}", e["name"]);
+                assert!(
+                    (got - want).abs() < 0.01 * width,
+                    "{name} {} {key}: {got} vs Sherpa {want}",
+                    e["name"]
+                );
             }
         }
     }
 }
-

@@ -6,6 +6,8 @@ pub mod catalog;
 pub mod crossmatch;
 pub mod demo;
 pub mod detect;
+pub mod fit;
+pub mod fit_out;
 pub mod followup;
 pub mod info;
 pub mod lc;
@@ -13,8 +15,8 @@ pub mod lc_analysis;
 pub mod lc_stats;
 pub mod period;
 pub mod simulate;
-pub mod spectrum;
 pub mod simulate_archive;
+pub mod spectrum;
 pub mod target;
 
 /// Peak resident memory of this process so far (MB, Linux `VmHWM`; NaN elsewhere).

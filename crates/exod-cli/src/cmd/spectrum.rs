@@ -337,10 +337,7 @@ fn grouping(
 
 /// The full RMF (matrix and EBOUNDS).
 fn read_rmf_matrix(path: &Path) -> Result<exod_core::spectral::data::Rmf> {
-    bail!(
-        "{}: reading a response matrix needs the OGIP RMF reader (exod_io::ogip), not merged yet",
-        path.display()
-    )
+    Ok(exod_io::ogip::read_rmf(path)?)
 }
 
 /// The output files, written in a staging folder beside them and moved into place at the end.
