@@ -626,7 +626,10 @@ pub(crate) mod tests {
             .sum();
         assert!((direct - 0.25).abs() < 1e-12, "{direct}");
         assert!((s.rate() * q[1] - 0.25).abs() < 1e-12);
-        assert!(normalised_to_rate(table.clone(), &m, &[1.9, 1.0], 0.0).is_err());
+        // a source of no counts (a burst of 0 counts) has norm 0; a negative rate is refused
+        let (q0, _) = normalised_to_rate(table.clone(), &m, &[1.9, 1.0], 0.0).unwrap();
+        assert_eq!(q0, vec![1.9, 0.0]);
+        assert!(normalised_to_rate(table.clone(), &m, &[1.9, 1.0], -1.0).is_err());
         let e = SpectralSampler::with_table(table, &m, &[1.9, -1.0]).unwrap_err();
         assert!(e.to_string().contains("finite flux"), "{e}");
     }

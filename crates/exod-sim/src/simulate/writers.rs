@@ -60,6 +60,7 @@ pub(super) fn write_outputs(
         truth,
         truth_path,
         n_events,
+        responses: vec![],
     })
 }
 
