@@ -19,6 +19,8 @@
 //!   Parquet (feature `parquet`): the catalogue and the cross-match outputs.
 //! * [`timing_in`] — arrival times of any OGIP event list (a TIME column and GTIs), and
 //!   spacecraft orbits, for the timing follow-up and its barycentric correction.
+//! * [`ogip`] — OGIP spectral files: PHA spectra (type I and II), RMF, ARF, and the responses a
+//!   spectrum names.
 //! * [`context`] — what the outputs' headers say about the observation and the run
 //!   ([`context::OutputContext`]; `SOURCE_DATE_EPOCH` fixes their `DATE`).
 //!
@@ -29,6 +31,7 @@
 //! ```
 #![warn(missing_docs)]
 
+pub mod atomdb;
 pub mod catalog_out;
 pub mod context;
 pub mod detections_in;
@@ -39,6 +42,7 @@ pub mod fits;
 mod fitsw;
 pub mod header;
 pub mod lc_out;
+pub mod ogip;
 pub mod output;
 #[cfg(feature = "parquet")]
 mod parquet_out;

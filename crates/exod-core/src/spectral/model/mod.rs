@@ -3,6 +3,36 @@
 //! A model maps parameters to the photon flux in each bin of an energy grid (photons cm⁻² s⁻¹ per
 //! bin, the integral over the bin of the photon spectrum N(E)), what XSPEC calls `photar`.
 //! Multiplicative components (absorption) multiply it.
+//!
+//! | what | module |
+//! |---|---|
+//! | expressions (`tbabs*(bbody+powerlaw)`), [`Model`], parameters by name | [`expr`] |
+//! | additive components: powerlaw, bbody, bbodyrad, bremss, gaussian (definitions and sources) | [`components`] |
+//! | XSPEC's Kellogg–Baldwin–Koch Gaunt factor of `bremss` | [`gaunt`] |
+//! | tbabs / phabs / wabs and their embedded cross-section tables | [`absorption`] |
+//! | apec from user-given AtomDB tables (not verified against real AtomDB/XSPEC) | [`apec`] |
+//!
+//! ```
+//! use exod_core::spectral::model::{Model, ModelOptions, SpectralModel};
+//! let mut m = Model::parse("tbabs*(bbody+powerlaw)", &ModelOptions::default()).unwrap();
+//! m.set("nH", 0.5).unwrap();
+//! m.set("powerlaw.PhoIndex", 1.8).unwrap();
+//! let (lo, hi) = ([1.0, 2.0], [2.0, 3.0]);
+//! let mut out = [0.0; 2];
+//! m.eval(&m.values(), &lo, &hi, &mut out);
+//! assert!(out[0] > out[1]);
+//! ```
+
+pub mod absorption;
+pub mod apec;
+pub mod components;
+pub mod expr;
+pub mod gaunt;
+
+pub use absorption::{AbsorptionKind, AbsorptionTables, CrossSection};
+pub use apec::ApecTables;
+pub use components::ComponentKind;
+pub use expr::{Component, Model, ModelOptions};
 
 /// One model parameter, named as XSPEC names it.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
