@@ -155,9 +155,10 @@ fn spectra(a: &Args) -> Result<Option<Spectra>> {
             let (k, v) = s.split_once('=').with_context(|| {
                 format!("--spectrum-params {s:?}: expected NAME=VALUE (e.g. nH=0.05)")
             })?;
-            let v: f64 = v.trim().parse().with_context(|| {
-                format!("--spectrum-params {s:?}: {v:?} is not a number")
-            })?;
+            let v: f64 = v
+                .trim()
+                .parse()
+                .with_context(|| format!("--spectrum-params {s:?}: {v:?} is not a number"))?;
             Ok((k.trim().to_string(), v))
         })
         .collect::<Result<Vec<_>>>()?;

@@ -13,10 +13,10 @@ use rand_distr::{Distribution, Normal};
 use exod_core::wcs::SkyWcs;
 
 use super::camera::{Camera, Kind};
-use super::spectrum::{photon, SimSpectra};
 use super::geometry::{
     area_factor, cam_index, locate, tan_wcs, tangent, to_radec, try_tangent, Frame,
 };
+use super::spectrum::{photon, SimSpectra};
 use super::{
     poisson, rng_for, Burst, Profile, SimConfig, SimError, SimSource, TruthRow, FOV_RADIUS_ARCSEC,
 };

@@ -3,19 +3,18 @@
 //! response (RMF × ARF), so that the spectrum extracted from the simulated events can be fitted
 //! back with the same response and give back the injected parameters (issue 13).
 //!
-//! Two stages per photon (the forward-folding of OGIP memo CAL/GEN/92-002, drawn instead of
-//! summed):
-//! 1. the energy bin e of the response grid, with probability ∝ `F_e · Σ_c A_e R_{e,c}` — the
-//!    model photon flux in the bin times the effective area (ARF) times the fraction of the
-//!    RMF row that is recorded (rows of the pn matrix sum to 0–1.03);
-//! 2. the channel c from the RMF row of that bin, with probability ∝ `R_{e,c}`.
+//! The forward-folding of OGIP memo CAL/GEN/92-002, drawn instead of summed: for a model photon
+//! flux `F_e` in the energy bins of the response, the expected count rate of channel c is
+//! `m_c = Σ_e F_e · A_e · R_{e,c}` (`Response::fold`: ARF A, RMF R); a photon's channel is drawn
+//! with probability `m_c / Σ_c' m_c'` by a cumulative table over the channels and a binary
+//! search (12 steps for the 4096 pn channels). This is the marginal of the two-stage draw
+//! (energy bin ∝ F_e A_e Σ_c R_{e,c}, then channel ∝ R_{e,c}) but exact for the real pn matrix,
+//! which holds 50 106 small negative elements (down to −1.05e-3, compensating the
+//! redistribution tails) that no per-row draw can honour. A channel whose folded rate is
+//! negative is given probability 0 ([`SpectralSampler::clipped`]: 8e-10 of the rate of the
+//! default `tbabs*powerlaw`).
 //!
-//! So the channel counts have expectation `T · Response::fold(F)_c` exactly, and a source's count
-//! rate is `Σ_c fold(F)_c`: the rate of photons detected anywhere in the response. Both stages are
-//! a cumulative table and a binary search (energy: 11 steps over the 1319 bins of the pn matrix;
-//! channel: ≤ 12 steps within the row), built once per response ([`ChannelTable`]) and per
-//! source ([`SpectralSampler`]).
-//!
+//! A source's count rate is `Σ_c m_c`: the rate of photons detected anywhere in the response.
 //! PI is in eV: `5 · channel + u`, u uniform in 0–4, the 5 eV channels of the EPIC pn matrices
 //! (`PI / 5` gives the channel back, as SAS `evselect` bins spectra with `spectralbinsize=5`).
 //! Vignetting is energy independent, as elsewhere in the simulator: it scales the rate, not the
@@ -28,8 +27,6 @@
 //! background, soft protons, hot pixels) keep their own energy model, not folded through the
 //! ARF. A source's norms are set so that its count rate through the pn response,
 //! `Σ_c fold(F)_c`, is its on-axis pn rate; that is the truth recorded.
-
-use std::sync::Arc;
 
 use rand::Rng;
 
@@ -46,176 +43,108 @@ use super::{rng_for, SimConfig, SimError, SimSource, Spectra, SpectrumTruth};
 /// Width of a PI channel (eV): PI = `PI_CHANNEL_EV · channel + u`, u uniform in 0..`PI_CHANNEL_EV`.
 pub const PI_CHANNEL_EV: i64 = 5;
 
-/// The redistribution part of a response, ready to draw from: for every energy bin, the
-/// cumulative effective area (RMF × ARF, cm²) over the channels its RMF row reaches. Built once
-/// per response and shared by every source (`Arc`).
-#[derive(Debug, Clone)]
-pub struct ChannelTable {
-    /// Lower edges of the energy grid (keV).
-    energ_lo: Vec<f64>,
-    /// Upper edges of the energy grid (keV).
-    energ_hi: Vec<f64>,
-    /// The channel number of channel index 0.
-    first_channel: i64,
-    /// Number of channels.
-    n_channels: usize,
-    /// Entries of energy bin e: `row_ptr[e]..row_ptr[e + 1]`.
-    row_ptr: Vec<usize>,
-    /// Cumulative effective area along each row (cm²; restarts at each row).
-    cum: Vec<f64>,
-    /// Channel index of each entry.
-    chan: Vec<u32>,
-}
-
-impl ChannelTable {
-    /// The table of `response` (its effective matrix: RMF rows × ARF).
-    pub fn new(response: &Response) -> ChannelTable {
-        let eff = response.effective();
-        let n_e = eff.n_energies();
-        let mut row_ptr = Vec::with_capacity(n_e + 1);
-        let mut cum = Vec::new();
-        let mut chan = Vec::new();
-        row_ptr.push(0);
-        for e in 0..n_e {
-            let mut acc = 0.0;
-            for (c0, values) in eff.row(e) {
-                for (k, &v) in values.iter().enumerate() {
-                    if v > 0.0 {
-                        acc += v;
-                        cum.push(acc);
-                        chan.push((c0 + k) as u32);
-                    }
-                }
-            }
-            row_ptr.push(cum.len());
-        }
-        ChannelTable {
-            energ_lo: response.energ_lo().to_vec(),
-            energ_hi: response.energ_hi().to_vec(),
-            first_channel: eff.first_channel,
-            n_channels: eff.n_channels(),
-            row_ptr,
-            cum,
-            chan,
-        }
-    }
-
-    /// Effective area of energy bin `e` summed over the channels (cm²): ARF × RMF row sum.
-    pub fn area(&self, e: usize) -> f64 {
-        let (a, b) = (self.row_ptr[e], self.row_ptr[e + 1]);
-        if b > a {
-            self.cum[b - 1]
-        } else {
-            0.0
-        }
-    }
-
-    /// Number of energy bins.
-    pub fn n_energies(&self) -> usize {
-        self.energ_lo.len()
-    }
-
-    /// Number of channels.
-    pub fn n_channels(&self) -> usize {
-        self.n_channels
-    }
-
-    /// The channel number of channel index 0 (0 for the pn matrices).
-    pub fn first_channel(&self) -> i64 {
-        self.first_channel
-    }
-
-    /// A channel index drawn from the RMF row of energy bin `e` (which must have a non-zero area).
-    fn draw_channel<R: Rng + ?Sized>(&self, e: usize, rng: &mut R) -> usize {
-        let row = &self.cum[self.row_ptr[e]..self.row_ptr[e + 1]];
-        let x = rng.gen::<f64>() * row[row.len() - 1];
-        let k = row.partition_point(|&c| c <= x).min(row.len() - 1);
-        self.chan[self.row_ptr[e] + k] as usize
-    }
-}
-
 /// Draws the channels (and PI) of the photons of one source: its model at fixed parameters,
-/// folded through a [`ChannelTable`].
+/// folded through a response.
 #[derive(Debug, Clone)]
 pub struct SpectralSampler {
-    table: Arc<ChannelTable>,
-    /// Cumulative count rate over the energy bins (counts s⁻¹): `Σ_{e' ≤ e} F_e' · area(e')`.
-    energy_cum: Vec<f64>,
+    /// The channel number of channel index 0 (0 for the pn matrices).
+    first_channel: i64,
+    /// Cumulative folded count rate over the channels (counts s⁻¹; negative channels as 0).
+    cum: Vec<f64>,
+    /// `Σ_c m_c` (negative channels included).
+    rate: f64,
+    /// `Σ_c max(−m_c, 0)`: the folded rate of the channels given probability 0.
+    clipped: f64,
 }
 
 impl SpectralSampler {
     /// A sampler of `model` at parameters `p` (in the order of `model.params()`) through
-    /// `response`. Builds its own [`ChannelTable`]; use [`SpectralSampler::with_table`] to share
-    /// one between sources.
+    /// `response`. Errors when the model gives a negative or non-finite flux, or no count at
+    /// all through the response.
     pub fn new(
         response: &Response,
         model: &dyn SpectralModel,
         p: &[f64],
     ) -> Result<SpectralSampler, SpectralError> {
-        SpectralSampler::with_table(Arc::new(ChannelTable::new(response)), model, p)
-    }
-
-    /// A sampler of `model` at `p` through a shared table. Errors when the model gives a
-    /// negative or non-finite flux, or no count at all in the response.
-    pub fn with_table(
-        table: Arc<ChannelTable>,
-        model: &dyn SpectralModel,
-        p: &[f64],
-    ) -> Result<SpectralSampler, SpectralError> {
-        if p.len() != model.params().len() {
-            return Err(SpectralError::param(format!(
-                "{} parameter values for a model of {} parameters",
-                p.len(),
-                model.params().len()
-            )));
-        }
-        let mut flux = vec![0.0; table.n_energies()];
-        model.eval(p, &table.energ_lo, &table.energ_hi, &mut flux);
-        let mut energy_cum = Vec::with_capacity(flux.len());
-        let mut acc = 0.0;
-        for (e, &f) in flux.iter().enumerate() {
-            if !(f.is_finite() && f >= 0.0) {
-                return Err(SpectralError::param(format!(
-                    "model flux {f} in the energy bin {}–{} keV: expected a finite flux ≥ 0",
-                    table.energ_lo[e], table.energ_hi[e]
-                )));
-            }
-            acc += f * table.area(e);
-            energy_cum.push(acc);
-        }
+        let fold = folded(response, model, p)?;
+        let (mut acc, mut rate, mut clipped) = (0.0, 0.0, 0.0);
+        let cum: Vec<f64> = fold
+            .iter()
+            .map(|&m| {
+                rate += m;
+                if m > 0.0 {
+                    acc += m;
+                } else {
+                    clipped -= m;
+                }
+                acc
+            })
+            .collect();
         if !(acc > 0.0 && acc.is_finite()) {
             return Err(SpectralError::param(format!(
-                "the model predicts a count rate of {acc} through the response: expected a positive rate"
+                "the model predicts a count rate of {acc} through the response {}: expected a positive rate",
+                response.rmf.name
             )));
         }
-        Ok(SpectralSampler { table, energy_cum })
+        Ok(SpectralSampler {
+            first_channel: response.rmf.first_channel,
+            cum,
+            rate,
+            clipped,
+        })
     }
 
     /// The count rate (counts s⁻¹) summed over all channels: `Σ_c Response::fold(F)_c`.
     pub fn rate(&self) -> f64 {
-        self.energy_cum[self.energy_cum.len() - 1]
+        self.rate
     }
 
-    /// The table it draws channels from.
-    pub fn table(&self) -> &Arc<ChannelTable> {
-        &self.table
+    /// The folded rate of the channels given probability 0 because it is negative (counts s⁻¹).
+    pub fn clipped(&self) -> f64 {
+        self.clipped
     }
 
-    /// One channel index (0-based), with probability `fold(F)_c / rate()`.
+    /// One channel index (0-based), with probability `max(fold(F)_c, 0) / Σ`.
     pub fn channel_index<R: Rng + ?Sized>(&self, rng: &mut R) -> usize {
-        let x = rng.gen::<f64>() * self.rate();
-        let e = self
-            .energy_cum
+        let total = self.cum[self.cum.len() - 1];
+        let x = rng.gen::<f64>() * total;
+        self.cum
             .partition_point(|&c| c <= x)
-            .min(self.energy_cum.len() - 1);
-        self.table.draw_channel(e, rng)
+            .min(self.cum.len() - 1)
     }
 
     /// One PI value (eV): `5 · (first channel + channel index) + u`, u uniform in 0–4.
     pub fn pi<R: Rng + ?Sized>(&self, rng: &mut R) -> i64 {
-        let c = self.table.first_channel + self.channel_index(rng) as i64;
+        let c = self.first_channel + self.channel_index(rng) as i64;
         PI_CHANNEL_EV * c + rng.gen_range(0..PI_CHANNEL_EV)
     }
+}
+
+/// `Response::fold` of `model` at `p`, after checking the parameters and the flux.
+fn folded(
+    response: &Response,
+    model: &dyn SpectralModel,
+    p: &[f64],
+) -> Result<Vec<f64>, SpectralError> {
+    if p.len() != model.params().len() {
+        return Err(SpectralError::param(format!(
+            "{} parameter values for a model of {} parameters",
+            p.len(),
+            model.params().len()
+        )));
+    }
+    let (lo, hi) = (response.energ_lo(), response.energ_hi());
+    let mut flux = vec![0.0; lo.len()];
+    model.eval(p, lo, hi, &mut flux);
+    if let Some(e) = flux.iter().position(|f| !(f.is_finite() && *f >= 0.0)) {
+        return Err(SpectralError::param(format!(
+            "model flux {} in the energy bin {}–{} keV: expected a finite flux ≥ 0",
+            flux[e], lo[e], hi[e]
+        )));
+    }
+    let mut out = vec![0.0; response.rmf.n_channels()];
+    response.fold(&flux, &mut out);
+    Ok(out)
 }
 
 /// Which parameters of `model` are normalisations (XSPEC's `norm` of every additive component).
@@ -230,10 +159,10 @@ pub fn norm_indices(model: &dyn SpectralModel) -> Vec<usize> {
 }
 
 /// The parameters `p` with every `norm` multiplied by one factor so that the model's count rate
-/// through the table is `rate` (counts s⁻¹ summed over all channels), and the sampler at them.
-/// The spectral shape does not change (the models are linear in their norms jointly).
+/// through `response` is `rate` (counts s⁻¹ summed over all channels, ≥ 0), and the sampler at
+/// them. The spectral shape does not change (the models are linear in their norms jointly).
 pub fn normalised_to_rate(
-    table: Arc<ChannelTable>,
+    response: &Response,
     model: &dyn SpectralModel,
     p: &[f64],
     rate: f64,
@@ -249,7 +178,7 @@ pub fn normalised_to_rate(
             "the model has no norm parameter: a simulated source needs one to set its rate",
         ));
     }
-    let sampler = SpectralSampler::with_table(table, model, p)?;
+    let sampler = SpectralSampler::new(response, model, p)?;
     let k = rate / sampler.rate();
     let mut q = p.to_vec();
     for i in norms {
@@ -302,7 +231,8 @@ pub fn configured_params(
     for (name, v) in given {
         let hits: Vec<usize> = (0..ps.len())
             .filter(|&i| {
-                ps[i].full_name().eq_ignore_ascii_case(name) || ps[i].name.eq_ignore_ascii_case(name)
+                ps[i].full_name().eq_ignore_ascii_case(name)
+                    || ps[i].name.eq_ignore_ascii_case(name)
             })
             .collect();
         let names: Vec<String> = ps.iter().map(|q| q.full_name()).collect();
@@ -310,9 +240,9 @@ pub fn configured_params(
             [i] => *i,
             [] => {
                 return Err(SpectralError::param(format!(
-                    "spectrum parameter {name:?}: not a parameter of the model (its parameters: {})",
-                    names.join(", ")
-                )))
+                "spectrum parameter {name:?}: not a parameter of the model (its parameters: {})",
+                names.join(", ")
+            )))
             }
             _ => {
                 return Err(SpectralError::param(format!(
@@ -359,11 +289,11 @@ pub(super) fn source_spectra(
     let model = parse_model(&sp.model)?;
     let base = configured_params(&model, &sp.params)?;
     validate_spread(sp)?;
-    let table = Arc::new(ChannelTable::new(&read_back(&response.0, &response.1)?));
-    // rates are pn rates; the table is the first camera's
+    let response = read_back(&response.0, &response.1)?;
+    // rates are pn rates; the response is the first camera's
     let cam_factor = area_factor(cfg.cameras[0]);
     let make = |p: &[f64], rate_pn: f64| -> Result<SourceSpectrum, SimError> {
-        let (q, sampler) = normalised_to_rate(table.clone(), &model, p, rate_pn * cam_factor)?;
+        let (q, sampler) = normalised_to_rate(&response, &model, p, rate_pn * cam_factor)?;
         let params = model
             .params()
             .iter()
@@ -555,7 +485,9 @@ pub(crate) mod tests {
 
     /// Survival probability of χ² with `dof` degrees of freedom.
     pub(crate) fn chi2_q(chi2: f64, dof: usize) -> f64 {
-        exod_core::stats::ln_gamma_pq(dof as f64 / 2.0, chi2 / 2.0).1.exp()
+        exod_core::stats::ln_gamma_pq(dof as f64 / 2.0, chi2 / 2.0)
+            .1
+            .exp()
     }
 
     #[test]
@@ -569,7 +501,11 @@ pub(crate) mod tests {
         let mut fold = vec![0.0; r.rmf.n_channels()];
         r.fold(&flux, &mut fold);
         let total: f64 = fold.iter().sum();
-        assert!((s.rate() - total).abs() < 1e-12 * total, "{} {total}", s.rate());
+        assert!(
+            (s.rate() - total).abs() < 1e-12 * total,
+            "{} {total}",
+            s.rate()
+        );
         let n = 1_000_000u64;
         let mut rng = ChaCha8Rng::seed_from_u64(11);
         let mut hist = vec![0u64; fold.len()];
@@ -611,12 +547,11 @@ pub(crate) mod tests {
 
     #[test]
     fn norms_are_scaled_to_the_requested_count_rate() {
-        let table = Arc::new(ChannelTable::new(&toy_response()));
+        let r = toy_response();
         let m = TestPowerlaw::new();
-        let (q, s) = normalised_to_rate(table.clone(), &m, &[1.9, 1.0], 0.25).unwrap();
+        let (q, s) = normalised_to_rate(&r, &m, &[1.9, 1.0], 0.25).unwrap();
         assert_eq!(q[0], 1.9);
         // direct computation: Σ_e F_e(norm) · (ARF_e × 0.9)
-        let r = toy_response();
         let mut flux = vec![0.0; 200];
         m.eval(&q, r.energ_lo(), r.energ_hi(), &mut flux);
         let direct: f64 = flux
@@ -627,10 +562,10 @@ pub(crate) mod tests {
         assert!((direct - 0.25).abs() < 1e-12, "{direct}");
         assert!((s.rate() * q[1] - 0.25).abs() < 1e-12);
         // a source of no counts (a burst of 0 counts) has norm 0; a negative rate is refused
-        let (q0, _) = normalised_to_rate(table.clone(), &m, &[1.9, 1.0], 0.0).unwrap();
+        let (q0, _) = normalised_to_rate(&r, &m, &[1.9, 1.0], 0.0).unwrap();
         assert_eq!(q0, vec![1.9, 0.0]);
-        assert!(normalised_to_rate(table.clone(), &m, &[1.9, 1.0], -1.0).is_err());
-        let e = SpectralSampler::with_table(table, &m, &[1.9, -1.0]).unwrap_err();
+        assert!(normalised_to_rate(&r, &m, &[1.9, 1.0], -1.0).is_err());
+        let e = SpectralSampler::new(&r, &m, &[1.9, -1.0]).unwrap_err();
         assert!(e.to_string().contains("finite flux"), "{e}");
     }
 }
