@@ -4,7 +4,18 @@ use std::path::PathBuf;
 
 use anyhow::{Context, Result};
 use exod_core::instrument::EpicCamera as XmmCamera;
-use exod_sim::simulate::{simulate, Burst, Eclipse, Flares, Profile, SimConfig};
+use exod_sim::simulate::{simulate, Burst, Eclipse, Flares, Profile, SimConfig, Spectra};
+
+/// The energy model of source photons.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum EnergyModel {
+    /// PI drawn from a physical spectrum (`--spectrum`) folded through the EPIC pn response,
+    /// which is written beside each event list (`X.rmf`, `X.arf`).
+    Physical,
+    /// The simulator's energies before issue 13: log-normal true energies around 1.2 keV and a
+    /// Gaussian resolution of 60 eV √E; no response written.
+    Legacy,
+}
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -64,6 +75,19 @@ pub struct Args {
     /// Placed on every camera, ≥ 60″ from bright sources; its truth row is kind `periodic`.
     #[arg(long, value_name = "SPEC")]
     pub periodic: Vec<exod_sim::simulate::Periodic>,
+    /// Energy model of the source photons: physical (a spectrum folded through the pn
+    /// response) or legacy (log-normal energies, Gaussian resolution).
+    #[arg(long, value_enum, default_value_t = EnergyModel::Physical)]
+    pub energy_model: EnergyModel,
+    /// Spectral model of the target, cluster, bursts and periodic sources (XSPEC syntax); the
+    /// population has the same model with PhoIndex ~ N(PhoIndex, 0.2) and nH log-uniform in
+    /// 0.01–0.3 × 10²² cm⁻². Norms follow from the count rates.
+    #[arg(long, default_value = "tbabs*powerlaw")]
+    pub spectrum: String,
+    /// Parameters of --spectrum, `NAME=VALUE` comma-separated (XSPEC names, or component.name);
+    /// the others keep the model's defaults.
+    #[arg(long, default_value = "nH=0.05,PhoIndex=1.9", value_delimiter = ',')]
+    pub spectrum_params: Vec<String>,
     /// Observation identifier written in the files.
     #[arg(long, default_value = "0999990101")]
     pub obsid: String,
@@ -113,8 +137,36 @@ pub fn config(a: &Args) -> Result<SimConfig> {
             })
             .collect(),
         periodic: a.periodic.clone(),
+        spectra: spectra(a)?,
         ..SimConfig::default()
     })
+}
+
+/// The spectra of the options (None for the legacy energy model).
+fn spectra(a: &Args) -> Result<Option<Spectra>> {
+    if a.energy_model == EnergyModel::Legacy {
+        return Ok(None);
+    }
+    let params = a
+        .spectrum_params
+        .iter()
+        .filter(|s| !s.trim().is_empty())
+        .map(|s| {
+            let (k, v) = s.split_once('=').with_context(|| {
+                format!("--spectrum-params {s:?}: expected NAME=VALUE (e.g. nH=0.05)")
+            })?;
+            let v: f64 = v
+                .trim()
+                .parse()
+                .with_context(|| format!("--spectrum-params {s:?}: {v:?} is not a number"))?;
+            Ok((k.trim().to_string(), v))
+        })
+        .collect::<Result<Vec<_>>>()?;
+    Ok(Some(Spectra {
+        model: a.spectrum.clone(),
+        params,
+        ..Spectra::default()
+    }))
 }
 
 pub fn run(a: Args) -> Result<()> {

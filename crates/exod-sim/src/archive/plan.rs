@@ -206,6 +206,9 @@ fn base_config(
             seed: f.seed,
             radius: FOV_RADIUS_ARCSEC + MAX_OFFSET + 120.0,
         }),
+        // the archive tests batch runs, catalogues and cross-matching, not spectra: the legacy
+        // energy model (no response files to carry; outputs as before issue 13)
+        spectra: None,
         ..SimConfig::default()
     }
 }

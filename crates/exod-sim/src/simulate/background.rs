@@ -14,7 +14,7 @@ use rand_distr::{Distribution, Normal};
 use exod_core::instrument::EpicCamera as XmmCamera;
 use exod_core::screening::HotPixels;
 
-use super::camera::{Camera, Hit, Kind};
+use super::camera::{pi_of_kev, Camera, Energy, Hit, Kind};
 use super::geometry::{area_factor, cam_index, to_radec, Frame};
 use super::sources::{photon_energy, vignetting, Field};
 use super::{
@@ -82,7 +82,7 @@ fn add_particles(cam: &mut Camera, frame: &Frame, rng: &mut ChaCha8Rng) {
         let (xi, eta) = frame.det_to_sky(cam.cam, dx, dy);
         let t = cam.t0 + rng.gen::<f64>() * dur;
         let e = 0.2 + rng.gen::<f64>() * 14.8;
-        cam.add(frame, xi, eta, t, e, Kind::Particle, rng);
+        cam.add(frame, xi, eta, t, Energy::True(e), Kind::Particle, rng);
     }
 }
 
@@ -99,7 +99,15 @@ fn add_cosmic_background(cam: &mut Camera, frame: &Frame, rng: &mut ChaCha8Rng) 
         let phi = 2.0 * PI * rng.gen::<f64>();
         let t = cam.t0 + rng.gen::<f64>() * dur;
         let e = photon_energy(rng);
-        cam.add(frame, r * phi.cos(), r * phi.sin(), t, e, Kind::Photon, rng);
+        cam.add(
+            frame,
+            r * phi.cos(),
+            r * phi.sin(),
+            t,
+            Energy::True(e),
+            Kind::Photon,
+            rng,
+        );
     }
 }
 
@@ -123,7 +131,7 @@ fn add_soft_protons(cam: &mut Camera, frame: &Frame, flares: &[Flare], rng: &mut
                 r * phi.cos(),
                 r * phi.sin(),
                 t,
-                e,
+                Energy::True(e),
                 Kind::Particle,
                 rng,
             );
@@ -188,7 +196,7 @@ fn add_hot_pixels(cam: &mut Camera, frame: &Frame, revolution: i64, rng: &mut Ch
             let t = cam.t0 + rng.gen::<f64>() * dur;
             if cam.live(ccd, t) {
                 let tq = cam.quantise(t);
-                cam.push(&hit, tq, 0.25, Kind::HotPixel, rng);
+                cam.push(&hit, tq, Energy::True(0.25), Kind::HotPixel, rng);
             }
         }
     }
@@ -246,7 +254,7 @@ pub(super) fn add_hot_flicker(
             rawy: h.rawy as i16,
         };
         let tq = cam.quantise(t);
-        cam.ev.push_row(&hit, tq, e, 0, 0);
+        cam.ev.push_row(&hit, tq, pi_of_kev(e), 0, 0);
         counts[cam_index(cam.cam)] += 1;
     }
     let centre = (corner.0 + c.pixel / 2.0, corner.1 + c.pixel / 2.0);
@@ -271,5 +279,6 @@ pub(super) fn add_hot_flicker(
             centre.0 / SKY_PIXEL_ARCSEC,
             centre.1 / SKY_PIXEL_ARCSEC,
         ),
+        spectrum: None,
     }
 }

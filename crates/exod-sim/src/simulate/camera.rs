@@ -31,8 +31,8 @@ pub(super) struct Events {
 }
 
 impl Events {
-    /// Append one event; `pos` gives its positions, `e` its measured energy (keV).
-    pub(super) fn push_row(&mut self, pos: &Hit, t: f64, e: f64, pattern: u8, flag: i32) {
+    /// Append one event; `pos` gives its positions, `pi` its PI (eV).
+    pub(super) fn push_row(&mut self, pos: &Hit, t: f64, pi: i16, pattern: u8, flag: i32) {
         let Hit {
             dx,
             dy,
@@ -53,7 +53,7 @@ impl Events {
             .push((SKY_CRPIX - xi / SKY_PIXEL_ARCSEC).round() as i32);
         self.y
             .push((SKY_CRPIX + eta / SKY_PIXEL_ARCSEC).round() as i32);
-        self.pi.push((e * 1000.0).round().min(20000.0) as i16);
+        self.pi.push(pi);
         self.flag.push(flag);
         self.pattern.push(pattern);
         self.ccd.push(ccd);
@@ -83,6 +83,22 @@ impl Events {
         perm(&mut ev.pattern, &idx);
         perm(&mut ev.ccd, &idx);
     }
+}
+
+/// The PI (eV) of a measured energy `e` (keV), capped at 20 keV.
+pub(super) fn pi_of_kev(e: f64) -> i16 {
+    (e * 1000.0).round().min(20000.0) as i16
+}
+
+/// The energy given to [`Camera::add`]: a true photon energy, to which the camera applies its
+/// Gaussian resolution (backgrounds, and sources with the legacy energy model), or a PI already
+/// drawn through the response (sources with a physical spectrum, module `spectrum`).
+#[derive(Clone, Copy)]
+pub(super) enum Energy {
+    /// True energy (keV).
+    True(f64),
+    /// Measured PI (eV).
+    Pi(i16),
 }
 
 /// What produced an event (sets its PATTERN distribution).
@@ -170,7 +186,7 @@ impl Camera {
         xi: f64,
         eta: f64,
         t: f64,
-        energy_kev: f64,
+        energy: Energy,
         kind: Kind,
         rng: &mut ChaCha8Rng,
     ) -> bool {
@@ -190,18 +206,28 @@ impl Camera {
             rawx,
             rawy,
         };
-        self.push(&hit, self.quantise(t), energy_kev, kind, rng);
+        self.push(&hit, self.quantise(t), energy, kind, rng);
         true
     }
 
-    /// Record an event at `hit` and (already quantised) time `t`, drawing its measured energy,
-    /// PATTERN and FLAG.
-    pub(super) fn push(&mut self, hit: &Hit, t: f64, e_kev: f64, kind: Kind, rng: &mut ChaCha8Rng) {
+    /// Record an event at `hit` and (already quantised) time `t`, drawing its measured energy
+    /// (for a true energy), PATTERN and FLAG.
+    pub(super) fn push(
+        &mut self,
+        hit: &Hit,
+        t: f64,
+        energy: Energy,
+        kind: Kind,
+        rng: &mut ChaCha8Rng,
+    ) {
         let is_pn = self.cam == XmmCamera::Pn;
-        let e = measured_energy(e_kev, rng);
+        let pi = match energy {
+            Energy::True(e_kev) => pi_of_kev(measured_energy(e_kev, rng)),
+            Energy::Pi(pi) => pi,
+        };
         let pattern = draw_pattern(kind, is_pn, rng);
         let flag = draw_flag(is_pn, rng);
-        self.ev.push_row(hit, t, e, pattern, flag);
+        self.ev.push_row(hit, t, pi, pattern, flag);
     }
 }
 

@@ -34,7 +34,20 @@
 //! Outputs in a directory: `P<obsid>PNS003PIEVLI0000.FTZ`, `P<obsid>M1S001MIEVLI0000.FTZ`,
 //! `P<obsid>M2S002MIEVLI0000.FTZ` (gzip-compressed FITS), `P<obsid>EPX000OBSMLI0000.FTZ` (source
 //! list of the sources with ≥ 30 expected counts; its EP_DET_ML is a monotonic proxy of the counts,
-//! not a likelihood fit), and `truth.ecsv`.
+//! not a likelihood fit), and `truth.ecsv`; with physical spectra (the default,
+//! [`SimConfig::spectra`]), the response of each event list `X.FTZ` beside it as `X.rmf` and
+//! `X.arf`, and the spectrum of every source (model, parameters, norm) in `truth.ecsv`.
+//!
+//! # Energies
+//!
+//! Source photons (target, population, cluster, bursts, periodic sources) take their PI from a
+//! physical spectrum (default `tbabs*powerlaw`, nH = 0.05 × 10²² cm⁻², Γ = 1.9; the population
+//! spread around it) folded through the real EPIC pn response (module `spectrum`); MOS with the
+//! same pn response shape and 5 eV channels, its ARF scaled by 0.35. Backgrounds keep their own
+//! energy model: true energies (particles flat 0.2–15 keV, cosmic background log-normal around
+//! 1.2 keV, soft protons a power law of index 0.7, hot pixels 0.25 keV) measured with a Gaussian
+//! resolution of 60 eV √E. With `spectra: None` the sources use the legacy log-normal energies
+//! too, and the files are byte-identical to those of the simulator before issue 13.
 //!
 //! # Layout
 //!
@@ -47,12 +60,13 @@
 //! | one camera's event list: live CCDs, frame quantisation, energy resolution, PATTERN and FLAG draws, time sort | `camera` |
 //! | the source field (log N–log S, target, cluster), King PSF, vignetting, photon energies, eclipses and bursts as light-curve modulations | `sources` |
 //! | particle background, cosmic background, soft-proton flares, hot pixels | `background` |
-//! | gzip-compressed FITS event lists with per-CCD GTIs, OBSMLI source list, `truth.ecsv` | `writers` |
+//! | source spectra folded through the response: PI of source photons, norms, population spread | `spectrum` |
+//! | gzip-compressed FITS event lists with per-CCD GTIs, OBSMLI source list, `truth.ecsv`, responses | `writers` |
 //!
 //! # Random streams
 //!
 //! Every component draws from its own ChaCha8 stream of the seed (sources 1, flare components 3,
-//! eclipse windows 7, source list 9, backgrounds 100 + camera, constant sources
+//! eclipse windows 7, source list 9, population spectra 11, backgrounds 100 + camera, constant sources
 //! 1000 + 4 × source + camera, bursts 20 000 + burst, periodic sources 25 000 + source, hot flickers
 //! 30 000 + flicker), so that
 //! adding a burst or a flicker does not move the photons of anything else. With
@@ -82,6 +96,7 @@ mod camera;
 mod geometry;
 mod periodic;
 mod sources;
+pub mod spectrum;
 mod writers;
 
 pub use exod_core::sky::epic_frame;
@@ -89,6 +104,7 @@ pub use geometry::sky_wcs;
 pub(crate) use geometry::{tan_wcs, to_radec};
 pub use periodic::{Periodic, PulseShape};
 pub use sources::{draw_sources, king_offset, photon_energy};
+pub use writers::{embedded_pn_arf, embedded_pn_rmf, response_paths};
 
 use geometry::Frame;
 
@@ -124,6 +140,17 @@ pub enum SimError {
     /// A parameter of the [`SimConfig`] is out of range.
     #[error("invalid simulation parameter: {0}")]
     Config(String),
+    /// A spectral model, its parameters or the response could not be used.
+    #[error("{0}")]
+    Spectral(#[from] exod_core::spectral::SpectralError),
+    /// A response written beside the events could not be read back.
+    #[error("{path}: {msg}")]
+    Response {
+        /// The response file.
+        path: PathBuf,
+        /// What went wrong.
+        msg: String,
+    },
 }
 
 /// Soft-proton flaring level.
@@ -253,6 +280,45 @@ pub struct SimConfig {
     /// same sources at the same RA/Dec (None: around the pointing with [`SimConfig::seed`]).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub field: Option<FieldSky>,
+    /// The energies of source photons: `Some` (default [`Spectra::default`]): PI drawn from a
+    /// physical spectrum folded through the pn response written beside the events (module
+    /// `spectrum`); `None`: the legacy energy model (log-normal true energies around 1.2 keV and
+    /// a Gaussian resolution of 60 eV √E), byte-identical to the simulator before issue 13.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub spectra: Option<Spectra>,
+}
+
+/// The physical spectra of the simulated sources (see module `spectrum`).
+///
+/// The target, the cluster, the bursts and the periodic sources have the spectrum `model` at
+/// `params`; the log N–log S population the same model with, per source, PhoIndex drawn from
+/// N(PhoIndex, `photon_index_sigma`) and nH log-uniform in `nh_range` (where the model has
+/// those parameters), from stream 11 of the population's seed. Norms are never given: each
+/// source's norms are set so that its count rate through the pn response is its pn rate.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Spectra {
+    /// Model expression, XSPEC syntax. Default `tbabs*powerlaw`.
+    pub model: String,
+    /// Parameter values by XSPEC name (`nH`, `PhoIndex`, …) or full name (`powerlaw.PhoIndex`);
+    /// parameters not given keep the model's defaults; `norm` may not be given. Default
+    /// nH = 0.05 (10²² cm⁻²), PhoIndex = 1.9.
+    pub params: Vec<(String, f64)>,
+    /// σ of the population's PhoIndex around the configured one (default 0.2; 0: no spread).
+    pub photon_index_sigma: f64,
+    /// Range of the population's nH (10²² cm⁻², log-uniform; default 0.01–0.3; `None`: the
+    /// configured nH for every source).
+    pub nh_range: Option<(f64, f64)>,
+}
+
+impl Default for Spectra {
+    fn default() -> Self {
+        Spectra {
+            model: "tbabs*powerlaw".into(),
+            params: vec![("nH".into(), 0.05), ("PhoIndex".into(), 1.9)],
+            photon_index_sigma: 0.2,
+            nh_range: Some((0.01, 0.3)),
+        }
+    }
 }
 
 /// A flickering hot pixel: `counts` expected events at one detector pixel within `duration`,
@@ -311,6 +377,7 @@ impl Default for SimConfig {
             hot_flickers: vec![],
             periodic: vec![],
             field: None,
+            spectra: Some(Spectra::default()),
         }
     }
 }
@@ -349,6 +416,49 @@ pub struct TruthRow {
     pub counts: [u64; 3],
     /// Profile or extra information.
     pub note: String,
+    /// The physical spectrum of a source (model, parameters with its norm); `None` for rows that
+    /// are not photons of a source (eclipses, hot pixels) and with the legacy energy model.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub spectrum: Option<SpectrumTruth>,
+}
+
+/// The spectrum a source's photons were drawn from, as a fit would report it.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct SpectrumTruth {
+    /// Model expression (`tbabs*powerlaw`).
+    pub model: String,
+    /// Every parameter by full name (`tbabs.nH`, `powerlaw.PhoIndex`, `powerlaw.norm`), in the
+    /// model's order. The norms are on-axis values: at off-axis angle θ the detected rate is
+    /// further multiplied by the vignetting 1/(1 + (θ/13.5′)²), and for MOS the written ARF is
+    /// 0.35 × the pn one.
+    pub params: Vec<(String, f64)>,
+}
+
+impl SpectrumTruth {
+    /// The value of parameter `name` (full name, or XSPEC name when unambiguous).
+    pub fn get(&self, name: &str) -> Option<f64> {
+        if let Some((_, v)) = self.params.iter().find(|(n, _)| n == name) {
+            return Some(*v);
+        }
+        let mut hits = self
+            .params
+            .iter()
+            .filter(|(n, _)| n.rsplit('.').next() == Some(name));
+        match (hits.next(), hits.next()) {
+            (Some((_, v)), None) => Some(*v),
+            _ => None,
+        }
+    }
+
+    /// The parameters as written in `truth.ecsv`: `tbabs.nH=0.05; powerlaw.PhoIndex=1.9; …`
+    /// (shortest round-trip decimal values).
+    pub fn params_text(&self) -> String {
+        self.params
+            .iter()
+            .map(|(n, v)| format!("{n}={v}"))
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
 }
 
 /// What a simulation produced.
@@ -364,6 +474,9 @@ pub struct SimOutput {
     pub truth_path: PathBuf,
     /// Number of events written per camera, in the order of `event_files`.
     pub n_events: Vec<usize>,
+    /// The response (RMF, ARF) written beside each event list, in the order of `event_files`
+    /// (`X.rmf` and `X.arf` for `X.FTZ`); empty with the legacy energy model.
+    pub responses: Vec<(PathBuf, PathBuf)>,
 }
 
 impl SimOutput {
@@ -377,6 +490,11 @@ impl SimOutput {
             event_files: self.event_files.into_iter().map(mv).collect(),
             srclist: mv(self.srclist),
             truth_path: mv(self.truth_path),
+            responses: self
+                .responses
+                .into_iter()
+                .map(|(r, a)| (mv(r), mv(a)))
+                .collect(),
             ..self
         }
     }
@@ -403,11 +521,20 @@ pub(crate) fn simulate_in_mode(
     let frame = frame_of(cfg);
     let sources = draw_sources(cfg, &wcs);
     let mut cams = camera::cameras(cfg);
+    let (responses, spectra) = match &cfg.spectra {
+        None => (vec![], None),
+        Some(sp) => {
+            let responses = writers::write_responses(cfg, out_dir)?;
+            let spectra = spectrum::source_spectra(cfg, sp, &responses[0], &sources)?;
+            (responses, Some(spectra))
+        }
+    };
     let field = sources::Field {
         cfg,
         wcs: &wcs,
         frame: &frame,
         sources: &sources,
+        spectra: spectra.as_ref(),
     };
 
     // eclipses: choose hosts and windows first (they thin the host's photons)
@@ -438,7 +565,9 @@ pub(crate) fn simulate_in_mode(
         truth.push(row);
     }
     background::add_backgrounds(cfg, &frame, &mut cams);
-    writers::write_outputs(cfg, out_dir, &mut cams, &listed, truth, mode)
+    let mut out = writers::write_outputs(cfg, out_dir, &mut cams, &listed, truth, mode)?;
+    out.responses = responses;
+    Ok(out)
 }
 
 /// The detector frame of `cfg`: detector = R(+PA_PNT) · (ξ east, η north), the sense of real

@@ -24,7 +24,8 @@ use rand_distr::{Distribution, Normal};
 
 use super::camera::{Camera, Kind};
 use super::geometry::{area_factor, cam_index, tangent};
-use super::sources::{burst_position, king_offset, photon_energy, vignetting, Field};
+use super::sources::{burst_position, king_offset, vignetting, Field};
+use super::spectrum::photon;
 use super::{poisson, rng_for, SimError, TruthRow};
 
 /// The shape of a periodic modulation.
@@ -157,7 +158,7 @@ pub(super) fn add_periodic(
         for _ in 0..n {
             let t = photon_time(p, field.cfg.tstart, cam.t0, cam.t1, &mut rng);
             let (dx, dy) = king_offset(&mut rng);
-            let e = photon_energy(&mut rng);
+            let e = photon(field.spectra.map(|sp| &sp.periodic[k]), &mut rng);
             if cam.add(
                 field.frame,
                 xi0 + dx,
@@ -188,6 +189,7 @@ pub(super) fn add_periodic(
             "period={} s; pulsed_fraction={}; shape={shape}; phase={}; rate_pn={} ct/s",
             p.period, p.pulsed_fraction, p.phase, p.rate_pn
         ),
+        spectrum: field.spectra.map(|sp| sp.periodic[k].truth.clone()),
     }
 }
 

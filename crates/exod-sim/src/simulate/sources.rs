@@ -16,6 +16,7 @@ use super::camera::{Camera, Kind};
 use super::geometry::{
     area_factor, cam_index, locate, tan_wcs, tangent, to_radec, try_tangent, Frame,
 };
+use super::spectrum::{photon, SimSpectra};
 use super::{
     poisson, rng_for, Burst, Profile, SimConfig, SimError, SimSource, TruthRow, FOV_RADIUS_ARCSEC,
 };
@@ -26,6 +27,8 @@ pub(super) struct Field<'a> {
     pub(super) wcs: &'a SkyWcs,
     pub(super) frame: &'a Frame,
     pub(super) sources: &'a [SimSource],
+    /// The physical spectra of the photon sources (`None`: the legacy energy model).
+    pub(super) spectra: Option<&'a SimSpectra>,
 }
 
 /// An offset (arcsec) drawn from the EPIC-like King PSF (r_c = 3.9″, index 1.5), truncated at 5′.
@@ -215,6 +218,7 @@ pub(super) fn add_constant_sources(
             expected: host.rate_pn * depth * (b - a) * (1.0 + 2.0 * 0.35),
             counts: removed_by_eclipse[k],
             note: format!("depth={depth}; source={}", w.host),
+            spectrum: None,
         });
     }
     truth
@@ -248,7 +252,7 @@ fn add_source_photons(
         } else {
             king_offset(&mut rng)
         };
-        let e = photon_energy(&mut rng);
+        let e = photon(field.spectra.map(|sp| &sp.sources[si]), &mut rng);
         let eclipsed = eclipses
             .iter()
             .position(|w| w.host == si && t >= w.start && t < w.stop);
@@ -299,6 +303,7 @@ fn source_truth(field: &Field, src_counts: &[[u64; 3]]) -> Vec<TruthRow> {
             expected: s.rate_pn * cfg.exposure,
             counts: src_counts[si],
             note: format!("rate_pn={:.6} ct/s; extent={} arcsec", s.rate_pn, s.extent),
+            spectrum: field.spectra.map(|sp| sp.sources[si].truth.clone()),
         });
     }
     truth
@@ -337,7 +342,7 @@ pub(super) fn add_burst(
         for _ in 0..n {
             let t = ts + burst_offset(b, &mut rng);
             let (dx, dy) = king_offset(&mut rng);
-            let e = photon_energy(&mut rng);
+            let e = photon(field.spectra.map(|sp| &sp.bursts[k]), &mut rng);
             if cam.add(
                 field.frame,
                 xi0 + dx,
@@ -361,6 +366,7 @@ pub(super) fn add_burst(
         expected: b.counts,
         counts,
         note: format!("profile={:?}", b.profile).to_lowercase(),
+        spectrum: field.spectra.map(|sp| sp.bursts[k].truth.clone()),
     }
 }
 

@@ -1,8 +1,17 @@
 //! The files of a simulation, in the formats of the XMM pipeline so that they load through the
 //! same reader as real data: gzip-compressed FITS event lists (an EVENTS table with the columns
 //! and keywords the reader needs, one STDGTI extension per CCD), the OBSMLI source list, and
-//! `truth.ecsv` with everything injected. The gzip stream has mtime 0, so that the files are
+//! `truth.ecsv` with everything injected, and (with physical spectra) the response beside each
+//! event list `X.FTZ`: `X.rmf` and `X.arf`. The gzip stream has mtime 0, so that the files are
 //! byte-identical for a seed.
+//!
+//! The response is the real EPIC pn full-frame one shipped in `testdata/spectral/xmm_pn`
+//! (`epn_ff20_dY9.rmf`, 4096 channels of 5 eV, 0-based; `pn_pi_src.arf`, an arfgen ARF of a pn
+//! point source), embedded in the binary and written decompressed, byte for byte. MOS events are
+//! simulated with the same pn response shape and 5 eV channels (a simplification: real MOS
+//! matrices have 15 eV channels and another redistribution), with the ARF scaled by the MOS/pn
+//! collecting-area ratio of the simulator, 0.35 (keyword `EXODARFS` of the written ARF): the
+//! written `X.arf` of a MOS camera is the one its photons were drawn through.
 
 use std::io::Write;
 use std::path::Path;
@@ -17,7 +26,7 @@ use exod_core::instrument::EpicCamera as XmmCamera;
 use exod_io::ecsv::{self, Column, Value};
 
 use super::camera::{Camera, Events};
-use super::geometry::frame_time;
+use super::geometry::{area_factor, frame_time};
 use super::{
     rng_for, SimConfig, SimError, SimOutput, SimSource, TruthRow, SKY_CRPIX, SKY_PIXEL_ARCSEC,
     XMM_MJDREF,
@@ -51,7 +60,95 @@ pub(super) fn write_outputs(
         truth,
         truth_path,
         n_events,
+        responses: vec![],
     })
+}
+
+/// The EPIC pn full-frame RMF (gzip), byte-exact copy of `testdata/spectral/xmm_pn`.
+const PN_RMF_GZ: &[u8] = include_bytes!("../../../../testdata/spectral/xmm_pn/epn_ff20_dY9.rmf.gz");
+/// The pn point-source ARF (gzip) of the same directory.
+const PN_ARF_GZ: &[u8] = include_bytes!("../../../../testdata/spectral/xmm_pn/pn_pi_src.arf.gz");
+
+/// The embedded pn RMF, decompressed (the bytes written as every camera's `X.rmf`).
+pub fn embedded_pn_rmf() -> Vec<u8> {
+    gunzip(PN_RMF_GZ)
+}
+
+/// The embedded pn ARF, decompressed (the bytes written as the pn `X.arf`).
+pub fn embedded_pn_arf() -> Vec<u8> {
+    gunzip(PN_ARF_GZ)
+}
+
+fn gunzip(gz: &[u8]) -> Vec<u8> {
+    use std::io::Read;
+    let mut out = Vec::new();
+    flate2::read::GzDecoder::new(gz)
+        .read_to_end(&mut out)
+        .expect("the embedded response is valid gzip (checked by the tests)");
+    out
+}
+
+/// The response files of the event list `events` (`X.FTZ` → `X.rmf`, `X.arf`).
+pub fn response_paths(events: &Path) -> (std::path::PathBuf, std::path::PathBuf) {
+    (events.with_extension("rmf"), events.with_extension("arf"))
+}
+
+/// Write the response of every camera beside its (future) event list: the embedded pn RMF, and
+/// the pn ARF scaled by the camera's collecting-area factor (1 for pn: the embedded bytes).
+pub(super) fn write_responses(
+    cfg: &SimConfig,
+    out_dir: &Path,
+) -> Result<Vec<(std::path::PathBuf, std::path::PathBuf)>, SimError> {
+    let rmf = embedded_pn_rmf();
+    let arf = embedded_pn_arf();
+    let mut out = Vec::new();
+    for &cam in &cfg.cameras {
+        let (rmf_path, arf_path) = response_paths(&out_dir.join(event_file_name(cfg, cam)));
+        let io = |path: &Path| {
+            let path = path.to_path_buf();
+            move |source| SimError::Io { path, source }
+        };
+        exod_io::fits::write_atomic(&rmf_path, |tmp| std::fs::write(tmp, &rmf))
+            .map_err(io(&rmf_path))?;
+        let scale = area_factor(cam);
+        if scale == 1.0 {
+            exod_io::fits::write_atomic(&arf_path, |tmp| std::fs::write(tmp, &arf))
+                .map_err(io(&arf_path))?;
+        } else {
+            write_scaled_arf(&arf, scale, &arf_path)?;
+        }
+        out.push((rmf_path, arf_path));
+    }
+    Ok(out)
+}
+
+/// The ARF `arf` (FITS bytes) with SPECRESP multiplied by `scale`, written to `dest` (through a
+/// temporary file edited by cfitsio, then renamed).
+fn write_scaled_arf(arf: &[u8], scale: f64, dest: &Path) -> Result<(), SimError> {
+    let tmp = dest.with_extension("tmp.arf");
+    let io = |source| SimError::Io {
+        path: dest.into(),
+        source,
+    };
+    std::fs::write(&tmp, arf).map_err(io)?;
+    let edit = || -> FitsResult<()> {
+        let mut f = FitsFile::edit(&tmp)?;
+        let h = f.hdu("SPECRESP")?;
+        let a: Vec<f32> = h.read_col(&mut f, "SPECRESP")?;
+        let scaled: Vec<f32> = a.iter().map(|&x| (x as f64 * scale) as f32).collect();
+        h.write_col(&mut f, "SPECRESP", &scaled)?;
+        h.write_key(
+            &mut f,
+            "EXODARFS",
+            (
+                scale,
+                "SPECRESP = this x the pn ARF (exod simulate, MOS as pn shape)",
+            ),
+        )?;
+        Ok(())
+    };
+    edit().map_err(fits_err(&tmp))?;
+    std::fs::rename(&tmp, dest).map_err(io)
 }
 
 /// The pipeline name of a camera's event list, e.g. `P0999990101PNS003PIEVLI0000.FTZ`.
@@ -432,13 +529,25 @@ fn truth_columns() -> [Column; 11] {
     ]
 }
 
+/// The spectral columns of `truth.ecsv` (physical spectra only).
+fn spectrum_columns() -> [Column; 2] {
+    [
+        Column::new("model", "string", None, "spectral model of the photons (XSPEC syntax); empty for rows without photons of a source"),
+        Column::new("model_params", "string", None, "its parameters, 'component.name=value; ...' (nH in 1e22 cm-2, norm on axis: x vignetting off axis; MOS ARF = 0.35 x pn)"),
+    ]
+}
+
 /// Write the truth table, with the software version, seed and full configuration as metadata.
 fn write_truth(cfg: &SimConfig, truth: &[TruthRow], path: &Path) -> Result<(), SimError> {
-    let cols = truth_columns();
+    let spectral = cfg.spectra.is_some();
+    let mut cols = truth_columns().to_vec();
+    if spectral {
+        cols.extend(spectrum_columns());
+    }
     let rows: Vec<Vec<Value>> = truth
         .iter()
         .map(|t| {
-            vec![
+            let mut row = vec![
                 Value::I(t.id as i64),
                 Value::S(t.kind.clone()),
                 Value::F(t.ra),
@@ -450,7 +559,16 @@ fn write_truth(cfg: &SimConfig, truth: &[TruthRow], path: &Path) -> Result<(), S
                 Value::I(t.counts[1] as i64),
                 Value::I(t.counts[2] as i64),
                 Value::S(t.note.clone()),
-            ]
+            ];
+            if spectral {
+                let (m, p) = t
+                    .spectrum
+                    .as_ref()
+                    .map(|s| (s.model.clone(), s.params_text()))
+                    .unwrap_or_default();
+                row.extend([Value::S(m), Value::S(p)]);
+            }
+            row
         })
         .collect();
     let config = serde_json::to_string(cfg).unwrap_or_default();
