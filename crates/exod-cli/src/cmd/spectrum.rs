@@ -92,23 +92,6 @@ impl Channels {
         }
     }
 
-    fn from_bounds(first: i64, e_min: Vec<f64>, e_max: Vec<f64>) -> Channels {
-        let n = e_min.len();
-        let round = |x: f64| (x * 1000.0).round() / 1000.0;
-        let w = round((e_max[n - 1] - e_min[0]) / n as f64);
-        let e0 = round(e_min[0]);
-        let regular = (0..n).all(|c| {
-            (e_min[c] - (e0 + c as f64 * w)).abs() < 0.05
-                && (e_max[c] - (e0 + (c + 1) as f64 * w)).abs() < 0.05
-        });
-        Channels {
-            first,
-            uniform: regular.then_some((e0, w)),
-            e_min,
-            e_max,
-        }
-    }
-
     fn len(&self) -> usize {
         self.e_min.len()
     }
@@ -175,8 +158,19 @@ fn rmf_channels(path: &Path) -> Result<Channels> {
             path.display()
         );
     }
-    let ev = |v: Vec<f64>| v.into_iter().map(|x| x * 1000.0).collect();
-    Ok(Channels::from_bounds(ch[0], ev(lo), ev(hi)))
+    // SAS bins spectra by PI (`spectralbinsize`), not by the calibrated EBOUNDS energies (the pn
+    // EBOUNDS run 5.5 eV wide at channel 0 and 5.0 eV at 10 keV): channel = PI / width
+    let width = match ch.len() {
+        4096 | 2400 => 5.0,
+        800 => 15.0,
+        n => bail!(
+            "{}: {n} channels: expected an XMM response of 4096 (pn), 2400 or 800 (MOS) PI channels",
+            path.display()
+        ),
+    };
+    let mut c = Channels::uniform(ch.len(), width);
+    c.first = ch[0];
+    Ok(c)
 }
 
 /// The ARF at `path`: bins (keV) and effective area.
@@ -823,18 +817,6 @@ mod tests {
         assert_eq!(pn.index(1004.0), Some(200));
         assert_eq!(pn.index(20479.0), Some(4095));
         assert_eq!(pn.index(20480.0), None);
-        // bounds read from a file (f32 keV → eV) give the same channels
-        let lo: Vec<f64> = (0..4096)
-            .map(|c| (c as f32 * 0.005f32) as f64 * 1000.0)
-            .collect();
-        let hi: Vec<f64> = (0..4096)
-            .map(|c| ((c + 1) as f32 * 0.005f32) as f64 * 1000.0)
-            .collect();
-        let f = Channels::from_bounds(0, lo, hi);
-        assert_eq!(f.uniform, Some((0.0, 5.0)));
-        for pi in [200.0, 1000.0, 1005.0, 11995.0, 12000.0] {
-            assert_eq!(f.index(pi), pn.index(pi), "{pi}");
-        }
         let mos = Channels::uniform(800, 15.0);
         let q = mos.band_quality((200.0, 12000.0));
         // 195–210 straddles 200 eV: bad; 210–225 good; 11985–12000 good
