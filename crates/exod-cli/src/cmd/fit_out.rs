@@ -182,7 +182,10 @@ fn plot(path: &Path, data: &FitData, fitted: &[Fitted]) -> Result<()> {
         .into_iter()
         .map(|(n, c)| (n, scale(c)))
         .collect::<Vec<_>>();
-    let title = format!("{}  ({} s)", data.name, data.exposure.round());
+    let name = Path::new(&data.name)
+        .file_name()
+        .map_or(data.name.clone(), |n| n.to_string_lossy().into_owned());
+    let title = format!("{name}  ({} s)", data.exposure.round());
     let p = SpectrumPlot {
         title: &title,
         e_lo: &e_lo,
