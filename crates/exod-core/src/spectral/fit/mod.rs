@@ -56,7 +56,7 @@ pub use goodness::{BootstrapGoodness, KaastraGoodness};
 /// Options of [`fit`].
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct FitOptions {
-    /// Extra starts after the model's own values (default 24), spread over the plausible ranges.
+    /// Extra starts after the model's own values (default 16), spread over the plausible ranges.
     pub n_starts: usize,
     /// Offset into the Halton sequence of the extra starts (default 0).
     pub seed: u64,
@@ -75,7 +75,7 @@ pub struct FitOptions {
 impl Default for FitOptions {
     fn default() -> Self {
         FitOptions {
-            n_starts: 24,
+            n_starts: 16,
             seed: 0,
             lm_max_iter: 200,
             nm: MinimizeOptions {
@@ -365,7 +365,7 @@ fn minimise(
 }
 
 /// LM iterations of each scouting descent (from every start).
-const SCOUT_ITER: usize = 25;
+const SCOUT_ITER: usize = 10;
 /// Distinct scouted minima refined by a full LM descent.
 const N_POLISH: usize = 3;
 
