@@ -1,18 +1,21 @@
 //! Fitting a spectral model to a [`FitData`] with a [`Statistic`]: minimisation, errors, goodness.
 //!
 //! # Minimisation ([`fit`])
-//! 1. Starts: the model's parameter values, then `n_starts` more drawn (seeded ChaCha8) around the
-//!    best point so far — log-uniform over ×10^±2 around the value for parameters whose range is
-//!    more than 1000 times their value (normalisations, nH), else uniform within the limits
-//!    (log-uniform when `lo > 0` and `hi/lo > 100`).
+//! 1. Starts: the model's parameter values, then `n_starts` more, deterministic: point k of the
+//!    Halton sequence (bases 2, 3, 5, … one per parameter; index offset `seed`) mapped onto each
+//!    free parameter's plausible range by XSPEC name — `nH` log-uniform 1e-3..1e2, `PhoIndex`
+//!    uniform −1..4, `kT` log-uniform 0.05..30 keV, `LineE` uniform over the noticed band, `Sigma`
+//!    log-uniform 1e-3..1 keV, `norm` ×10^±2 around its value; other parameters uniform within
+//!    narrow limits, else ×10^±2 — clamped into the hard limits.
 //!    Before each start's descent, the parameters named `norm` (XSPEC's convention) are rescaled
 //!    together so the predicted counts equal the observed counts: a start at `norm = 1e-10` costs
 //!    nothing.
-//! 2. From each start, Levenberg–Marquardt ([`lm`]) on the residual vector whose squares sum to the
-//!    statistic: `(d − s b − m)/σ` for χ², the signed deviance residuals `sign(d − m)√c_i` for cstat
-//!    and wstat.
+//! 2. From each start, a short Levenberg–Marquardt scout ([`lm`], 10 iterations) on the residual
+//!    vector whose squares sum to the statistic: `(d − s b − m)/σ` for χ², the signed deviance
+//!    residuals `sign(d − m)√c_i` for cstat and wstat. The 3 best distinct scouted points (differing
+//!    by > 1 % in some parameter) get a full LM descent.
 //! 3. The best of those is polished by [`crate::optimize::minimize`] (Nelder–Mead with restarts), and
-//!    LM is run once more from the polished point; the best is kept.
+//!    LM is run once more from the polished point if it improved; the best is kept.
 //!
 //! Bounds: the parameters' hard limits ([`Param::min`], [`Param::max`]); a limit more than 1e8 times
 //! the start's distance to the other limit away (e.g. `norm ≤ 1e24`) is treated as absent by the
