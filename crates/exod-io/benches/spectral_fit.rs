@@ -1,25 +1,38 @@
-//! `cargo bench -p exod-io --bench spectral_fit`: the real spectra of `testdata/spectral` read
-//! from their files (OGIP readers, responses resolved next to the spectrum) and fitted, one fit
-//! per model: tbabs*powerlaw with cstat on the XMM pn spectrum (0.3–10 keV, no background: its
-//! BACKFILE is not shipped), and tbabs*powerlaw with chi2datavar and the background on Chandra
-//! 3C 273 (0.5–7 keV). Prints ms per read and per fit (default options: covariance and
-//! profile-likelihood intervals included; then the minimisation alone).
+//! `cargo bench -p exod-io --no-default-features --bench spectral_fit`: the 11 Sherpa oracle cases
+//! (`testdata/spectral/sherpa/*.json`: real XMM pn and Chandra 3C 273 spectra, the case's model,
+//! statistic, band and start values) fitted with default [`FitOptions`]. Per case: ms per fit
+//! without profile intervals (minimisation + covariance), ms with profile intervals (Δstat = 1),
+//! the statistic reached vs Sherpa's best (`fit.stat`), and Sherpa 4.19's CPU time of
+//! levmar + neldermead from `scripts/bench_fit_sherpa.out` where it was measured. Prints the load
+//! average (the machine is shared: times are best of a few repeats, wall clock).
 
 use std::hint::black_box;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::Instant;
 
-use exod_core::spectral::data::Response;
 use exod_core::spectral::fit::{fit, FitOptions};
 use exod_core::spectral::fitdata::{FitData, FitDataOptions};
 use exod_core::spectral::model::{Model, ModelOptions};
 use exod_core::spectral::stat::Statistic;
-use exod_io::ogip::{read_arf, read_pha, read_rmf, resolve_response_paths};
+use exod_io::ogip::{read_pha, read_response};
+use serde_json::Value;
 
-fn data(rel: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../testdata/spectral")
-        .join(rel)
+const CASES: [&str; 11] = [
+    "pn_tbabs_powerlaw_cstat",
+    "pn_tbabs_bbody_powerlaw_cstat",
+    "pn_tbabs_bremss_cstat",
+    "pn_phabs_gaussian_powerlaw_cstat",
+    "pn_wabs_bbodyrad_chi2gehrels",
+    "pn_tbabs_powerlaw_chi2datavar",
+    "3c273_tbabs_powerlaw_chi2datavar_bkgsub",
+    "3c273_tbabs_powerlaw_chi2gehrels_bkgsub",
+    "3c273_tbabs_powerlaw_wstat",
+    "3c273_tbabs_powerlaw_cstat_nobkg",
+    "3c273_tbabs_powerlaw_gaussian_cstat_nobkg",
+];
+
+fn spectral_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../testdata/spectral")
 }
 
 /// Best of `reps` wall times of `f`, in ms.
@@ -33,77 +46,130 @@ fn best_ms<T>(reps: usize, mut f: impl FnMut() -> T) -> f64 {
         .fold(f64::INFINITY, f64::min)
 }
 
-fn load(pha: &str, rmf: Option<&str>, energy: (f64, f64)) -> FitData {
-    let p = data(pha);
-    let src = read_pha(&p).unwrap();
-    let paths = resolve_response_paths(&p, &src);
-    for w in paths.warnings() {
-        println!("  warning: {w}");
-    }
-    let rmf_path = rmf.map(data).or(paths.rmf.clone()).unwrap();
-    let response = Response::new(
-        read_rmf(&rmf_path).unwrap(),
-        paths.arf.as_deref().map(|a| read_arf(a).unwrap()),
-    )
-    .unwrap();
-    let bkg = paths.bkg.as_deref().map(|b| read_pha(b).unwrap());
-    let opts = FitDataOptions {
-        energy: Some(energy),
-    };
-    FitData::new(&src, bkg.as_ref(), response, &opts).unwrap()
+fn floats(v: &Value) -> Vec<f64> {
+    v.as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x.as_f64().unwrap())
+        .collect()
 }
 
-fn time_fit(label: &str, data: &FitData, stat: Statistic, reps: usize) {
-    let model = Model::parse("tbabs*powerlaw", &ModelOptions::default()).unwrap();
-    let full = FitOptions::default();
-    let bare = FitOptions {
-        covariance: false,
-        profile_delta: None,
-        ..FitOptions::default()
+/// Data, model at Sherpa's start and statistic of a case (as the oracle test sets them up).
+fn setup(c: &Value) -> (FitData, Model, Statistic) {
+    let path = |k: &str| c["data"][k].as_str().map(|s| spectral_dir().join(s));
+    let src = read_pha(&path("pha").unwrap()).unwrap();
+    let resp = read_response(&path("rmf").unwrap(), path("arf").as_deref()).unwrap();
+    let bkg = match c["background"].as_str().unwrap() {
+        "none" => None,
+        _ => Some(read_pha(&path("bkg").unwrap()).unwrap()),
     };
-    let r = fit(data, &model, stat, &full).unwrap();
-    let values: Vec<String> = r
-        .params
-        .iter()
-        .map(|p| format!("{} {:.5}", p.name, p.value))
-        .collect();
-    println!(
-        "{label}: {} = {:.4} ({} bins, dof {}), {}",
-        r.statistic,
-        r.stat_value,
-        r.n_bins,
-        r.dof,
-        values.join(", ")
-    );
-    let t_full = best_ms(reps, || fit(data, &model, stat, &full).unwrap());
-    let t_bare = best_ms(reps, || fit(data, &model, stat, &bare).unwrap());
-    println!("  {t_full:.2} ms per fit with errors (covariance + profile), {t_bare:.2} ms minimisation only (best of {reps})");
+    let band = floats(&c["band_kev"]);
+    let opts = FitDataOptions {
+        energy: Some((band[0], band[1])),
+    };
+    let data = FitData::new(&src, bkg.as_ref(), resp, &opts).unwrap();
+    let mut model = Model::parse(c["model"].as_str().unwrap(), &ModelOptions::default()).unwrap();
+    for p in c["at_start"]["params"].as_array().unwrap() {
+        let name = p["name"].as_str().unwrap();
+        model.set(name, p["value"].as_f64().unwrap()).unwrap();
+        if p["frozen"].as_bool().unwrap() {
+            model.freeze(name).unwrap();
+        }
+    }
+    (
+        data,
+        model,
+        c["statistic"].as_str().unwrap().parse().unwrap(),
+    )
+}
+
+/// Sherpa's levmar + neldermead CPU seconds for `name` from scripts/bench_fit_sherpa.out.
+fn sherpa_cpu(name: &str) -> Option<f64> {
+    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../scripts/bench_fit_sherpa.out");
+    let text = std::fs::read_to_string(p).ok()?;
+    let mut total = 0.0;
+    let mut found = 0;
+    for line in text.lines() {
+        let mut w = line.split_whitespace();
+        if w.next() != Some(name) {
+            continue;
+        }
+        let toks: Vec<&str> = line.split_whitespace().collect();
+        let i = toks.iter().position(|&t| t == "cpu")?;
+        total += toks.get(i + 2)?.parse::<f64>().ok()?;
+        found += 1;
+    }
+    (found == 2).then_some(total)
+}
+
+fn loadavg() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .unwrap_or_default()
+        .trim()
+        .to_string()
 }
 
 fn main() {
-    let pn_rmf = data("xmm_pn/epn_ff20_dY9.rmf.gz");
+    println!("load average at start: {}", loadavg());
     println!(
-        "read_rmf pn (1319 x 4096): {:.1} ms; read_pha pn: {:.2} ms; read_rmf 3C 273: {:.1} ms (best of 5)",
-        best_ms(5, || read_rmf(&pn_rmf).unwrap()),
-        best_ms(5, || read_pha(&data("xmm_pn/pn_pi_src_bin10.ds.gz")).unwrap()),
-        best_ms(5, || read_rmf(&data("chandra_3c273/3c273.rmf.gz")).unwrap()),
+        "{:<44} {:>9} {:>10} {:>14} {:>14} {:>9} {:>11} {:>9}",
+        "case", "fit ms", "+prof ms", "stat exod", "stat Sherpa", "rel", "Sherpa s", "speedup"
     );
-    let pn = load(
-        "xmm_pn/pn_pi_src_bin10.ds.gz",
-        Some("xmm_pn/epn_ff20_dY9.rmf.gz"),
-        (0.3, 10.0),
-    );
-    time_fit(
-        "pn tbabs*powerlaw cstat 0.3-10 keV",
-        &pn,
-        Statistic::Cstat,
-        5,
-    );
-    let c3 = load("chandra_3c273/3c273.pi.gz", None, (0.5, 7.0));
-    time_fit(
-        "3C 273 tbabs*powerlaw chi2datavar + background 0.5-7 keV",
-        &c3,
-        Statistic::Chi2DataVar,
-        5,
-    );
+    let bare = FitOptions {
+        profile_delta: None,
+        ..FitOptions::default()
+    };
+    let full = FitOptions::default();
+    for name in CASES {
+        let p = spectral_dir().join("sherpa").join(format!("{name}.json"));
+        let c: Value = serde_json::from_str(&std::fs::read_to_string(&p).unwrap()).unwrap();
+        let (data, model, stat) = setup(&c);
+        let r = fit(&data, &model, stat, &bare).unwrap();
+        let want = c["fit"]["stat"].as_f64().unwrap();
+        if std::env::var_os("BENCH_PARAMS").is_some() {
+            let v: Vec<String> = r
+                .params
+                .iter()
+                .map(|p| format!("{} {:.6}", p.name, p.value))
+                .collect();
+            let sv: Vec<String> = c["fit"]["params"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|p| {
+                    format!(
+                        "{} {:.6}",
+                        p["name"].as_str().unwrap(),
+                        p["value"].as_f64().unwrap()
+                    )
+                })
+                .collect();
+            println!(
+                "  {name}: exod {} | Sherpa {} | evals {}",
+                v.join(", "),
+                sv.join(", "),
+                r.n_evals
+            );
+        }
+        let t_bare = best_ms(3, || fit(&data, &model, stat, &bare).unwrap());
+        let t_full = best_ms(2, || fit(&data, &model, stat, &full).unwrap());
+        let sherpa = sherpa_cpu(name);
+        let (s_txt, sp_txt) = match sherpa {
+            Some(s) => (format!("{s:.3}"), format!("{:.0}x", s * 1e3 / t_bare)),
+            None => ("-".to_string(), "-".to_string()),
+        };
+        println!(
+            "{:<44} {:>9.2} {:>10.1} {:>14.6} {:>14.6} {:>9.1e} {:>11} {:>9}",
+            name,
+            t_bare,
+            t_full,
+            r.stat_value,
+            want,
+            (r.stat_value - want) / want,
+            s_txt,
+            sp_txt
+        );
+    }
+    println!("load average at end: {}", loadavg());
+    println!("(fit ms: minimisation + covariance, no profile, best of 3; +prof ms: with profile intervals Δstat = 1 for every free parameter, best of 2; Sherpa s: levmar + neldermead CPU s from scripts/bench_fit_sherpa.out; speedup = Sherpa / exod fit)");
 }

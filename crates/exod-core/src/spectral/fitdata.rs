@@ -306,13 +306,21 @@ impl FitData {
 #[derive(Debug, Clone)]
 pub struct Workspace {
     flux: Vec<f64>,
+    /// The energy bins `span.0..span.1` are the only ones whose response reaches a noticed group:
+    /// the model is evaluated there only (the others stay 0 and are never read).
+    span: (usize, usize),
 }
 
 impl Workspace {
     /// Buffers sized for `data`.
     pub fn new(data: &FitData) -> Workspace {
+        let n = data.response.rmf.n_energies();
+        let reaches = |e: &usize| data.gptr.get(e + 1).is_some_and(|&end| end > data.gptr[*e]);
+        let first = (0..n).find(reaches).unwrap_or(0);
+        let last = (0..n).rev().find(reaches).map_or(first, |e| e + 1);
         Workspace {
-            flux: vec![0.0; data.response.rmf.n_energies()],
+            flux: vec![0.0; n],
+            span: (first, last),
         }
     }
 
@@ -324,11 +332,12 @@ impl Workspace {
         p: &[f64],
         out: &mut [f64],
     ) {
+        let (a, b) = self.span;
         model.eval(
             p,
-            data.response.energ_lo(),
-            data.response.energ_hi(),
-            &mut self.flux,
+            &data.response.energ_lo()[a..b],
+            &data.response.energ_hi()[a..b],
+            &mut self.flux[a..b],
         );
         data.counts_from_flux(&self.flux, out);
     }

@@ -1,18 +1,21 @@
 //! Fitting a spectral model to a [`FitData`] with a [`Statistic`]: minimisation, errors, goodness.
 //!
 //! # Minimisation ([`fit`])
-//! 1. Starts: the model's parameter values, then `n_starts` more drawn (seeded ChaCha8) around the
-//!    best point so far — log-uniform over ×10^±2 around the value for parameters whose range is
-//!    more than 1000 times their value (normalisations, nH), else uniform within the limits
-//!    (log-uniform when `lo > 0` and `hi/lo > 100`).
+//! 1. Starts: the model's parameter values, then `n_starts` more, deterministic: point k of the
+//!    Halton sequence (bases 2, 3, 5, … one per parameter; index offset `seed`) mapped onto each
+//!    free parameter's plausible range by XSPEC name — `nH` log-uniform 1e-3..1e2, `PhoIndex`
+//!    uniform −1..4, `kT` log-uniform 0.05..30 keV, `LineE` uniform over the noticed band, `Sigma`
+//!    log-uniform 1e-3..1 keV, `norm` ×10^±2 around its value; other parameters uniform within
+//!    narrow limits, else ×10^±2 — clamped into the hard limits.
 //!    Before each start's descent, the parameters named `norm` (XSPEC's convention) are rescaled
 //!    together so the predicted counts equal the observed counts: a start at `norm = 1e-10` costs
 //!    nothing.
-//! 2. From each start, Levenberg–Marquardt ([`lm`]) on the residual vector whose squares sum to the
-//!    statistic: `(d − s b − m)/σ` for χ², the signed deviance residuals `sign(d − m)√c_i` for cstat
-//!    and wstat.
+//! 2. From each start, a short Levenberg–Marquardt scout ([`lm`], 10 iterations) on the residual
+//!    vector whose squares sum to the statistic: `(d − s b − m)/σ` for χ², the signed deviance
+//!    residuals `sign(d − m)√c_i` for cstat and wstat. The 3 best distinct scouted points (differing
+//!    by > 1 % in some parameter) get a full LM descent.
 //! 3. The best of those is polished by [`crate::optimize::minimize`] (Nelder–Mead with restarts), and
-//!    LM is run once more from the polished point; the best is kept.
+//!    LM is run once more from the polished point if it improved; the best is kept.
 //!
 //! Bounds: the parameters' hard limits ([`Param::min`], [`Param::max`]); a limit more than 1e8 times
 //! the start's distance to the other limit away (e.g. `norm ≤ 1e24`) is treated as absent by the
@@ -41,7 +44,7 @@ pub(crate) mod lm;
 
 use std::cell::{Cell, RefCell};
 
-use rand::{Rng, SeedableRng};
+use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use serde::Serialize;
 
@@ -56,9 +59,9 @@ pub use goodness::{BootstrapGoodness, KaastraGoodness};
 /// Options of [`fit`].
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct FitOptions {
-    /// Extra starts after the model's own values (default 3).
+    /// Extra starts after the model's own values (default 16), spread over the plausible ranges.
     pub n_starts: usize,
-    /// Seed of the extra starts (default 0).
+    /// Offset into the Halton sequence of the extra starts (default 0).
     pub seed: u64,
     /// Levenberg–Marquardt iterations per start (default 200).
     pub lm_max_iter: usize,
@@ -75,7 +78,7 @@ pub struct FitOptions {
 impl Default for FitOptions {
     fn default() -> Self {
         FitOptions {
-            n_starts: 3,
+            n_starts: 16,
             seed: 0,
             lm_max_iter: 200,
             nm: MinimizeOptions {
@@ -308,41 +311,53 @@ pub fn fit(
     Ok(build_result(&pb, &best, &bounds, intervals, opts))
 }
 
-/// Starts, LM from each, NM polish of the best, LM again.
+/// Starts spread over the plausible ranges, a short LM from each, full LM from the few best
+/// distinct points, NM polish of the best, LM again (module docs).
 fn minimise(
     pb: &Problem,
     x0: &[f64],
     bounds: &[(f64, f64)],
     opts: &FitOptions,
 ) -> Result<Minimum, SpectralError> {
-    let lm_opts = lm::LmOptions {
-        max_iter: opts.lm_max_iter,
-        ftol: 1e-10,
-    };
     let n = pb.data.n_bins();
     let resid = |x: &[f64], out: &mut [f64]| pb.residuals(x, out);
-    let run_lm = |x: &[f64]| {
-        let r = lm::levenberg_marquardt(&resid, n, x, bounds, lm_opts);
+    let run_lm = |x: &[f64], max_iter: usize, ftol: f64| {
+        let r = lm::levenberg_marquardt(&resid, n, x, bounds, lm::LmOptions { max_iter, ftol });
         (r.x, r.f, r.converged)
     };
-    let mut best = run_lm(&rescale_norms(pb, x0, bounds));
-    let mut rng = ChaCha8Rng::seed_from_u64(opts.seed);
-    for _ in 0..opts.n_starts {
-        let start = rescale_norms(pb, &random_start(&best.0, bounds, &mut rng), bounds);
-        let cand = run_lm(&start);
-        if cand.1 < best.1 {
-            best = cand;
+    let mut starts = vec![x0.to_vec()];
+    starts.extend(spread_starts(pb, x0, bounds, opts.n_starts, opts.seed));
+    let mut scouts: Vec<(Vec<f64>, f64, bool)> = starts
+        .iter()
+        .map(|s| run_lm(&rescale_norms(pb, s, bounds), SCOUT_ITER, 1e-6))
+        .collect();
+    scouts.sort_by(|a, b| a.1.total_cmp(&b.1));
+    let mut kept: Vec<(Vec<f64>, f64, bool)> = Vec::new();
+    for c in scouts {
+        if kept.len() >= N_POLISH {
+            break;
+        }
+        if c.1.is_finite() && kept.iter().all(|k| distinct(&k.0, &c.0, bounds)) {
+            kept.push(c);
         }
     }
+    if kept.is_empty() {
+        kept.push((x0.to_vec(), pb.value(x0), false));
+    }
+    let mut best = kept
+        .iter()
+        .map(|k| run_lm(&k.0, opts.lm_max_iter, 1e-10))
+        .min_by(|a, b| a.1.total_cmp(&b.1))
+        .unwrap_or_else(|| kept[0].clone());
     let polished = minimize(|x: &[f64]| pb.value(x), &best.0, bounds, &opts.nm)?;
     let mut converged = polished.converged;
     if polished.f < best.1 {
         best = (polished.x, polished.f, polished.converged);
-    }
-    let again = run_lm(&best.0);
-    if again.1 < best.1 {
-        best = again;
-        converged = true;
+        let again = run_lm(&best.0, opts.lm_max_iter, 1e-10);
+        if again.1 < best.1 {
+            best = again;
+            converged = true;
+        }
     }
     Ok(Minimum {
         x: best.0,
@@ -350,6 +365,81 @@ fn minimise(
         n_evals: 0,
         converged: converged || best.2,
     })
+}
+
+/// LM iterations of each scouting descent (from every start).
+const SCOUT_ITER: usize = 10;
+/// Distinct scouted minima refined by a full LM descent.
+const N_POLISH: usize = 3;
+
+/// Two points differ by more than 1 % of a parameter's scale (relative, or of the range).
+fn distinct(a: &[f64], b: &[f64], bounds: &[(f64, f64)]) -> bool {
+    a.iter().zip(b).zip(bounds).any(|((&x, &y), &(lo, hi))| {
+        if lo == hi {
+            return false;
+        }
+        let scale = x.abs().max(y.abs()).max(1e-3);
+        (x - y).abs() > 1e-2 * scale
+    })
+}
+
+/// The `k`-th point (k ≥ 1) of the Halton sequence in base `base`.
+fn halton(mut k: u64, base: u64) -> f64 {
+    let (mut f, mut r) = (1.0, 0.0);
+    while k > 0 {
+        f /= base as f64;
+        r += f * (k % base) as f64;
+        k /= base;
+    }
+    r
+}
+
+const PRIMES: [u64; 12] = [2, 3, 5, 7, 11, 13, 17, 19, 23, 29, 31, 37];
+
+/// `n` deterministic starts: Halton points (index offset `seed`) mapped onto each free
+/// parameter's plausible range (module docs).
+fn spread_starts(
+    pb: &Problem,
+    x0: &[f64],
+    bounds: &[(f64, f64)],
+    n: usize,
+    seed: u64,
+) -> Vec<Vec<f64>> {
+    let params = pb.model.params();
+    let (e_lo, e_hi) = pb
+        .data
+        .groups
+        .iter()
+        .fold((f64::INFINITY, 0.0f64), |(a, b), g| {
+            (a.min(g.e_lo), b.max(g.e_hi))
+        });
+    (1..=n as u64)
+        .map(|k| {
+            x0.iter()
+                .enumerate()
+                .map(|(i, &v)| {
+                    let (lo, hi) = bounds[i];
+                    if lo == hi {
+                        return v;
+                    }
+                    let u = halton(k + seed, PRIMES[i % PRIMES.len()]);
+                    let (hlo, hhi) = pb.hard[i];
+                    let log = |a: f64, b: f64| (a.ln() + u * (b / a).ln()).exp();
+                    let x = match params[i].name.to_ascii_lowercase().as_str() {
+                        "nh" => log(1e-3, 1e2),
+                        "phoindex" => -1.0 + 5.0 * u,
+                        "kt" => log(0.05, 30.0),
+                        "linee" if e_hi > e_lo => e_lo + u * (e_hi - e_lo),
+                        "sigma" => log(1e-3, 1.0),
+                        "norm" => v.max(1e-30) * 10f64.powf(4.0 * u - 2.0),
+                        _ if hi - lo <= 1e3 * v.abs().max(1e-3) => lo + u * (hi - lo),
+                        _ => v.abs().max(1e-3) * 10f64.powf(4.0 * u - 2.0),
+                    };
+                    x.clamp(hlo, hhi)
+                })
+                .collect()
+        })
+        .collect()
 }
 
 /// Scale the `norm` parameters together so predicted counts match the observed total.
@@ -382,29 +472,6 @@ fn rescale_norms(pb: &Problem, x: &[f64], bounds: &[(f64, f64)]) -> Vec<f64> {
         y[i] = (x[i] * k).clamp(pb.hard[i].0, pb.hard[i].1);
     }
     y
-}
-
-/// A random start around `x` (module docs).
-fn random_start(x: &[f64], bounds: &[(f64, f64)], rng: &mut ChaCha8Rng) -> Vec<f64> {
-    x.iter()
-        .zip(bounds)
-        .map(|(&v, &(lo, hi))| {
-            if lo == hi {
-                return v;
-            }
-            let u: f64 = rng.gen();
-            let scale = v.abs().max(1e-3 * (hi - lo).abs().min(1.0));
-            if !(hi - lo <= 1e3 * scale) {
-                // a wide range (norm, nH): around v over ×10^±2
-                let base = if v > 0.0 { v } else { scale.max(1e-3) };
-                (base * 10f64.powf(4.0 * u - 2.0)).clamp(lo, hi)
-            } else if lo > 0.0 && hi / lo > 100.0 {
-                (lo.ln() + u * (hi / lo).ln()).exp()
-            } else {
-                lo + u * (hi - lo)
-            }
-        })
-        .collect()
 }
 
 /// Profile intervals of every free parameter, or the better minimum met on the way.
