@@ -110,7 +110,9 @@ CASES = [
     dict(name="pn_wabs_bbodyrad_chi2gehrels", data="pn", model="wabs*bbodyrad", build=m_wabs_bbr,
          stat="chi2gehrels", band=(0.5, 10.0), bkg="none",
          start={"wabs.nH": 0.1, "bbodyrad.kT": 1.0, "bbodyrad.norm": 1.0},
-         alt_starts=[{"wabs.nH": 1.0, "bbodyrad.kT": 2.0, "bbodyrad.norm": 0.1}]),
+         alt_starts=[{"wabs.nH": 1.0, "bbodyrad.kT": 2.0, "bbodyrad.norm": 0.1},
+                     # a second, lower minimum (found by exod; scripts/check_fit_better_minimum.py)
+                     {"wabs.nH": 0.01, "bbodyrad.kT": 3.5, "bbodyrad.norm": 0.008}]),
     dict(name="pn_tbabs_powerlaw_chi2datavar", data="pn", model="tbabs*powerlaw", build=m_tbabs_po,
          stat="chi2datavar", band=(0.5, 10.0), bkg="none", start=PN_PO,
          alt_starts=[{"tbabs.nH": 3.0, "powerlaw.PhoIndex": 1.5, "powerlaw.norm": 5e-4}]),

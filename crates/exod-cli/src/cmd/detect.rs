@@ -212,6 +212,16 @@ pub fn run(mut a: Args) -> Result<Outcome> {
     Ok(outcome)
 }
 
+/// An EPIC event-list file name (`…PIEVLI…`, `…MIEVLI…`), not a response or spectrum written
+/// beside it (`X.rmf`, `X.arf` of `exod simulate`, `.rsp`, `.pha`, `.pi`).
+pub fn is_event_list_name(name: &str) -> bool {
+    let u = name.to_ascii_uppercase();
+    let beside = [".RMF", ".ARF", ".RSP", ".PHA", ".PI"]
+        .iter()
+        .any(|e| u.ends_with(e));
+    (u.contains("PIEVLI") || u.contains("MIEVLI")) && !beside
+}
+
 /// Event lists of PPS folders given as inputs: `P<obsid>…{PN,M1,M2}…{PIEVLI,MIEVLI}….FTZ` (and
 /// `.FIT`, `.fits`), and their `…OBSMLI…` source list when `--srclist` is not given.
 pub fn expand_pps_dirs(inputs: &[PathBuf], srclist: &mut Option<PathBuf>) -> Result<Vec<PathBuf>> {
@@ -233,10 +243,7 @@ pub fn expand_pps_dirs(inputs: &[PathBuf], srclist: &mut Option<PathBuf>) -> Res
         };
         let lists: Vec<PathBuf> = names
             .iter()
-            .filter(|p| {
-                let n = name_of(p);
-                n.contains("EVLI") && (n.contains("PIEVLI") || n.contains("MIEVLI"))
-            })
+            .filter(|p| is_event_list_name(&name_of(p)))
             .cloned()
             .collect();
         if lists.is_empty() {

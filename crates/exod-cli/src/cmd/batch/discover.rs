@@ -50,8 +50,7 @@ pub fn obsid_of(name: &str) -> Option<String> {
 }
 
 fn is_event_list(name: &str) -> bool {
-    let u = name.to_ascii_uppercase();
-    u.contains("PIEVLI") || u.contains("MIEVLI")
+    crate::cmd::detect::is_event_list_name(name)
 }
 
 fn is_srclist(name: &str) -> bool {
@@ -274,6 +273,8 @@ mod tests {
         assert_eq!(obsid_of("P09999PNS003PIEVLI0000.FTZ"), None);
         assert_eq!(obsid_of("mos1.fits"), None);
         assert!(is_event_list("P0999990101M1S001MIEVLI0000.FTZ"));
+        assert!(!is_event_list("P0999990101M1S001MIEVLI0000.arf"));
+        assert!(!is_event_list("P0999990101PNS003PIEVLI0000.rmf"));
         assert!(is_srclist("P0999990101EPX000OBSMLI0000.FTZ"));
     }
 }

@@ -126,15 +126,7 @@ pub(crate) fn levenberg_marquardt(
     while !converged && iter < opts.max_iter {
         iter += 1;
         if need_jac {
-            for j in 0..n {
-                let h = 1e-7 * maps[j].scale(u[j]);
-                let mut ut = u.clone();
-                ut[j] += h;
-                eval(&ut, &mut x, &mut rt);
-                for k in 0..n_res {
-                    jac[j][k] = (rt[k] - r[k]) / h;
-                }
-            }
+            forward_jacobian(&eval, &maps, &u, &r, &mut x, &mut rt, &mut jac);
             need_jac = false;
         }
         let (a, g) = normal_equations(&jac, &r);
@@ -186,6 +178,27 @@ pub(crate) fn levenberg_marquardt(
         x[i] = maps[j].to_x(u[j]);
     }
     LmResult { x, f, converged }
+}
+
+/// Forward-difference Jacobian of the residuals at `u` (internal coordinates), column j in `jac[j]`.
+fn forward_jacobian(
+    eval: &dyn Fn(&[f64], &mut Vec<f64>, &mut Vec<f64>) -> f64,
+    maps: &[Map],
+    u: &[f64],
+    r: &[f64],
+    x: &mut Vec<f64>,
+    rt: &mut Vec<f64>,
+    jac: &mut [Vec<f64>],
+) {
+    for (j, col) in jac.iter_mut().enumerate() {
+        let h = 1e-7 * maps[j].scale(u[j]);
+        let mut ut = u.to_vec();
+        ut[j] += h;
+        eval(&ut, x, rt);
+        for (c, (a, b)) in col.iter_mut().zip(rt.iter().zip(r)) {
+            *c = (a - b) / h;
+        }
+    }
 }
 
 /// `JᵀJ` (2× the Gauss–Newton Hessian of ½Σr²) and `Jᵀr` with `jac[j]` the column of parameter j.
