@@ -107,7 +107,7 @@ fn produce(dir: &Path) {
     let mut ev: Vec<String> = std::fs::read_dir(dir.join("sim"))
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .filter(|n| n.contains("EVLI"))
+        .filter(|n| n.contains("EVLI") && n.ends_with(".FTZ"))
         .map(|n| format!("sim/{n}"))
         .collect();
     ev.sort();

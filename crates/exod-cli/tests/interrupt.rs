@@ -92,7 +92,7 @@ fn interrupted_detect_leaves_the_previous_or_the_new_complete_output() {
     ]);
     let mut inputs: Vec<String> = files(&sim)
         .into_iter()
-        .filter(|n| n.contains("EVLI"))
+        .filter(|n| n.contains("EVLI") && n.ends_with(".FTZ"))
         .map(|n| sim.join(n).display().to_string())
         .collect();
     inputs.push("--srclist".into());
@@ -191,11 +191,18 @@ fn interrupted_simulate_leaves_the_previous_or_the_new_complete_output() {
     let t = std::time::Instant::now();
     run_ok(&args("1").iter().map(|s| s.as_str()).collect::<Vec<_>>());
     let full = t.elapsed().max(Duration::from_millis(200));
+    // the lists, OBSMLI, truth, and the response beside each list
     let want = vec![
         "P0999990101EPX000OBSMLI0000.FTZ",
         "P0999990101M1S001MIEVLI0000.FTZ",
+        "P0999990101M1S001MIEVLI0000.arf",
+        "P0999990101M1S001MIEVLI0000.rmf",
         "P0999990101M2S002MIEVLI0000.FTZ",
+        "P0999990101M2S002MIEVLI0000.arf",
+        "P0999990101M2S002MIEVLI0000.rmf",
         "P0999990101PNS003PIEVLI0000.FTZ",
+        "P0999990101PNS003PIEVLI0000.arf",
+        "P0999990101PNS003PIEVLI0000.rmf",
         "truth.ecsv",
     ];
     let seed_of = |out: &Path| {

@@ -25,7 +25,7 @@ struct Sim {
     target: String,
 }
 
-/// One simulated observation (10 ks, no transients, no flares).
+/// One simulated observation (10 ks, no transients, no flares, legacy energies).
 fn sim() -> &'static Sim {
     static SIM: OnceLock<Sim> = OnceLock::new();
     SIM.get_or_init(|| {
@@ -43,11 +43,15 @@ fn sim() -> &'static Sim {
             "--no-transients",
             "--flares",
             "none",
+            // no response beside the lists: the canned-RMF path (the simulator's responses are
+            // exercised by tests/fit.rs)
+            "--energy-model",
+            "legacy",
         ]);
         let mut lists: Vec<String> = std::fs::read_dir(&dir)
             .unwrap()
             .map(|e| e.unwrap().path().display().to_string())
-            .filter(|p| p.contains("EVLI"))
+            .filter(|p| p.contains("EVLI") && p.ends_with(".FTZ"))
             .collect();
         lists.sort();
         let truth = std::fs::read_to_string(dir.join("truth.ecsv")).unwrap();

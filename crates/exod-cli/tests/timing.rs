@@ -57,7 +57,7 @@ fn sim() -> &'static Sim {
         let mut lists: Vec<String> = std::fs::read_dir(&dir)
             .unwrap()
             .map(|e| e.unwrap().path().display().to_string())
-            .filter(|p| p.contains("EVLI"))
+            .filter(|p| p.contains("EVLI") && p.ends_with(".FTZ"))
             .collect();
         lists.sort();
         let truth = std::fs::read_to_string(dir.join("truth.ecsv")).unwrap();

@@ -2,8 +2,8 @@
 //!
 //! The EXOD search for faint, fast X-ray transients (Khan, Quintin, Webb et al., *The EXOD
 //! search for faint transients in XMM-Newton observations, Part II*), one stage per module,
-//! data flowing one way. No file is read or written here, nothing is drawn and nothing is
-//! random: readers (`exod-io`), plots (`exod-plot`) and simulations (`exod-sim`) live in crates
+//! data flowing one way. No file is read or written here, nothing is drawn, and every random draw
+//! (spectral flux errors, C-stat bootstrap) comes from a caller-given seed: readers (`exod-io`), plots (`exod-plot`) and simulations (`exod-sim`) live in crates
 //! that depend on this one, never the other way round.
 //!
 //! | stage | module | paper |
