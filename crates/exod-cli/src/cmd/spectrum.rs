@@ -173,14 +173,13 @@ fn rmf_channels(path: &Path) -> Result<Channels> {
     Ok(c)
 }
 
-/// The ARF at `path`: bins (keV) and effective area.
+/// The ARF at `path`: bins (keV) and effective area (the OGIP reader, grid checked).
 fn read_arf(path: &Path) -> Result<ArfData> {
-    let mut f = exod_io::fits::Fits::open(path)?;
-    f.select("SPECRESP", "an effective area")?;
+    let a = exod_io::ogip::read_arf(path)?;
     Ok(ArfData {
-        energ_lo: f.read_all("ENERG_LO")?,
-        energ_hi: f.read_all("ENERG_HI")?,
-        specresp: f.read_all("SPECRESP")?,
+        energ_lo: a.energ_lo,
+        energ_hi: a.energ_hi,
+        specresp: a.specresp,
     })
 }
 

@@ -83,7 +83,7 @@ impl Rmf {
         rows: Vec<Vec<(usize, Vec<f64>)>>,
     ) -> Result<Rmf, SpectralError> {
         let name = name.into();
-        check_grid(&name, &energ_lo, &energ_hi)?;
+        check_energy_grid(&name, &energ_lo, &energ_hi)?;
         let n_chan = e_min.len();
         if e_max.len() != n_chan || rows.len() != energ_lo.len() {
             return Err(SpectralError::input(
@@ -249,7 +249,9 @@ impl Response {
     }
 }
 
-fn check_grid(name: &str, lo: &[f64], hi: &[f64]) -> Result<(), SpectralError> {
+/// ENERG_LO/ENERG_HI: as many, finite, ≥ 0, each bin non-empty, increasing without overlap (1e-6
+/// relative tolerance) — what [`Rmf::new`] requires; readers check a file's grid with it.
+pub fn check_energy_grid(name: &str, lo: &[f64], hi: &[f64]) -> Result<(), SpectralError> {
     if lo.is_empty() || lo.len() != hi.len() {
         return Err(SpectralError::input(
             name,
@@ -266,8 +268,10 @@ fn check_grid(name: &str, lo: &[f64], hi: &[f64]) -> Result<(), SpectralError> {
             return Err(SpectralError::input(
                 name,
                 format!(
-                    "energy bin {i} [{}, {}] keV: expected increasing, non-overlapping bins ≥ 0",
-                    lo[i], hi[i]
+                    "energy bin {} (row, 1-based) [{}, {}] keV: expected increasing, non-overlapping bins ≥ 0",
+                    i + 1,
+                    lo[i],
+                    hi[i]
                 ),
             ));
         }

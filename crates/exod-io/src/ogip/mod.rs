@@ -93,29 +93,6 @@ pub(crate) fn spectral_error(e: SpectralError) -> IoError {
 /// ENERG_LO/ENERG_HI: as many, finite, ≥ 0, each bin non-empty, increasing without overlap
 /// (1e-6 relative tolerance), as [`Rmf::new`] requires.
 pub(crate) fn check_energy_grid(path: &Path, lo: &[f64], hi: &[f64]) -> Result<(), IoError> {
-    if lo.is_empty() || lo.len() != hi.len() {
-        return Err(IoError::invalid(
-            path,
-            format!(
-                "{} ENERG_LO and {} ENERG_HI values: expected equal, non-zero counts",
-                lo.len(),
-                hi.len()
-            ),
-        ));
-    }
-    for i in 0..lo.len() {
-        let ok = lo[i].is_finite() && hi[i].is_finite() && lo[i] >= 0.0 && hi[i] > lo[i];
-        if !ok || (i > 0 && lo[i] < hi[i - 1] * (1.0 - 1e-6)) {
-            return Err(IoError::invalid(
-                path,
-                format!(
-                    "energy bin {} [{}, {}] keV: expected increasing, non-overlapping bins ≥ 0 keV",
-                    i + 1,
-                    lo[i],
-                    hi[i]
-                ),
-            ));
-        }
-    }
-    Ok(())
+    exod_core::spectral::data::check_energy_grid(&path.display().to_string(), lo, hi)
+        .map_err(spectral_error)
 }
