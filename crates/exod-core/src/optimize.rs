@@ -497,6 +497,11 @@ pub struct ProfileInterval {
 /// Profile of `f` in parameter `index` at fixed values, warm-started.
 struct Profiler<'a, F: Fn(&[f64]) -> f64> {
     f: &'a F,
+    /// A caller's minimiser of `f` from a full point within bounds (the profiled parameter's
+    /// bounds pinned to its value); None: Nelder–Mead over the others ([`minimize`]).
+    inner: Option<&'a InnerMinimizer<'a>>,
+    /// All bounds (for `inner`).
+    bounds: Vec<(f64, f64)>,
     index: usize,
     others_bounds: Vec<(f64, f64)>,
     warm: Vec<f64>,
@@ -519,6 +524,17 @@ impl<F: Fn(&[f64]) -> f64> Profiler<'_, F> {
             ((self.f)(&[v]), vec![v])
         } else {
             let idx = self.index;
+            if let Some(inner) = self.inner {
+                let mut b = self.bounds.clone();
+                b[idx] = (v, v);
+                let m = inner(&self.full(v, &self.warm), &b);
+                self.evals += m.n_evals;
+                let mut others = m.x.clone();
+                others.remove(idx);
+                self.warm = others;
+                let p = if m.f.is_nan() { f64::INFINITY } else { m.f };
+                return self.record(p, m.x);
+            }
             let g = |y: &[f64]| {
                 let mut x = y.to_vec();
                 x.insert(idx, v);
@@ -534,6 +550,11 @@ impl<F: Fn(&[f64]) -> f64> Profiler<'_, F> {
             }
         };
         let p = if p.is_nan() { f64::INFINITY } else { p };
+        self.record(p, x)
+    }
+
+    /// Keep `x` as a better minimum if it beats the fit's by more than the tolerance.
+    fn record(&mut self, p: f64, x: Vec<f64>) -> f64 {
         let better_f = self.better.as_ref().map_or(self.f_min, |b| b.f);
         if p < better_f - 1e-6 * (1.0 + self.f_min.abs()) && !x.is_empty() {
             self.better = Some(Minimum {
@@ -663,11 +684,49 @@ fn conditional_step(
     }
 }
 
+/// A minimiser given to [`profile_interval_with`]: from a full start point within `bounds` (the
+/// profiled parameter's bounds equal: it is fixed), the minimum found.
+pub type InnerMinimizer<'a> = dyn Fn(&[f64], &[(f64, f64)]) -> Minimum + 'a;
+
 /// Profile-likelihood interval of parameter `index`: the set where
 /// `min over the others of f ≤ best.f + delta`. `best` must be (close to) the minimum of `f` in
 /// `bounds`; `opts` drive the re-minimisations (fewer restarts than the fit are usually enough).
 pub fn profile_interval(
     f: impl Fn(&[f64]) -> f64,
+    best: &Minimum,
+    index: usize,
+    delta: f64,
+    bounds: &[(f64, f64)],
+    opts: &MinimizeOptions,
+) -> Result<ProfileInterval, OptimizeError> {
+    profile_interval_impl(&f, None, best, index, delta, bounds, opts)
+}
+
+/// [`profile_interval`] with the caller's re-minimisation of the other parameters (e.g. a
+/// least-squares descent where the objective is a sum of squares); `f` is still used for the
+/// initial step.
+pub fn profile_interval_with(
+    f: impl Fn(&[f64]) -> f64,
+    inner: &InnerMinimizer,
+    best: &Minimum,
+    index: usize,
+    delta: f64,
+    bounds: &[(f64, f64)],
+) -> Result<ProfileInterval, OptimizeError> {
+    profile_interval_impl(
+        &f,
+        Some(inner),
+        best,
+        index,
+        delta,
+        bounds,
+        &MinimizeOptions::default(),
+    )
+}
+
+fn profile_interval_impl<F: Fn(&[f64]) -> f64>(
+    f: &F,
+    inner: Option<&InnerMinimizer>,
     best: &Minimum,
     index: usize,
     delta: f64,
@@ -684,13 +743,15 @@ pub fn profile_interval(
         return Err(OptimizeError::Delta(delta));
     }
     let (lo, hi) = bounds[index];
-    let h0 = conditional_step(&f, best, index, delta, lo, hi);
+    let h0 = conditional_step(f, best, index, delta, lo, hi);
     let mut others: Vec<f64> = best.x.clone();
     others.remove(index);
     let mut others_bounds = bounds.to_vec();
     others_bounds.remove(index);
     let mut pr = Profiler {
-        f: &f,
+        f,
+        inner,
+        bounds: bounds.to_vec(),
         index,
         others_bounds,
         warm: vec![],

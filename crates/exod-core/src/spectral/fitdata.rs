@@ -71,11 +71,13 @@ pub struct FitData {
     weight: Vec<f64>,
     /// Group g uses `chan[offset[g]..offset[g + 1]]`.
     offset: Vec<usize>,
-    /// The response summed into the noticed groups (CSR by energy bin):
-    /// `G[e, g] = Σ_{c ∈ g} EXPOSURE·AREASCAL_c·(RMF × ARF)[e, c]`; entries of energy bin e are
-    /// `gvals[gptr[e]..gptr[e + 1]]`.
+    /// The response summed into the noticed groups, one dense segment of groups per energy bin:
+    /// `G[e, g] = Σ_{c ∈ g} EXPOSURE·AREASCAL_c·(RMF × ARF)[e, c]` for
+    /// `g = gfirst[e] .. gfirst[e] + (gptr[e + 1] − gptr[e])`, values `gvals[gptr[e]..gptr[e + 1]]`
+    /// (zeros inside a segment kept: a channel response is contiguous, so are the groups).
     gptr: Vec<usize>,
-    gvals: Vec<(u32, f64)>,
+    gfirst: Vec<u32>,
+    gvals: Vec<f64>,
 }
 
 /// Channel-level arrays of the background.
@@ -109,6 +111,7 @@ impl FitData {
             weight: vec![],
             offset: vec![0],
             gptr: vec![],
+            gfirst: vec![],
             gvals: vec![],
             response: response.clone(),
         };
@@ -145,7 +148,7 @@ impl FitData {
         Ok(fd)
     }
 
-    /// Fill `gptr`/`gvals` from the effective matrix and the groups' channels and weights.
+    /// Fill `gptr`/`gfirst`/`gvals` from the effective matrix and the groups' channels and weights.
     fn build_grouped_response(&mut self) {
         let eff = self.response.effective();
         let n_chan = eff.n_channels();
@@ -171,12 +174,14 @@ impl FitData {
                     }
                 }
             }
-            touched.sort_unstable();
-            for &g in &touched {
-                self.gvals.push((g, acc[g as usize]));
+            let first = touched.iter().min().copied().unwrap_or(0);
+            let last = touched.iter().max().map_or(first, |&g| g + 1);
+            for g in first..last {
+                self.gvals.push(acc[g as usize]);
                 acc[g as usize] = 0.0;
             }
             touched.clear();
+            self.gfirst.push(first);
             self.gptr.push(self.gvals.len());
         }
     }
@@ -255,8 +260,10 @@ impl FitData {
             if f == 0.0 {
                 continue;
             }
-            for &(g, v) in &self.gvals[self.gptr[e]..self.gptr[e + 1]] {
-                out[g as usize] += f * v;
+            let vals = &self.gvals[self.gptr[e]..self.gptr[e + 1]];
+            let g0 = self.gfirst[e] as usize;
+            for (o, &v) in out[g0..g0 + vals.len()].iter_mut().zip(vals) {
+                *o += f * v;
             }
         }
     }

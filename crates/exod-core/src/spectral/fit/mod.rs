@@ -10,12 +10,14 @@
 //!    Before each start's descent, the parameters named `norm` (XSPEC's convention) are rescaled
 //!    together so the predicted counts equal the observed counts: a start at `norm = 1e-10` costs
 //!    nothing.
-//! 2. From each start, a short Levenberg–Marquardt scout ([`lm`], 10 iterations) on the residual
+//! 2. From each start, a short Levenberg–Marquardt scout ([`lm`], 5 iterations) on the residual
 //!    vector whose squares sum to the statistic: `(d − s b − m)/σ` for χ², the signed deviance
 //!    residuals `sign(d − m)√c_i` for cstat and wstat. The 3 best distinct scouted points (differing
 //!    by > 1 % in some parameter) get a full LM descent.
-//! 3. The best of those is polished by [`crate::optimize::minimize`] (Nelder–Mead with restarts), and
-//!    LM is run once more from the polished point if it improved; the best is kept.
+//! 3. The LM is projected onto the box (a parameter can rest on a limit and the descent still
+//!    converges); a model with one additive component gets the Jacobian column of its `norm` from
+//!    the counts already computed. When the best descent did not converge, Nelder–Mead
+//!    ([`crate::optimize::minimize`]) polishes it and LM runs again from there.
 //!
 //! Bounds: the parameters' hard limits ([`Param::min`], [`Param::max`]); a limit more than 1e8 times
 //! the start's distance to the other limit away (e.g. `norm ≤ 1e24`) is treated as absent by the
@@ -24,7 +26,8 @@
 //!
 //! # Errors
 //! Covariance: `(H/2)⁻¹` with H the finite-difference Hessian of the statistic ([`errors`]); `sigma`
-//! is the square root of its diagonal. Profile likelihood ([`crate::optimize::profile_interval`]) for
+//! is the square root of its diagonal. Profile likelihood ([`crate::optimize::profile_interval_with`], the other parameters
+//! re-minimised by the same projected LM) for
 //! `Δstat = profile_delta` (default 1.0: 1σ for one parameter; 2.706: 90 %), ends reported with
 //! `*_is_limit` when the profile stays below the target up to a hard limit. If the profile meets a
 //! better minimum, the fit is redone from it (at most twice) and the errors recomputed. Without a
@@ -52,33 +55,32 @@ use super::fitdata::{FitData, Workspace};
 use super::model::{Param, SpectralModel};
 use super::stat::{self, Statistic};
 use super::SpectralError;
-use crate::optimize::{minimize, profile_interval, MinimizeOptions, Minimum};
+use crate::optimize::{minimize, profile_interval_with, MinimizeOptions, Minimum};
 
 pub use goodness::{BootstrapGoodness, KaastraGoodness};
 
 /// Options of [`fit`].
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct FitOptions {
-    /// Extra starts after the model's own values (default 16), spread over the plausible ranges.
+    /// Extra starts after the model's own values (default 8), spread over the plausible ranges.
     pub n_starts: usize,
     /// Offset into the Halton sequence of the extra starts (default 0).
     pub seed: u64,
     /// Levenberg–Marquardt iterations per start (default 200).
     pub lm_max_iter: usize,
-    /// The Nelder–Mead polish (default: `MinimizeOptions` with 1 restart).
+    /// The Nelder–Mead fallback when the final Levenberg–Marquardt descent does not converge
+    /// (default: `MinimizeOptions` with 1 restart).
     pub nm: MinimizeOptions,
     /// Compute the covariance matrix (default true).
     pub covariance: bool,
     /// Δstat of the profile-likelihood intervals, None for none (default Some(1.0)).
     pub profile_delta: Option<f64>,
-    /// Re-minimisation of the other parameters along a profile (default: 1 restart, 5000 evals).
-    pub profile_nm: MinimizeOptions,
 }
 
 impl Default for FitOptions {
     fn default() -> Self {
         FitOptions {
-            n_starts: 16,
+            n_starts: 8,
             seed: 0,
             lm_max_iter: 200,
             nm: MinimizeOptions {
@@ -87,11 +89,6 @@ impl Default for FitOptions {
             },
             covariance: true,
             profile_delta: Some(1.0),
-            profile_nm: MinimizeOptions {
-                restarts: 1,
-                max_evals: 5000,
-                ..Default::default()
-            },
         }
     }
 }
@@ -219,6 +216,36 @@ impl<'a> Problem<'a> {
         })
     }
 
+    /// Residuals of the model last evaluated times `k`, if that was at `x` (clamped): no model
+    /// evaluation (for a parameter scaling the whole model, [`SpectralModel::scale_param`]).
+    pub fn residuals_scaled(&self, x: &[f64], k: f64, out: &mut [f64]) -> bool {
+        let b = self.buf.borrow();
+        let (_, m, xc) = &*b;
+        let same = xc.len() == x.len()
+            && x.iter()
+                .zip(&self.hard)
+                .zip(xc)
+                .all(|((&v, &(lo, hi)), &c)| v.clamp(lo, hi) == c);
+        if same {
+            for ((o, bin), &mi) in out.iter_mut().zip(&self.data.bins).zip(m) {
+                *o = stat::bin_residual(self.stat, bin, k * mi);
+            }
+        }
+        same
+    }
+
+    /// Levenberg–Marquardt on the residuals from `x` within `bounds` (see [`lm`]).
+    pub fn lm(&self, x: &[f64], bounds: &[(f64, f64)], max_iter: usize, ftol: f64) -> lm::LmResult {
+        let resid = |x: &[f64], out: &mut [f64]| self.residuals(x, out);
+        let scaled = |x: &[f64], k: f64, out: &mut [f64]| self.residuals_scaled(x, k, out);
+        let column = self.model.scale_param().map(|index| lm::ScaleColumn {
+            index,
+            resid_scaled: &scaled,
+        });
+        let opts = lm::LmOptions { max_iter, ftol };
+        lm::levenberg_marquardt(&resid, self.data.n_bins(), x, bounds, opts, column.as_ref())
+    }
+
     pub fn counts(&self, x: &[f64]) -> Vec<f64> {
         self.with_counts(x, |m| m.to_vec())
     }
@@ -319,10 +346,8 @@ fn minimise(
     bounds: &[(f64, f64)],
     opts: &FitOptions,
 ) -> Result<Minimum, SpectralError> {
-    let n = pb.data.n_bins();
-    let resid = |x: &[f64], out: &mut [f64]| pb.residuals(x, out);
     let run_lm = |x: &[f64], max_iter: usize, ftol: f64| {
-        let r = lm::levenberg_marquardt(&resid, n, x, bounds, lm::LmOptions { max_iter, ftol });
+        let r = pb.lm(x, bounds, max_iter, ftol);
         (r.x, r.f, r.converged)
     };
     let mut starts = vec![x0.to_vec()];
@@ -349,26 +374,31 @@ fn minimise(
         .map(|k| run_lm(&k.0, opts.lm_max_iter, 1e-10))
         .min_by(|a, b| a.1.total_cmp(&b.1))
         .unwrap_or_else(|| kept[0].clone());
-    let polished = minimize(|x: &[f64]| pb.value(x), &best.0, bounds, &opts.nm)?;
-    let mut converged = polished.converged;
-    if polished.f < best.1 {
-        best = (polished.x, polished.f, polished.converged);
-        let again = run_lm(&best.0, opts.lm_max_iter, 1e-10);
-        if again.1 < best.1 {
-            best = again;
-            converged = true;
+    // the projected LM stops at a stationary point of the box (limits included); Nelder–Mead is
+    // the fallback when it did not converge
+    let mut converged = best.2;
+    if !converged {
+        let polished = minimize(|x: &[f64]| pb.value(x), &best.0, bounds, &opts.nm)?;
+        converged = polished.converged;
+        if polished.f < best.1 {
+            best = (polished.x, polished.f, polished.converged);
+            let again = run_lm(&best.0, opts.lm_max_iter, 1e-10);
+            if again.1 < best.1 {
+                best = again;
+                converged = true;
+            }
         }
     }
     Ok(Minimum {
         x: best.0,
         f: best.1,
         n_evals: 0,
-        converged: converged || best.2,
+        converged,
     })
 }
 
 /// LM iterations of each scouting descent (from every start).
-const SCOUT_ITER: usize = 10;
+const SCOUT_ITER: usize = 5;
 /// Distinct scouted minima refined by a full LM descent.
 const N_POLISH: usize = 3;
 
@@ -489,14 +519,16 @@ fn profiles(
             out.push(None);
             continue;
         }
-        let iv = profile_interval(
-            |x: &[f64]| pb.value(x),
-            best,
-            i,
-            delta,
-            bounds,
-            &opts.profile_nm,
-        )?;
+        let inner = |x: &[f64], b: &[(f64, f64)]| {
+            let r = pb.lm(x, b, opts.lm_max_iter, 1e-14);
+            Minimum {
+                x: r.x,
+                f: r.f,
+                n_evals: 0,
+                converged: r.converged,
+            }
+        };
+        let iv = profile_interval_with(|x: &[f64]| pb.value(x), &inner, best, i, delta, bounds)?;
         if let Some(b) = iv.better_minimum.clone() {
             return Ok(Err(b));
         }

@@ -14,7 +14,7 @@
 //! A non-positive temperature gives 0 in every bin (XSPEC divides by it). The exact text, with every branch,
 //! is also in `/work/wt/MODELDEFS.md` for the Python (Sherpa) ports.
 
-use libm::{erf, erfc};
+use libm::erfc;
 
 use super::absorption::AbsorptionKind;
 use super::gaunt::gaunt;
@@ -165,27 +165,46 @@ pub fn known_components() -> String {
 
 /// `powerlaw`: exact bin integral of K·E^{−Γ}.
 pub fn powerlaw(gamma: f64, norm: f64, e_lo: &[f64], e_hi: &[f64], out: &mut [f64]) {
-    let a = 1.0 - gamma;
-    if a.abs() < 1e-10 {
-        for ((o, &lo), &hi) in out.iter_mut().zip(e_lo).zip(e_hi) {
-            *o = norm * ((hi - lo) / lo).ln_1p();
-        }
-    } else {
-        for ((o, &lo), &hi) in out.iter_mut().zip(e_lo).zip(e_hi) {
-            *o = norm * lo.powf(a) * (a * ((hi - lo) / lo).ln_1p()).exp_m1() / a;
+    let logs = PowerlawLogs::new(e_lo, e_hi);
+    powerlaw_logs(gamma, norm, &logs, out);
+}
+
+/// The logarithms a power-law integral needs on a grid, computed once per grid:
+/// `ln E_lo` and `ln(E_hi/E_lo)` (as `ln_1p((E_hi − E_lo)/E_lo)`, accurate for narrow bins).
+#[derive(Debug, Clone, PartialEq)]
+pub struct PowerlawLogs {
+    ln_lo: Vec<f64>,
+    ln_ratio: Vec<f64>,
+}
+
+impl PowerlawLogs {
+    /// The logarithms of the grid `e_lo`–`e_hi` (keV).
+    pub fn new(e_lo: &[f64], e_hi: &[f64]) -> PowerlawLogs {
+        PowerlawLogs {
+            ln_lo: e_lo.iter().map(|e| e.ln()).collect(),
+            ln_ratio: e_lo
+                .iter()
+                .zip(e_hi)
+                .map(|(&lo, &hi)| ((hi - lo) / lo).ln_1p())
+                .collect(),
         }
     }
 }
 
-/// The standard normal probability between `a` and `b`, accurate in both tails.
-fn normal_between(a: f64, b: f64) -> f64 {
-    let s = std::f64::consts::FRAC_1_SQRT_2;
-    if a >= 0.0 {
-        0.5 * (erfc(a * s) - erfc(b * s))
-    } else if b <= 0.0 {
-        0.5 * (erfc(-b * s) - erfc(-a * s))
+/// [`powerlaw`] on a grid's precomputed logarithms:
+/// `K ∫ E^{−Γ} dE = K E_lo^a (e^{a ln(E_hi/E_lo)} − 1)/a`, a = 1 − Γ (`K ln(E_hi/E_lo)` at a = 0).
+pub fn powerlaw_logs(gamma: f64, norm: f64, logs: &PowerlawLogs, out: &mut [f64]) {
+    let a = 1.0 - gamma;
+    let bins = out.iter_mut().zip(&logs.ln_lo).zip(&logs.ln_ratio);
+    if a.abs() < 1e-10 {
+        for ((o, _), &r) in bins {
+            *o = norm * r;
+        }
     } else {
-        0.5 * (erf(b * s) - erf(a * s))
+        let k = norm / a;
+        for ((o, &l), &r) in bins {
+            *o = k * (a * l).exp() * (a * r).exp_m1();
+        }
     }
 }
 
@@ -202,8 +221,40 @@ pub fn gaussian(line_e: f64, sigma: f64, norm: f64, e_lo: &[f64], e_hi: &[f64], 
         return;
     }
     let inv = 1.0 / sigma;
+    let mut prev: Option<(f64, f64)> = None;
     for ((o, &lo), &hi) in out.iter_mut().zip(e_lo).zip(e_hi) {
-        *o = norm * normal_between((lo - line_e) * inv, (hi - line_e) * inv);
+        let (a, b) = ((lo - line_e) * inv, (hi - line_e) * inv);
+        // beyond 38σ the tail is below 1e-315: exactly 0 in double precision
+        if a > 38.0 || b < -38.0 {
+            *o = 0.0;
+            prev = None;
+            continue;
+        }
+        // contiguous grids: reuse the previous bin's upper-edge tail
+        let ta = match prev {
+            Some((e, t)) if e == lo => t,
+            _ => normal_tail(a),
+        };
+        let tb = normal_tail(b);
+        prev = Some((hi, tb));
+        *o = norm * between_from_tails(a, b, ta, tb);
+    }
+}
+
+/// `0.5 erfc(|x|/√2)`: the standard normal tail beyond |x|, accurate far out.
+fn normal_tail(x: f64) -> f64 {
+    0.5 * erfc(x.abs() * std::f64::consts::FRAC_1_SQRT_2)
+}
+
+/// The normal probability between `a < b` from the tails beyond |a| and |b| ([`normal_tail`]):
+/// a difference of tails on one side of 0, else 1 minus both tails.
+fn between_from_tails(a: f64, b: f64, ta: f64, tb: f64) -> f64 {
+    if a >= 0.0 {
+        ta - tb
+    } else if b <= 0.0 {
+        tb - ta
+    } else {
+        1.0 - ta - tb
     }
 }
 
@@ -227,8 +278,16 @@ fn blackbody(kt: f64, anorm: f64, e_lo: &[f64], e_hi: &[f64], out: &mut [f64]) {
     }
     let tinv = 1.0 / kt;
     let half = 0.5 * anorm;
+    let mut prev: Option<(f64, Option<f64>)> = None;
     for ((o, &lo), &hi) in out.iter_mut().zip(e_lo).zip(e_hi) {
-        *o = match (planck(lo, kt, tinv), planck(hi, kt, tinv)) {
+        // contiguous grids: reuse the previous bin's upper-edge value
+        let a = match prev {
+            Some((e, v)) if e == lo => v,
+            _ => planck(lo, kt, tinv),
+        };
+        let b = planck(hi, kt, tinv);
+        prev = Some((hi, b));
+        *o = match (a, b) {
             (Some(a), Some(b)) => half * (a + b) * (hi - lo),
             _ => 0.0,
         };

@@ -64,6 +64,8 @@ struct GridCache {
     e_hi: Vec<f64>,
     /// σ at the bin centres, per component (empty for additive ones).
     sigma: Vec<Vec<f64>>,
+    /// The grid's logarithms for `powerlaw` (None when the model has none).
+    logs: Option<components::PowerlawLogs>,
 }
 
 impl GridCache {
@@ -505,7 +507,7 @@ impl Model {
             .into_iter()
             .map(|(add, mults)| {
                 let mut out = vec![0.0; e_lo.len()];
-                self.eval_additive(add, p, e_lo, e_hi, &mut out);
+                self.eval_additive(add, p, (e_lo, e_hi, &cache), &mut out);
                 for m in mults {
                     self.apply_absorption(m, p, &cache, &mut out);
                 }
@@ -554,10 +556,15 @@ impl Model {
                 None => Vec::new(),
             })
             .collect();
+        let has_powerlaw = self
+            .components
+            .iter()
+            .any(|c| c.kind == ComponentKind::Powerlaw);
         let fresh = Arc::new(GridCache {
             e_lo: e_lo.to_vec(),
             e_hi: e_hi.to_vec(),
             sigma,
+            logs: has_powerlaw.then(|| components::PowerlawLogs::new(e_lo, e_hi)),
         });
         if let Ok(mut guard) = self.cache.write() {
             *guard = Some(fresh.clone());
@@ -565,11 +572,21 @@ impl Model {
         fresh
     }
 
-    fn eval_additive(&self, i: usize, p: &[f64], e_lo: &[f64], e_hi: &[f64], out: &mut [f64]) {
+    fn eval_additive(
+        &self,
+        i: usize,
+        p: &[f64],
+        grid: (&[f64], &[f64], &GridCache),
+        out: &mut [f64],
+    ) {
+        let (e_lo, e_hi, cache) = grid;
         let c = &self.components[i];
         let q = &p[c.param_range()];
         match c.kind {
-            ComponentKind::Powerlaw => components::powerlaw(q[0], q[1], e_lo, e_hi, out),
+            ComponentKind::Powerlaw => match &cache.logs {
+                Some(logs) => components::powerlaw_logs(q[0], q[1], logs, out),
+                None => components::powerlaw(q[0], q[1], e_lo, e_hi, out),
+            },
             ComponentKind::Bbody => components::bbody(q[0], q[1], e_lo, e_hi, out),
             ComponentKind::Bbodyrad => components::bbodyrad(q[0], q[1], e_lo, e_hi, out),
             ComponentKind::Bremss => components::bremss(q[0], q[1], e_lo, e_hi, out),
@@ -605,7 +622,7 @@ impl Model {
         scratch: &mut [f64],
     ) {
         match node {
-            Node::Comp(i) => self.eval_additive(*i, p, e_lo, e_hi, out),
+            Node::Comp(i) => self.eval_additive(*i, p, (e_lo, e_hi, cache), out),
             Node::Sum(terms) => {
                 let n = out.len();
                 self.eval_node(&terms[0], p, e_lo, e_hi, cache, absorbed, out, scratch);
@@ -705,6 +722,17 @@ impl SpectralModel for Model {
 
     fn eval_unabsorbed(&self, p: &[f64], e_lo: &[f64], e_hi: &[f64], out: &mut [f64]) {
         self.eval_tree(p, e_lo, e_hi, out, false);
+    }
+
+    fn scale_param(&self) -> Option<usize> {
+        let mut terms = Vec::new();
+        self.expand(&self.tree, &[], &mut terms);
+        let [(add, _)] = terms.as_slice() else {
+            return None;
+        };
+        let c = &self.components[*add];
+        c.param_range()
+            .find(|&k| self.params[k].name.eq_ignore_ascii_case("norm"))
     }
 }
 

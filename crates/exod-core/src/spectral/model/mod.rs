@@ -73,4 +73,11 @@ pub trait SpectralModel: Send + Sync {
 
     /// The same with every multiplicative (absorption) component set to 1: the unabsorbed model.
     fn eval_unabsorbed(&self, p: &[f64], e_lo: &[f64], e_hi: &[f64], out: &mut [f64]);
+
+    /// The parameter that multiplies the whole model (the `norm` of a model with a single additive
+    /// component): the model is `p[k] × f(other parameters)`, so its derivative is the model over
+    /// `p[k]` and a fit needs no evaluation for it. Default None.
+    fn scale_param(&self) -> Option<usize> {
+        None
+    }
 }
