@@ -291,8 +291,8 @@ pub fn xms_png(
             .y_desc("log₁₀ (F_X / F_opt)")
             .label_style(("sans-serif", 14))
             .axis_desc_style(("sans-serif", 16))
-            .light_line_style(RGBColor(240, 240, 240))
-            .bold_line_style(RGBColor(222, 222, 222))
+            .light_line_style(TRANSPARENT)
+            .bold_line_style(RGBColor(232, 232, 232))
             .draw()
             .map_err(bad)?;
         draw_background(&mut c, points, opts)?;

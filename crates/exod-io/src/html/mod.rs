@@ -29,7 +29,8 @@
 //!     sections: vec![Section::new("class", "Classification", vec![Block::Table(t)])],
 //! };
 //! let html = render(&doc);
-//! assert!(html.contains("<a href=\"#class\">"));
+//! assert!(html.contains("<section id=\"class\">"));
+//! assert!(html.contains("<td class=\"met\">met</td>"));
 //! ```
 
 use std::path::Path;
@@ -236,6 +237,7 @@ fn plural(n: usize) -> &'static str {
 
 /// Render `doc` ([`render`]) and write it to `path` atomically (a temporary file in the same
 /// directory, renamed into place: a failure leaves nothing half-written).
+#[allow(clippy::result_large_err)] // the crate's one error type, as every exod-io writer returns
 pub fn write_html(path: &Path, doc: &Document) -> Result<(), IoError> {
     let text = render(doc);
     crate::fits::write_atomic(path, |tmp| std::fs::write(tmp, text.as_bytes())).map_err(|error| {

@@ -356,6 +356,9 @@ fn html_index_links_each_source_to_its_report() {
     assert!(html.contains("<td data-sort=\"34-1\"><a href=\"src-0001/report.html\">34-1</a></td>"));
     assert!(html.contains("<td data-sort=\"33-5\"><a href=\"src-0002/report.html\">33-5</a></td>"));
     assert!(html.contains("2 sources: click a column header to sort."));
+    // one section: no table of contents, the table uses the full width
+    assert!(!html.contains("<nav class=\"toc\""));
+    assert!(html.contains("<div class=\"wrap layout single\">"));
 }
 
 #[test]
