@@ -65,7 +65,8 @@ pub struct Section {
     /// The content, in order.
     pub blocks: Vec<Block>,
     /// `Some("not run: <reason>")` when the section's computation did not run or failed: shown
-    /// as a styled notice (and marked in the table of contents). Default `None`.
+    /// as a styled notice, and marked in the table of contents by the words before the first
+    /// `:` ("not run", "failed" …). Default `None`.
     pub status: Option<String>,
 }
 

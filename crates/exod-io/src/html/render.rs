@@ -167,10 +167,9 @@ fn head(out: &mut String, doc: &Document, with_toc: bool) {
 fn toc(out: &mut String, doc: &Document, ids: &[String]) {
     out.push_str("<nav class=\"toc\" aria-label=\"Contents\">\n<h2>Contents</h2>\n<ol>\n");
     for (s, id) in doc.sections.iter().zip(ids) {
-        let badge = if s.status.is_some() {
-            " <span class=\"badge\">not run</span>"
-        } else {
-            ""
+        let badge = match &s.status {
+            Some(st) => format!(" <span class=\"badge\">{}</span>", esc(&badge_text(st))),
+            None => String::new(),
         };
         let _ = writeln!(
             out,
@@ -180,6 +179,17 @@ fn toc(out: &mut String, doc: &Document, ids: &[String]) {
         );
     }
     out.push_str("</ol>\n</nav>\n");
+}
+
+/// The table-of-contents badge of a status: its words before the first ':' ("not run",
+/// "failed"), at most 24 characters; "not run" for a status without a prefix.
+fn badge_text(status: &str) -> String {
+    match status.split_once(':') {
+        Some((head, _)) if !head.trim().is_empty() && head.trim().chars().count() <= 24 => {
+            head.trim().to_string()
+        }
+        _ => "not run".to_string(),
+    }
 }
 
 fn section(out: &mut String, s: &Section, id: &str, number: usize, c: &mut Counters) {

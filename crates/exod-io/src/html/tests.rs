@@ -131,6 +131,12 @@ fn html_every_section_is_in_the_toc_and_has_its_anchor() {
     assert!(html.contains("not run: no event list given</p>"));
     assert_eq!(toc.matches("class=\"badge\"").count(), 1);
     assert!(toc.contains("Periodicity</a> <span class=\"badge\">not run</span>"));
+    let mut failed = sample();
+    failed.sections[0].status = Some("failed: Gaia file unreadable".into());
+    failed.sections[1].status = Some("no prefix here".into());
+    let failed = render(&failed);
+    assert!(failed.contains("Identification</a> <span class=\"badge\">failed</span>"));
+    assert!(failed.contains("Classification</a> <span class=\"badge\">not run</span>"));
     // blocks
     assert!(html.contains("<p>A faint Galactic star.</p>"));
     assert!(html.contains("<th scope=\"row\">Parallax</th><td>2.941 ± 0.310 mas</td>"));
