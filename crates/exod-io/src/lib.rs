@@ -21,6 +21,7 @@
 //!   spacecraft orbits, for the timing follow-up and its barycentric correction.
 //! * [`ogip`] — OGIP spectral files: PHA spectra (type I and II), RMF, ARF, and the responses a
 //!   spectrum names.
+//! * [`html`] — self-contained static HTML reports (document model, renderer, index page).
 //! * [`context`] — what the outputs' headers say about the observation and the run
 //!   ([`context::OutputContext`]; `SOURCE_DATE_EPOCH` fixes their `DATE`).
 //!
@@ -41,6 +42,7 @@ pub mod events;
 pub mod fits;
 mod fitsw;
 pub mod header;
+pub mod html;
 pub mod lc_out;
 pub mod ogip;
 pub mod output;

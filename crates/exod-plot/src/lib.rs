@@ -4,7 +4,8 @@
 //! shaded BTIs, series and curves for benchmarks); [`sky`] draws a search grid's image with
 //! RA/Dec axes, a colour bar and numbered marks; [`figures`] draws the figures of a search;
 //! [`catalog`] draws a catalogue's all-sky map and the EPIC-frame map of hot areas; [`timing`]
-//! draws light curves with Bayesian blocks, periodograms with detection levels and folded profiles.
+//! draws light curves with Bayesian blocks, periodograms with detection levels and folded profiles;
+//! [`xms`] draws the X-ray main sequence (Rodriguez 2024) with a source on it.
 //! Fonts are embedded (DejaVu), so no system font library is needed.
 //!
 //! ```no_run
@@ -20,5 +21,6 @@ pub mod plot;
 pub mod sky;
 pub mod spectral;
 pub mod timing;
+pub mod xms;
 
 pub use plot::PlotError;
