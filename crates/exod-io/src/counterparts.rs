@@ -20,7 +20,10 @@
 //! Identifiers: 19-digit Gaia `source_id`s do not fit a double (> 2⁵³); in CSV files and FITS
 //! integer columns the id column is read again exactly (text, or 64-bit integers). VOTable ids
 //! are read as the table reader gives them (exact for text columns, rounded beyond 2⁵³ for
-//! `long` ones: use `--id-col` with a text column, or FITS/CSV).
+//! `long` ones: give the id as a text column, or use FITS or CSV).
+
+// IoError is the crate-wide error (large because it carries paths and cfitsio messages), as in ogip
+#![allow(clippy::result_large_err)]
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -450,5 +453,93 @@ mod tests {
         let g = load_catalog(&v, &LoadOptions::new(CatalogKind::Gaia)).unwrap();
         assert_eq!(g.numbers["parallax"], vec![1.5]);
         assert_eq!(g.ra, vec![149.5]);
+    }
+
+    #[test]
+    fn fits_long_ids_are_exact() {
+        use fitsio::tables::{ColumnDataType, ColumnDescription};
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("gaia.fits");
+        let mut f = fitsio::FitsFile::create(&p).open().unwrap();
+        let col = |n: &str, t| ColumnDescription::new(n).with_type(t).create().unwrap();
+        let mut cols = vec![col("source_id", ColumnDataType::LongLong)];
+        for n in [
+            "ra",
+            "dec",
+            "parallax",
+            "parallax_error",
+            "phot_g_mean_mag",
+            "bp_rp",
+        ] {
+            cols.push(col(n, ColumnDataType::Double));
+        }
+        let h = f.create_table("GAIA", &cols).unwrap();
+        let ids = [5_000_000_000_000_000_001i64, 5_000_000_000_000_000_002];
+        h.write_col(&mut f, "source_id", &ids).unwrap();
+        for n in [
+            "ra",
+            "dec",
+            "parallax",
+            "parallax_error",
+            "phot_g_mean_mag",
+            "bp_rp",
+        ] {
+            h.write_col(&mut f, n, &[10.0f64, 10.001]).unwrap();
+        }
+        drop(f);
+        let c = load_catalog(&p, &LoadOptions::new(CatalogKind::Gaia)).unwrap();
+        // through doubles both would read 5000000000000000000
+        assert_eq!(c.ids, vec!["5000000000000000001", "5000000000000000002"]);
+    }
+
+    /// Seed 000 by hand: the catalogue row, its distance, L_X, F_X/F_opt and log(f_x/f_v).
+    #[test]
+    fn seed000_hand_calculation_from_the_catalogue() {
+        use exod_core::followup::distance::{distance, DistanceMethod, DistanceOptions};
+        use exod_core::followup::optical::GbandFlux;
+        use exod_core::followup::ratios::{ratios, MvSource, RatioInputs};
+        use exod_core::followup::Measured;
+        let g = load_catalog(
+            &data("seed000_gaia.csv"),
+            &LoadOptions::new(CatalogKind::Gaia),
+        )
+        .unwrap();
+        let cp = find(
+            53.59466666666666,
+            -28.902777777777782,
+            1.0,
+            &g,
+            &MatchOptions::default(),
+        )
+        .unwrap();
+        assert_eq!(cp.len(), 1);
+        let n = &cp[0].numbers;
+        assert!(
+            !n.contains_key("parallax_error"),
+            "the seed gives no parallax error"
+        );
+        let d = distance(n["parallax"], f64::NAN, &DistanceOptions::default()).unwrap();
+        assert_eq!(d.method, DistanceMethod::Inversion);
+        // 1000 / (2.941 + 0.017) = 338.066 pc; the seed's ≈ 340 pc (1.05e21 cm) is without zp
+        assert!((d.distance_pc - 338.0663).abs() < 1e-3);
+        assert!((d.distance_cm() / 1.05e21 - 1.0).abs() < 0.01);
+        let inp = RatioInputs {
+            fx: Measured::exact(4.66e-14),
+            fx_03_35: Measured::exact(3.54e-14),
+            g: Measured::exact(n["phot_g_mean_mag"]),
+            bp_rp: Measured::exact(n["bp_rp"]),
+            v: Measured::exact(f64::NAN),
+            g_as_v: true,
+        };
+        let r = ratios(&inp, Some(&d), &GbandFlux::default());
+        // L_X = 4π (338.066 pc)² 4.66e-14 = 6.372e29 (oracle), the seed's ≈ 6e29
+        let lx = r.lx.unwrap().lx_erg_s;
+        assert!((lx / 6.37236e29 - 1.0).abs() < 1e-5, "{lx}");
+        // F_X/F_opt = 0.3425 with the default F0 (0.335 with the seed's 1.05e-5): ≈ 0.3
+        let q = r.fx_fopt.unwrap().value;
+        assert!((q - 0.33515 * 1.05 / 1.0275).abs() < 1e-4, "{q}");
+        let l = r.log_fx_fv.unwrap();
+        assert_eq!(l.m_v_source, MvSource::G);
+        assert!((l.value + 0.20296).abs() < 1e-5);
     }
 }
