@@ -17,6 +17,8 @@
 //! (`ep_8_flux`, `v_ab_mag`, `main_type` …). A missing required column is an error naming
 //! the file and the column.
 //!
+//! [`load_class_table`] reads an astronomer's class table for [`exod_core::followup::classify`].
+//!
 //! Identifiers: 19-digit Gaia `source_id`s do not fit a double (> 2⁵³); in CSV files and FITS
 //! integer columns the id column is read again exactly (text, or 64-bit integers). VOTable ids
 //! are read as the table reader gives them (exact for text columns, rounded beyond 2⁵³ for
@@ -311,6 +313,17 @@ fn read_pos_err(t: &ExtTable, opts: &LoadOptions, cols: &KindColumns) -> Result<
     Ok(vec![0.0; n])
 }
 
+/// An astronomer's class table ([`exod_core::followup::classify::ClassTable::parse`]) from a
+/// file; errors name the file and the row.
+pub fn load_class_table(path: &Path) -> Result<exod_core::followup::classify::ClassTable, IoError> {
+    let text = std::fs::read_to_string(path).map_err(|error| IoError::Io {
+        path: path.into(),
+        error,
+    })?;
+    exod_core::followup::classify::ClassTable::parse(&text, &path.display().to_string())
+        .map_err(|e| IoError::invalid(path, e.to_string()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -453,6 +466,27 @@ mod tests {
         let g = load_catalog(&v, &LoadOptions::new(CatalogKind::Gaia)).unwrap();
         assert_eq!(g.numbers["parallax"], vec![1.5]);
         assert_eq!(g.ra, vec![149.5]);
+    }
+
+    #[test]
+    fn class_table_from_a_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("classes.csv");
+        std::fs::write(
+            &p,
+            "class,quantity,min,max,reference,note\nCV,Gamma,1,2,Mukai 2017,\n",
+        )
+        .unwrap();
+        let t = load_class_table(&p).unwrap();
+        assert_eq!(t.rows.len(), 1);
+        std::fs::write(
+            &p,
+            "class,quantity,min,max,reference,note\nCV,colour,1,2,r,\n",
+        )
+        .unwrap();
+        let e = load_class_table(&p).unwrap_err().to_string();
+        assert!(e.contains("classes.csv") && e.contains("colour"), "{e}");
+        assert!(load_class_table(&dir.path().join("none.csv")).is_err());
     }
 
     #[test]
