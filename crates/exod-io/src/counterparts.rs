@@ -36,7 +36,7 @@ use crate::error::IoError;
 use crate::table_in::{read_table, sniff_format, ExtColumn, ExtTable, TableFormat, TableOptions};
 
 /// The columns of a kind of catalogue.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct KindColumns {
     /// Id column candidates, first present wins.
     pub id: Vec<&'static str>,
@@ -108,7 +108,7 @@ pub fn default_columns(kind: CatalogKind) -> KindColumns {
 }
 
 /// Options of [`load_catalog`].
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize)]
 pub struct LoadOptions {
     /// The kind (default columns).
     pub kind: CatalogKind,

@@ -146,7 +146,7 @@ pub fn log_fx_fv(fx_03_35: Measured, m_v: Measured, src: MvSource) -> Result<Log
 }
 
 /// The inputs of [`ratios`] (each optional: NaN values mean "not measured").
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
 pub struct RatioInputs {
     /// X-ray flux 0.2–12 keV (erg cm⁻² s⁻¹).
     pub fx: Measured,
