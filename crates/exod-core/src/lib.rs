@@ -27,6 +27,7 @@
 //! | cross-matches with catalogues, shifted-catalogue chance matches | [`crossmatch`] | §3.3 |
 //! | time systems (MJDREF, TIMESYS, TIMEREF), barycentric correction | [`timesys`] | |
 //! | spectra, responses, XSPEC models, C-stat/χ²/W-stat fits, fluxes | [`spectral`] | |
+//! | follow-up: distance, optical flux, L_X and flux ratios, class hints, counterparts | [`followup`] | |
 //!
 //! ```
 //! use exod_core::stats::{log10_b_peak, Thresholds};
@@ -52,6 +53,7 @@ pub mod exposure;
 pub mod exposure_model;
 pub mod extract;
 pub mod flags;
+pub mod followup;
 pub mod grid;
 pub mod gti;
 pub mod gti_coverage;

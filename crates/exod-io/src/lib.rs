@@ -8,6 +8,7 @@
 //! * [`srclist`] — source lists (EPIC OBSMLI FITS, CSV).
 //! * [`ecsv`] — Astropy ECSV tables.
 //! * [`table_in`] — external catalogues (FITS, CSV/ECSV, VOTable) for cross-matching.
+//! * [`counterparts`] — Gaia/SIMBAD/4XMM/SUSS-like catalogues for the follow-up report.
 //! * [`output`] — the files of a search: `detections.fits`/`.ecsv`, `lightcurves.fits` (OGIP
 //!   light curves), `image.fits` (counts with WCS), `regions.reg`.
 //! * [`lc_out`] — light curves of an extracted source (`exod lc`): OGIP FITS (one `RATE`
@@ -35,6 +36,7 @@
 pub mod atomdb;
 pub mod catalog_out;
 pub mod context;
+pub mod counterparts;
 pub mod detections_in;
 pub mod ecsv;
 pub mod error;
