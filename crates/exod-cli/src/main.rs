@@ -62,6 +62,9 @@ enum Command {
     /// Fit XSPEC-convention models to an OGIP spectrum (C-stat, χ², W-stat): parameters with
     /// profile-likelihood errors, goodness, model comparison, fluxes with errors, plot.
     Fit(cmd::fit::Args),
+    /// The follow-up report of a source: counterparts, distance, fluxes, L_X, F_X/F_opt,
+    /// log(f_x/f_v), X-ray main sequence, timing, spectral fits, class hints (HTML + JSON).
+    Followup(cmd::report::Args),
     /// Benchmarks: completeness, false positives, positions, speed (paper §2.6).
     #[command(subcommand)]
     Bench(cmd::bench::Bench),
@@ -98,6 +101,7 @@ fn main() {
         Command::Period(a) => cmd::period::run(a),
         Command::Spectrum(a) => cmd::spectrum::run(a),
         Command::Fit(a) => cmd::fit::run(a),
+        Command::Followup(a) => cmd::report::run(a),
         Command::Bench(b) => cmd::bench::run(b),
     };
     // exit codes (README): 0 success, 1 an error (bad input, refused data, I/O), 2 a usage

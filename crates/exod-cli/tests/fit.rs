@@ -331,12 +331,7 @@ fn a_simulated_source_is_fitted_back_to_its_injected_spectrum() {
         "--burst-duration",
         "600",
     ]);
-    let mut lists: Vec<String> = std::fs::read_dir(&obs)
-        .unwrap()
-        .map(|e| e.unwrap().path().display().to_string())
-        .filter(|p| p.contains("EVLI") && p.ends_with(".FTZ"))
-        .collect();
-    lists.sort();
+    let lists = common::event_lists(&obs);
     let (ra, dec, nh, gamma, norm) = target_truth(&obs);
     let spec = d.path().join("spec");
     std::fs::create_dir(&spec).unwrap();

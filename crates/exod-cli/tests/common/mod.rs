@@ -76,3 +76,14 @@ pub fn ecsv_data_lines(p: &std::path::Path) -> Vec<String> {
         .map(String::from)
         .collect()
 }
+
+/// The simulated event lists (`*EVLI*.FTZ`) of a folder, sorted.
+pub fn event_lists(dir: &std::path::Path) -> Vec<String> {
+    let mut lists: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path().display().to_string())
+        .filter(|p| p.contains("EVLI") && p.ends_with(".FTZ"))
+        .collect();
+    lists.sort();
+    lists
+}
