@@ -1,6 +1,6 @@
 //! `exod followup` end to end: the report's numbers against hand calculations (seed 000's
 //! source: parallax 2.941 mas, G = 19.6951, F_X ≈ 4.66e-14 → d ≈ 340 pc, L_X ≈ 6e29 erg/s,
-//! log(f_x/f_v) ≈ −0.2), a simulated observation (detection → light curve, periodogram,
+//! log(f_x/f_v) ≈ −0.2), a detection of `exod demo` (light curve, periodogram,
 //! spectrum, fits, counterpart, L_X), a source of the real XMM MOS field with the committed
 //! field catalogues, `--all` with its index page, and clear errors.
 
@@ -103,35 +103,15 @@ fn seed_000_numbers_by_hand() {
     );
 }
 
-/// Simulated observation with a burst: detection 1 of `exod detect` followed up with every step,
-/// against a Gaia-like catalogue holding one star at the detection (parallax 5 ± 0.1 mas).
+/// `exod demo`'s output (50 ks pn+MOS1+MOS2 with bursts): its detection 1 followed up with every
+/// step, against a Gaia-like catalogue holding one star at the detection (parallax 5 ± 0.1 mas).
 #[test]
-fn a_detection_of_a_simulated_observation_gets_a_full_report() {
+fn a_detection_of_exod_demo_gets_a_full_report() {
     let d = tempfile::tempdir().unwrap();
-    let obs = d.path().join("obs");
-    exod(&[
-        "-q",
-        "simulate",
-        "--out",
-        obs.to_str().unwrap(),
-        "--exposure",
-        "20000",
-        "--seed",
-        "21",
-        "--flares",
-        "none",
-        "--bursts",
-        "1",
-        "--burst-counts",
-        "400",
-        "--burst-duration",
-        "600",
-    ]);
-    let lists = common::event_lists(&obs);
-    let det = d.path().join("det");
-    let mut args = vec!["-q", "detect", "--out", det.to_str().unwrap(), "--no-plots"];
-    args.extend(lists.iter().map(|s| s.as_str()));
-    exod(&args);
+    let demo = d.path().join("demo");
+    exod(&["-q", "demo", "--out", demo.to_str().unwrap()]);
+    let lists = common::event_lists(&demo.join("simulated"));
+    let det = demo.join("detections");
     let dets = det.join("detections.fits");
     // the detection's position, from its ECSV
     let ecsv = std::fs::read_to_string(det.join("detections.ecsv")).unwrap();
@@ -286,6 +266,59 @@ fn a_source_of_the_real_mos_field() {
         j["steps"]["fit"]
     );
     assert!(out.join("lc/lc.png").exists());
+}
+
+/// `--online`: the Gaia DR3 and SIMBAD cone searches are answered from the cache folder (as a
+/// previous online run leaves it), so no network is needed; the query text sits beside each.
+#[test]
+fn online_queries_are_answered_from_the_cache() {
+    let d = tempfile::tempdir().unwrap();
+    let cache = d.path().join("cache");
+    std::fs::create_dir(&cache).unwrap();
+    let (ra, dec) = ("53.5946667", "-28.9027778");
+    let q_gaia = format!("SELECT source_id, ra, dec, ra_error, dec_error, parallax, parallax_error, phot_g_mean_mag, phot_g_mean_flux_over_error, bp_rp, ruwe FROM gaiadr3.gaia_source WHERE CONTAINS(POINT('ICRS', ra, dec), CIRCLE('ICRS', {ra}, {dec}, 0.0833333)) = 1");
+    let q_simbad = format!("SELECT main_id, ra, dec, otype AS main_type FROM basic WHERE CONTAINS(POINT('ICRS', ra, dec), CIRCLE('ICRS', {ra}, {dec}, 0.0833333)) = 1");
+    let gaia = exod_io::online::cache_path(&cache, exod_io::online::Service::GaiaDr3, &q_gaia);
+    let simbad = exod_io::online::cache_path(&cache, exod_io::online::Service::Simbad, &q_simbad);
+    std::fs::write(&gaia, "source_id,ra,dec,ra_error,dec_error,parallax,parallax_error,phot_g_mean_mag,phot_g_mean_flux_over_error,bp_rp,ruwe\n5068777809824976256,53.5946667,-28.9027778,0.3,0.3,2.941,0.31,19.6951,50.0,2.416,1.0\n").unwrap();
+    std::fs::write(
+        &simbad,
+        "main_id,ra,dec,main_type\n\"Gaia DR3 5068777809824976256\",53.5946670,-28.9027790,Star\n",
+    )
+    .unwrap();
+    let out = d.path().join("r");
+    exod(&[
+        "-q",
+        "followup",
+        "--ra",
+        ra,
+        "--dec",
+        dec,
+        "--online",
+        "--cache",
+        cache.to_str().unwrap(),
+        "--fx",
+        "4.66e-14",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    let j = report(&out);
+    let cats: Vec<&str> = j["counterparts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["catalog"].as_str().unwrap())
+        .collect();
+    assert!(
+        cats.contains(&"Gaia DR3 (online)") && cats.contains(&"SIMBAD (online)"),
+        "{cats:?}"
+    );
+    // σ_ϖ/ϖ = 0.105 > 0.1: the EDSD prior, not 1/ϖ
+    assert!(
+        j["distance"]["method"].to_string().contains("edsd"),
+        "{}",
+        j["distance"]
+    );
 }
 
 #[test]

@@ -47,6 +47,7 @@ pub mod header;
 pub mod html;
 pub mod lc_out;
 pub mod ogip;
+pub mod online;
 pub mod output;
 #[cfg(feature = "parquet")]
 mod parquet_out;

@@ -46,6 +46,17 @@ pub struct Args {
     /// (default: guessed from the columns: parallax → gaia, main_id → simbad, EP_8_FLUX → 4xmm).
     #[arg(long = "catalog")]
     pub catalogs: Vec<String>,
+    /// Also query Gaia DR3 (ESA archive TAP) and SIMBAD (CDS TAP) around the source, cached in
+    /// `--cache` (a cached answer needs no network).
+    #[arg(long)]
+    pub online: bool,
+    /// Cache folder of the online queries (default $XDG_CACHE_HOME/exod/online, else
+    /// ~/.cache/exod/online).
+    #[arg(long)]
+    pub cache: Option<PathBuf>,
+    /// Radius of the online cone searches (arcsec; the chance-probability annulus reaches 5′).
+    #[arg(long, default_value_t = 300.0)]
+    pub online_radius: f64,
     /// Write the reports of every source of this catalogue (exod catalogue or detections file)
     /// into DIR/<name>/, with DIR/index.html.
     #[arg(long, conflicts_with_all = ["source", "ra"])]

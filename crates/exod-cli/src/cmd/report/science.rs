@@ -101,9 +101,44 @@ fn guess_kind(path: &std::path::Path) -> Result<CatalogKind> {
     })
 }
 
+/// Gaia DR3 and SIMBAD cone searches around `src` (cached; `exod_io::online`).
+fn online_catalogs(a: &Args, src: &Source) -> Result<Vec<Catalog>> {
+    use exod_io::online::{cone_search, Service};
+    let dir = match &a.cache {
+        Some(d) => d.clone(),
+        None => std::env::var_os("XDG_CACHE_HOME")
+            .map(PathBuf::from)
+            .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache")))
+            .context("--online: no --cache folder and neither XDG_CACHE_HOME nor HOME is set")?
+            .join("exod/online"),
+    };
+    [
+        (Service::GaiaDr3, CatalogKind::Gaia),
+        (Service::Simbad, CatalogKind::Simbad),
+    ]
+    .into_iter()
+    .map(|(service, kind)| {
+        let csv = cone_search(service, src.ra, src.dec, a.online_radius, &dir)?;
+        let mut o = LoadOptions::new(kind);
+        o.name = Some(format!(
+            "{} (online)",
+            if kind == CatalogKind::Gaia {
+                "Gaia DR3"
+            } else {
+                "SIMBAD"
+            }
+        ));
+        Ok(load_catalog(&csv, &o)?)
+    })
+    .collect()
+}
+
 /// All the numbers of the report of `src`.
 pub fn compute(a: &Args, src: &Source, p: &Products) -> Result<Science> {
-    let cats = load_catalogs(&a.catalogs)?;
+    let mut cats = load_catalogs(&a.catalogs)?;
+    if a.online {
+        cats.extend(online_catalogs(a, src)?);
+    }
     let counterparts = find_all(
         src.ra,
         src.dec,
