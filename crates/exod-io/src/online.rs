@@ -12,6 +12,9 @@
 //! `DIR/<service>_<FNV-1a 64 of the query, hex>.csv`, with the query beside it in `.adql`; a cached
 //! answer is used without any network access. Answers are written to a temporary file and renamed.
 
+// IoError is the crate-wide error (large: it carries paths and cfitsio messages), as in ogip
+#![allow(clippy::result_large_err)]
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
