@@ -14,7 +14,7 @@
 //! `ln(hi/lo)`) are cached for the last grid seen (checked by comparing the grid, ~1 µs for 1319 bins) behind a
 //! `RwLock`, so a fit's thousands of calls on one grid pay them once; any grid stays correct.
 
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, Mutex, RwLock};
 
 use super::absorption::{AbsorptionTables, CrossSection};
 use super::apec::ApecTables;
@@ -66,6 +66,8 @@ struct GridCache {
     sigma: Vec<Vec<f64>>,
     /// The grid's logarithms for `powerlaw` (None when the model has none).
     logs: Option<components::PowerlawLogs>,
+    /// Serial number of this grid in its model (keys the component memo).
+    id: u64,
 }
 
 impl GridCache {
@@ -87,6 +89,20 @@ pub struct Model {
     tables: Vec<Option<Arc<CrossSection>>>,
     apec: Option<Arc<ApecTables>>,
     cache: RwLock<Option<Arc<GridCache>>>,
+    /// The last output of each component (a fit changes one parameter at a time).
+    memo: Mutex<Vec<Option<MemoEntry>>>,
+    /// Serial numbers of the grid caches made.
+    grids_made: std::sync::atomic::AtomicU64,
+}
+
+/// A component's last output: for an additive component its shape at norm = 1, for an
+/// absorber its transmission; valid for the grid `grid` (the `GridCache` serial number) and `key`
+/// (the component's parameters, norm excluded).
+#[derive(Debug, Clone)]
+struct MemoEntry {
+    grid: u64,
+    key: Vec<f64>,
+    out: Vec<f64>,
 }
 
 impl Clone for Model {
@@ -101,6 +117,11 @@ impl Clone for Model {
             tables: self.tables.clone(),
             apec: self.apec.clone(),
             cache: RwLock::new(cache),
+            memo: Mutex::new(Vec::new()),
+            // continue the serial numbers: the cloned grid cache keeps its own
+            grids_made: std::sync::atomic::AtomicU64::new(
+                self.grids_made.load(std::sync::atomic::Ordering::Relaxed),
+            ),
         }
     }
 }
@@ -388,6 +409,8 @@ impl Model {
             tables,
             apec: opts.apec.clone(),
             cache: RwLock::new(None),
+            memo: Mutex::new(Vec::new()),
+            grids_made: std::sync::atomic::AtomicU64::new(0),
         }
     }
 
@@ -565,6 +588,9 @@ impl Model {
             e_hi: e_hi.to_vec(),
             sigma,
             logs: has_powerlaw.then(|| components::PowerlawLogs::new(e_lo, e_hi)),
+            id: self
+                .grids_made
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed),
         });
         if let Ok(mut guard) = self.cache.write() {
             *guard = Some(fresh.clone());
@@ -604,8 +630,72 @@ impl Model {
         if nh == 0.0 {
             return;
         }
-        for (o, &s) in out.iter_mut().zip(&cache.sigma[i]) {
-            *o *= (-nh * s).exp();
+        let grid = cache.id;
+        let hit = self.memo_get(i, grid, &[nh], |t| {
+            out.iter_mut().zip(t).for_each(|(o, &t)| *o *= t)
+        });
+        if !hit {
+            let t: Vec<f64> = cache.sigma[i][..out.len()]
+                .iter()
+                .map(|&s| (-nh * s).exp())
+                .collect();
+            out.iter_mut().zip(&t).for_each(|(o, &t)| *o *= t);
+            self.memo_put(i, grid, vec![nh], t);
+        }
+    }
+
+    /// An additive component through the memo: its shape at norm = 1 is reused while its other
+    /// parameters and the grid stay the same (the output is linear in `norm`).
+    fn eval_additive_memo(
+        &self,
+        i: usize,
+        p: &[f64],
+        grid: (&[f64], &[f64], &GridCache),
+        out: &mut [f64],
+    ) {
+        let c = &self.components[i];
+        let r = c.param_range();
+        let Some(k) = r
+            .clone()
+            .find(|&k| self.params[k].name.eq_ignore_ascii_case("norm"))
+        else {
+            return self.eval_additive(i, p, grid, out);
+        };
+        let norm = p[k];
+        let key: Vec<f64> = r.clone().filter(|&j| j != k).map(|j| p[j]).collect();
+        let addr = grid.2.id;
+        if self.memo_get(i, addr, &key, |shape| {
+            out.iter_mut().zip(shape).for_each(|(o, &v)| *o = norm * v)
+        }) {
+            return;
+        }
+        let mut q = p.to_vec();
+        q[k] = 1.0;
+        self.eval_additive(i, &q, grid, out);
+        self.memo_put(i, addr, key, out.to_vec());
+        out.iter_mut().for_each(|o| *o *= norm);
+    }
+
+    /// Apply `f` to component `i`'s memo if it holds `key` on `grid` (same length as asked).
+    fn memo_get(&self, i: usize, grid: u64, key: &[f64], f: impl FnOnce(&[f64])) -> bool {
+        let Ok(m) = self.memo.lock() else {
+            return false;
+        };
+        match m.get(i).and_then(Option::as_ref) {
+            Some(e) if e.grid == grid && e.key == key => {
+                f(&e.out);
+                true
+            }
+            _ => false,
+        }
+    }
+
+    fn memo_put(&self, i: usize, grid: u64, key: Vec<f64>, out: Vec<f64>) {
+        if let Ok(mut m) = self.memo.lock() {
+            if m.len() <= i {
+                m.resize(i + 1, None);
+            }
+            m[i] = Some(MemoEntry { grid, key, out });
         }
     }
 
@@ -622,7 +712,7 @@ impl Model {
         scratch: &mut [f64],
     ) {
         match node {
-            Node::Comp(i) => self.eval_additive(*i, p, (e_lo, e_hi, cache), out),
+            Node::Comp(i) => self.eval_additive_memo(*i, p, (e_lo, e_hi, cache), out),
             Node::Sum(terms) => {
                 let n = out.len();
                 self.eval_node(&terms[0], p, e_lo, e_hi, cache, absorbed, out, scratch);
@@ -926,6 +1016,36 @@ mod tests {
             assert!((pl[k] / (hi[k] - lo[k]) - 1.0).abs() < 1e-12);
             let expect = pl[k] * (-3.0 * tb.sigma_table()[j]).exp();
             assert_eq!(out[k], expect, "table point {j}");
+        }
+    }
+
+    #[test]
+    fn memo_gives_the_same_values_as_a_fresh_model() {
+        // one parameter at a time, grids switched back and forth: every output equals a fresh
+        // model's (the memo never serves a stale shape or transmission)
+        let m = parse("tbabs*(powerlaw+bbody)").unwrap();
+        let (lo, hi) = grid();
+        let (lo2, hi2): (Vec<f64>, Vec<f64>) = (
+            lo.iter().map(|e| e * 1.5).collect(),
+            hi.iter().map(|e| e * 1.5).collect(),
+        );
+        let mut p = m.values();
+        for step in 0..12 {
+            let k = step % p.len();
+            p[k] *= 1.1;
+            let (l, h) = if step % 3 == 0 {
+                (&lo2, &hi2)
+            } else {
+                (&lo, &hi)
+            };
+            let mut a = vec![0.0; l.len()];
+            m.eval(&p, l, h, &mut a);
+            let fresh = parse("tbabs*(powerlaw+bbody)").unwrap();
+            let mut b = vec![0.0; l.len()];
+            fresh.eval(&p, l, h, &mut b);
+            for (x, y) in a.iter().zip(&b) {
+                assert!((x - y).abs() <= 1e-14 * y.abs(), "step {step}: {x} vs {y}");
+            }
         }
     }
 
