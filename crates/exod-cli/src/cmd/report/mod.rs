@@ -134,7 +134,7 @@ fn resolve(a: &Args) -> Result<Source> {
             let as_det = TargetArgs {
                 detection: Some(name.clone()),
                 detections: Some(det.clone()),
-                ..blank_target()
+                ..Default::default()
             };
             match resolve_target(&as_det) {
                 Ok(t) => (t, vec!["--detection".into(), name.clone(), "--detections".into(), path_arg(&det)], det),
@@ -142,7 +142,7 @@ fn resolve(a: &Args) -> Result<Source> {
                     let as_cat = TargetArgs {
                         source: Some(name.clone()),
                         catalog: Some(det.clone()),
-                        ..blank_target()
+                        ..Default::default()
                     };
                     let t = resolve_target(&as_cat).with_context(|| {
                         format!("{}: no detection or catalogue source {name:?}", det.display())
@@ -155,7 +155,7 @@ fn resolve(a: &Args) -> Result<Source> {
             let ta = TargetArgs {
                 ra: Some(ra.clone()),
                 dec: a.dec.clone(),
-                ..blank_target()
+                ..Default::default()
             };
             let t = resolve_target(&ta)?;
             let sel = vec![format!("--ra={}", t.ra), format!("--dec={}", t.dec)];
@@ -178,18 +178,6 @@ fn resolve(a: &Args) -> Result<Source> {
         window: t.window,
         select,
     })
-}
-
-fn blank_target() -> super::target::TargetArgs {
-    super::target::TargetArgs {
-        ra: None,
-        dec: None,
-        detection: None,
-        detections: None,
-        source: None,
-        catalog: None,
-        name_col: None,
-    }
 }
 
 fn path_arg(p: &Path) -> String {

@@ -73,6 +73,17 @@ fn argv(cmd: &str, files: &[PathBuf], rest: &[String]) -> Vec<String> {
     v
 }
 
+/// `cmd FILES… <target selection> --out OUT --overwrite`: a timing command on the source.
+fn target_argv(cmd: &str, a: &Args, src: &Source, out: &Path) -> Vec<String> {
+    let mut rest = src.select.clone();
+    rest.extend([
+        "--out".into(),
+        out.display().to_string(),
+        "--overwrite".into(),
+    ]);
+    argv(cmd, &a.files, &rest)
+}
+
 fn read_json(path: &Path) -> Result<Value> {
     let text = std::fs::read_to_string(path)
         .with_context(|| format!("{}: cannot read", path.display()))?;
@@ -107,13 +118,7 @@ pub fn run_steps(a: &Args, src: &Source, dir: &Path) -> Products {
 }
 
 fn light_curve(a: &Args, src: &Source, out: &Path) -> Result<Step> {
-    let mut rest = src.select.clone();
-    rest.extend([
-        "--out".into(),
-        out.display().to_string(),
-        "--overwrite".into(),
-    ]);
-    let c = LcCmd::try_parse_from(argv("lc", &a.files, &rest))?;
+    let c = LcCmd::try_parse_from(target_argv("lc", a, src, out))?;
     crate::cmd::lc::run(c.a)?;
     done(
         &out.join("lc.json"),
@@ -122,13 +127,7 @@ fn light_curve(a: &Args, src: &Source, out: &Path) -> Result<Step> {
 }
 
 fn period(a: &Args, src: &Source, out: &Path) -> Result<Step> {
-    let mut rest = src.select.clone();
-    rest.extend([
-        "--out".into(),
-        out.display().to_string(),
-        "--overwrite".into(),
-    ]);
-    let c = PeriodCmd::try_parse_from(argv("period", &a.files, &rest))?;
+    let c = PeriodCmd::try_parse_from(target_argv("period", a, src, out))?;
     crate::cmd::period::run(c.a)?;
     done(
         &out.join("period.json"),

@@ -170,6 +170,8 @@ pub(crate) struct Problem<'a> {
     pub hard: Vec<(f64, f64)>,
     buf: RefCell<(Workspace, Vec<f64>, Vec<f64>)>,
     pub evals: Cell<usize>,
+    /// [`SpectralModel::scale_param`], looked up once.
+    scale: Option<usize>,
 }
 
 impl<'a> Problem<'a> {
@@ -181,6 +183,7 @@ impl<'a> Problem<'a> {
             hard: model.params().iter().map(|p| (p.min, p.max)).collect(),
             buf: RefCell::new((Workspace::new(data), vec![0.0; data.n_bins()], vec![])),
             evals: Cell::new(0),
+            scale: model.scale_param(),
         }
     }
 
@@ -238,7 +241,7 @@ impl<'a> Problem<'a> {
     pub fn lm(&self, x: &[f64], bounds: &[(f64, f64)], max_iter: usize, ftol: f64) -> lm::LmResult {
         let resid = |x: &[f64], out: &mut [f64]| self.residuals(x, out);
         let scaled = |x: &[f64], k: f64, out: &mut [f64]| self.residuals_scaled(x, k, out);
-        let column = self.model.scale_param().map(|index| lm::ScaleColumn {
+        let column = self.scale.map(|index| lm::ScaleColumn {
             index,
             resid_scaled: &scaled,
         });
