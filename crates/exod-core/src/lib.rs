@@ -28,6 +28,7 @@
 //! | time systems (MJDREF, TIMESYS, TIMEREF), barycentric correction | [`timesys`] | |
 //! | spectra, responses, XSPEC models, C-stat/χ²/W-stat fits, fluxes | [`spectral`] | |
 //! | follow-up: distance, optical flux, L_X and flux ratios, class hints, counterparts | [`followup`] | |
+//! | long-term variability across observations, alert kinds (STONKS) | [`longterm`] | Quintin et al. 2024 |
 //!
 //! ```
 //! use exod_core::stats::{log10_b_peak, Thresholds};
@@ -58,6 +59,7 @@ pub mod grid;
 pub mod gti;
 pub mod gti_coverage;
 pub mod instrument;
+pub mod longterm;
 pub mod mask;
 pub mod measure;
 pub mod observation;

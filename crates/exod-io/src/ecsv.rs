@@ -50,13 +50,7 @@ pub enum Value {
 impl Value {
     fn render(&self) -> String {
         match self {
-            Value::F(x) if x.is_nan() => "nan".into(),
-            // shortest round-trip digits; exponent form for tiny and huge magnitudes (Rust's
-            // `{}` would spell 1e-35 with 35 zeros)
-            Value::F(x) if *x != 0.0 && !(1e-4..1e15).contains(&x.abs()) && x.is_finite() => {
-                format!("{x:e}")
-            }
-            Value::F(x) => format!("{x}"),
+            Value::F(x) => number(*x),
             Value::I(i) => i.to_string(),
             Value::B(b) => (if *b { "True" } else { "False" }).into(),
             Value::S(s) => {
@@ -67,6 +61,18 @@ impl Value {
                 }
             }
         }
+    }
+}
+
+/// A number in shortest round-trip digits, in exponent form for tiny and huge magnitudes
+/// (Rust's `{}` would spell 1e-35 with 35 zeros); NaN as `nan`.
+pub fn number(x: f64) -> String {
+    if x.is_nan() {
+        "nan".into()
+    } else if x != 0.0 && !(1e-4..1e15).contains(&x.abs()) && x.is_finite() {
+        format!("{x:e}")
+    } else {
+        format!("{x}")
     }
 }
 

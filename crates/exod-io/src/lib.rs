@@ -23,6 +23,7 @@
 //! * [`ogip`] — OGIP spectral files: PHA spectra (type I and II), RMF, ARF, and the responses a
 //!   spectrum names.
 //! * [`html`] — self-contained static HTML reports (document model, renderer, index page).
+//! * [`voevent`] — alerts as IVOA VOEvent 2.0 packets and JSON.
 //! * [`context`] — what the outputs' headers say about the observation and the run
 //!   ([`context::OutputContext`]; `SOURCE_DATE_EPOCH` fixes their `DATE`).
 //!
@@ -56,6 +57,7 @@ pub mod srclist;
 pub mod table;
 pub mod table_in;
 pub mod timing_in;
+pub mod voevent;
 mod votable;
 
 pub use error::IoError;

@@ -5,7 +5,8 @@
 //! RA/Dec axes, a colour bar and numbered marks; [`figures`] draws the figures of a search;
 //! [`catalog`] draws a catalogue's all-sky map and the EPIC-frame map of hot areas; [`timing`]
 //! draws light curves with Bayesian blocks, periodograms with detection levels and folded profiles;
-//! [`xms`] draws the X-ray main sequence (Rodriguez 2024) with a source on it.
+//! [`xms`] draws the X-ray main sequence (Rodriguez 2024) with a source on it; [`longterm`]
+//! draws a source's flux or upper limit per observation.
 //! Fonts are embedded (DejaVu), so no system font library is needed.
 //!
 //! ```no_run
@@ -17,6 +18,7 @@
 
 pub mod catalog;
 pub mod figures;
+pub mod longterm;
 pub mod plot;
 pub mod sky;
 pub mod spectral;

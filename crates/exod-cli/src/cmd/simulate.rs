@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use anyhow::{Context, Result};
 use exod_core::instrument::EpicCamera as XmmCamera;
-use exod_sim::simulate::{simulate, Burst, Eclipse, Flares, Profile, SimConfig, Spectra};
+use exod_sim::simulate::{simulate, Burst, Eclipse, FieldSky, Flares, Profile, SimConfig, Spectra};
 
 /// The energy model of source photons.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -91,6 +91,20 @@ pub struct Args {
     /// Observation identifier written in the files.
     #[arg(long, default_value = "0999990101")]
     pub obsid: String,
+    /// Mission time of the start (s); epochs of one field differ by it.
+    #[arg(long, default_value_t = 7.0e8)]
+    pub tstart: f64,
+    /// Draw the constant sources from this seed instead of --seed (the same sky for every
+    /// epoch of a field: the noise follows --seed, the sources --field-seed).
+    #[arg(long)]
+    pub field_seed: Option<u64>,
+    /// pn count rate of the on-axis target (ct/s; 0 for none).
+    #[arg(long, default_value_t = 0.25)]
+    pub target_rate: f64,
+    /// A constant point source `RA:DEC:RATE` (deg, deg, pn ct/s on axis; repeatable), added to
+    /// the drawn sources; RATE 0 leaves it out (an epoch where it is off).
+    #[arg(long, value_name = "RA:DEC:RATE")]
+    pub source: Vec<exod_sim::simulate::FixedSource>,
 }
 
 pub fn config(a: &Args) -> Result<SimConfig> {
@@ -138,6 +152,18 @@ pub fn config(a: &Args) -> Result<SimConfig> {
             .collect(),
         periodic: a.periodic.clone(),
         spectra: spectra(a)?,
+        tstart: a.tstart,
+        target_rate: a.target_rate,
+        field: a.field_seed.map(|seed| {
+            let d = SimConfig::default();
+            FieldSky {
+                ra: d.ra,
+                dec: d.dec,
+                seed,
+                radius: exod_sim::simulate::FOV_RADIUS_ARCSEC,
+            }
+        }),
+        extra_sources: a.source.clone(),
         ..SimConfig::default()
     })
 }

@@ -286,6 +286,47 @@ pub struct SimConfig {
     /// a Gaussian resolution of 60 eV √E), byte-identical to the simulator before issue 13.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub spectra: Option<Spectra>,
+    /// Constant point sources at given positions, added after the drawn population (the
+    /// epochs of a field whose sources change: brighten, fade, appear). A rate of 0 leaves the
+    /// source out (and out of the source list). Default: none.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub extra_sources: Vec<FixedSource>,
+}
+
+/// A constant point source at a given position (`--source RA:DEC:RATE`).
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+pub struct FixedSource {
+    /// Right ascension (deg).
+    pub ra: f64,
+    /// Declination (deg).
+    pub dec: f64,
+    /// pn count rate on axis (ct/s); MOS sees 0.35 of it, vignetting applies.
+    pub rate_pn: f64,
+}
+
+impl std::str::FromStr for FixedSource {
+    type Err = String;
+    /// `RA:DEC:RATE` (deg, deg, pn ct/s on axis).
+    fn from_str(s: &str) -> Result<FixedSource, String> {
+        let v: Vec<f64> = s
+            .split(':')
+            .map(|x| x.trim().parse::<f64>())
+            .collect::<Result<_, _>>()
+            .map_err(|_| format!("source {s:?}: expected RA:DEC:RATE (three numbers)"))?;
+        match v[..] {
+            [ra, dec, rate_pn]
+                if (0.0..360.0).contains(&ra) && dec.abs() <= 90.0 && rate_pn >= 0.0 =>
+            {
+                Ok(FixedSource { ra, dec, rate_pn })
+            }
+            [_, _, _] => Err(format!(
+                "source {s:?}: expected 0 <= RA < 360, |Dec| <= 90 and RATE >= 0"
+            )),
+            _ => Err(format!(
+                "source {s:?}: expected RA:DEC:RATE (three numbers)"
+            )),
+        }
+    }
 }
 
 /// The physical spectra of the simulated sources (see module `spectrum`).
@@ -378,6 +419,7 @@ impl Default for SimConfig {
             periodic: vec![],
             field: None,
             spectra: Some(Spectra::default()),
+            extra_sources: vec![],
         }
     }
 }
@@ -519,7 +561,18 @@ pub(crate) fn simulate_in_mode(
     })?;
     let wcs = sky_wcs(cfg);
     let frame = frame_of(cfg);
-    let sources = draw_sources(cfg, &wcs);
+    let mut sources = draw_sources(cfg, &wcs);
+    sources.extend(
+        cfg.extra_sources
+            .iter()
+            .filter(|s| s.rate_pn > 0.0)
+            .map(|s| SimSource {
+                ra: s.ra,
+                dec: s.dec,
+                rate_pn: s.rate_pn,
+                extent: 0.0,
+            }),
+    );
     let mut cams = camera::cameras(cfg);
     let (responses, spectra) = match &cfg.spectra {
         None => (vec![], None),
