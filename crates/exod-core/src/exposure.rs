@@ -61,6 +61,8 @@ pub struct ExposureHeader {
     pub mjdref: Option<f64>,
     /// TIMEZERO (s), the offset to add to every TIME (None: absent, i.e. 0).
     pub timezero: Option<f64>,
+    /// FILTER (EPIC optical blocking filter: Thin1, Thin2, Medium, Thick, …; photometry's ECFs).
+    pub filter: Option<String>,
     /// Pointing RA (deg), when plausible.
     pub ra_pnt: Option<f64>,
     /// Pointing Dec (deg), when plausible.
@@ -117,6 +119,7 @@ impl ExposureHeader {
             tstop: None,
             mjdref: None,
             timezero: None,
+            filter: None,
             ra_pnt: None,
             dec_pnt: None,
             pa_pnt: None,

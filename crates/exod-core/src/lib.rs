@@ -64,6 +64,7 @@ pub mod mask;
 pub mod measure;
 pub mod observation;
 pub mod optimize;
+pub mod photometry;
 pub mod regions;
 pub mod screening;
 pub mod search;

@@ -119,6 +119,7 @@ fn read_header(f: &mut Fits) -> Result<ExposureHeader, IoError> {
         tstop: num(f, "TSTOP")?,
         mjdref,
         timezero: num(f, "TIMEZERO")?,
+        filter: get_s(f, "FILTER")?,
         ra_pnt,
         dec_pnt,
         pa_pnt: num(f, "PA_PNT")?,

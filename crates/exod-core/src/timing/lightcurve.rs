@@ -271,7 +271,7 @@ pub fn gehrels_lower(n: u64) -> f64 {
 }
 
 /// ln Q(n+1, x), Q(n+1, 0) = 1.
-fn ln_q(n: u64, x: f64) -> f64 {
+pub(crate) fn ln_q(n: u64, x: f64) -> f64 {
     if x <= 0.0 {
         0.0
     } else {
@@ -280,7 +280,7 @@ fn ln_q(n: u64, x: f64) -> f64 {
 }
 
 /// Bisection for the root of an increasing `f` in [a, b].
-fn bisect(mut a: f64, mut b: f64, f: impl Fn(f64) -> f64) -> f64 {
+pub(crate) fn bisect(mut a: f64, mut b: f64, f: impl Fn(f64) -> f64) -> f64 {
     for _ in 0..200 {
         let m = 0.5 * (a + b);
         if m <= a || m >= b {

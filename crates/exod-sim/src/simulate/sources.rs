@@ -46,11 +46,9 @@ pub fn king_offset(rng: &mut ChaCha8Rng) -> (f64, f64) {
     }
 }
 
-/// Photon vignetting 1/(1 + (θ/13.5′)²) at off-axis angle θ (arcsec).
-pub(super) fn vignetting(theta_arcsec: f64) -> f64 {
-    let t = theta_arcsec / 60.0 / 13.5;
-    1.0 / (1.0 + t * t)
-}
+/// Photon vignetting 1/(1 + (θ/13.5′)²) at off-axis angle θ (arcsec): the one model of
+/// `exod_core::photometry::vignetting`, shared with photometry.
+pub(super) use exod_core::photometry::vignetting::vignetting;
 
 /// A photon energy (keV) from the simulator's log-normal spectrum around 1.2 keV.
 pub fn photon_energy(rng: &mut ChaCha8Rng) -> f64 {
