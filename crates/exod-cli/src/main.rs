@@ -65,6 +65,9 @@ enum Command {
     /// The follow-up report of a source: counterparts, distance, fluxes, L_X, F_X/F_opt,
     /// log(f_x/f_v), X-ray main sequence, timing, spectral fits, class hints (HTML + JSON).
     Followup(cmd::report::Args),
+    /// The alert stream: a new observation in (EXOD search, photometry of the archive's sources,
+    /// long-term variability), VOEvent 2.0 + JSON alerts out, archive updated atomically.
+    Alert(cmd::alert::Args),
     /// Benchmarks: completeness, false positives, positions, speed (paper §2.6).
     #[command(subcommand)]
     Bench(cmd::bench::Bench),
@@ -102,6 +105,7 @@ fn main() {
         Command::Spectrum(a) => cmd::spectrum::run(a),
         Command::Fit(a) => cmd::fit::run(a),
         Command::Followup(a) => cmd::report::run(a),
+        Command::Alert(a) => cmd::alert::run(a),
         Command::Bench(b) => cmd::bench::run(b),
     };
     // exit codes (README): 0 success, 1 an error (bad input, refused data, I/O), 2 a usage

@@ -98,7 +98,7 @@ pub fn read_exposures(
 }
 
 /// The one `…OBSMLI…` source list in the folder of the event lists, if they share a folder.
-fn obsmli_beside(files: &[PathBuf]) -> Option<PathBuf> {
+pub fn obsmli_beside(files: &[PathBuf]) -> Option<PathBuf> {
     let dir = files.first()?.parent()?.to_path_buf();
     if files.iter().any(|f| f.parent() != Some(dir.as_path())) {
         return None;

@@ -1,4 +1,5 @@
 //! One module per subcommand.
+pub mod alert;
 pub mod batch;
 pub mod bayes;
 pub mod bench;
@@ -31,4 +32,9 @@ pub fn peak_rss_mb() -> f64 {
         })
         .map(|kb| kb / 1024.0)
         .unwrap_or(f64::NAN)
+}
+
+/// The command line of this process, as one string (for the provenance of tables).
+pub fn command_line() -> String {
+    std::env::args().collect::<Vec<_>>().join(" ")
 }
