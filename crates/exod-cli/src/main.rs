@@ -56,6 +56,9 @@ enum Command {
     /// Periodicity search of a source or of an event file: Z²ₙ, epoch folding, Lomb–Scargle,
     /// Leahy; false-alarm probabilities, best period, folded profile, pulsed fraction.
     Period(cmd::period::Args),
+    /// Fluxes and Bayesian upper limits of catalogued sources (or a position) in one
+    /// observation, per camera and band and EPIC combined, with forced photometry (issue 15).
+    Photometry(cmd::photometry::Args),
     /// Source and background spectra of a source per camera (OGIP PHA), time-resolved and
     /// grouped on request, with the response files or the SAS commands that make them.
     Spectrum(cmd::spectrum::Args),
@@ -102,6 +105,7 @@ fn main() {
         Command::Crossmatch(a) => cmd::crossmatch::run(a),
         Command::Lc(a) => cmd::lc::run(a),
         Command::Period(a) => cmd::period::run(a),
+        Command::Photometry(a) => cmd::photometry::run(a),
         Command::Spectrum(a) => cmd::spectrum::run(a),
         Command::Fit(a) => cmd::fit::run(a),
         Command::Followup(a) => cmd::report::run(a),

@@ -53,6 +53,7 @@ pub mod output;
 #[cfg(feature = "parquet")]
 mod parquet_out;
 pub mod pha_out;
+pub mod photometry;
 pub mod srclist;
 pub mod table;
 pub mod table_in;

@@ -141,6 +141,12 @@ pub struct PhotometryParams {
     /// The extraction (aperture, annulus, exclusions); its band is replaced by the union of
     /// `bands`. Default [`ExtractParams::default`].
     pub extract: ExtractParams,
+    /// [`measure_many`]: sources farther than this (arcmin) from every exposure's pointing
+    /// are left out (EPIC's field of view has a 15′ radius). Default 20′.
+    pub field_radius_arcmin: f64,
+    /// [`measure_many`]: radius (arcsec) of the other catalogue sources the background
+    /// avoids. Default 20″ (EXOD's mask radius of a faint source).
+    pub avoid_radius_arcsec: f64,
 }
 
 impl Default for PhotometryParams {
@@ -156,6 +162,8 @@ impl Default for PhotometryParams {
             chi2_min_counts: 10.0,
             time_band: 8,
             extract: ExtractParams::default(),
+            field_radius_arcmin: 20.0,
+            avoid_radius_arcsec: 20.0,
         }
     }
 }
@@ -211,6 +219,12 @@ impl PhotometryParams {
                 self.time_band
             ));
         }
+        if !(self.field_radius_arcmin > 0.0 && self.avoid_radius_arcsec >= 0.0) {
+            return bad(format!(
+                "field radius {}′ / avoid radius {}″: expected > 0 and ≥ 0",
+                self.field_radius_arcmin, self.avoid_radius_arcsec
+            ));
+        }
         if ecf::normalise_filter(&self.default_filter).is_none() {
             return bad(format!(
                 "default filter {:?}: expected Open, Thin, Medium or Thick",
@@ -257,6 +271,10 @@ pub struct Measurement {
     pub ecf: f64,
     /// Off-axis angle (arcmin; NaN for EPIC).
     pub offaxis_arcmin: f64,
+    /// Source aperture radius (arcsec; NaN for EPIC).
+    pub src_radius_arcsec: f64,
+    /// Source CCD (0 for EPIC).
+    pub ccd: u8,
     /// Net rate (N − b)/exposure.
     pub net_rate: f64,
     /// Lower end of the 1σ (68.27 %) KBN interval of the rate.
@@ -381,7 +399,9 @@ pub fn measure(
         Err(e) => return Err(e.into()),
     };
     out.warnings = ext.warnings.clone();
-    let cams = epic_cameras(exposures, &ext.cameras, params, &mut out.warnings);
+    let mut cams = epic_cameras(exposures, &ext.cameras, params, &mut out.warnings);
+    // PN, M1, M2 whatever the order of the exposures
+    cams.sort_by_key(|c| c.camera);
     if cams.is_empty() {
         out.warnings
             .push("not covered: no EPIC camera with a PSF model covers the position".into());
@@ -549,6 +569,8 @@ fn fill(
         exposure,
         ecf,
         offaxis_arcmin: f64::NAN,
+        src_radius_arcsec: f64::NAN,
+        ccd: 0,
         net_rate: net,
         rate_lo: per(s1),
         rate_hi: per(s2),
@@ -594,6 +616,8 @@ fn camera_measurement(
     m.vignetting = vig;
     m.live_time = x.live_time_s;
     m.offaxis_arcmin = x.offaxis_arcmin;
+    m.src_radius_arcsec = x.src_radius_arcsec;
+    m.ccd = x.ccd;
     Ok(m)
 }
 
@@ -609,6 +633,59 @@ fn combine(ms: &[Measurement], params: &PhotometryParams) -> Result<Measurement,
     let mut m = fill("EPIC", &k, w / ecf, ecf, params)?;
     m.live_time = ms.iter().map(|m| m.live_time).sum();
     Ok(m)
+}
+
+/// A position to measure: name, RA, Dec (deg).
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Target {
+    /// Name (catalogue name or id).
+    pub name: String,
+    /// RA (deg).
+    pub ra: f64,
+    /// Dec (deg).
+    pub dec: f64,
+}
+
+/// The photometry of every target within `field_radius_arcmin` of some exposure's pointing
+/// (in the order of `targets`), the background avoiding the other targets
+/// (`avoid_radius_arcsec`) and `avoid` (RA, Dec, radius″, e.g. the observation's source list).
+/// What `exod photometry` and `exod alert` run on an observation.
+pub fn measure_many(
+    exposures: &[Exposure],
+    obs_id: &str,
+    targets: &[Target],
+    avoid: &[(f64, f64, f64)],
+    params: &PhotometryParams,
+) -> Result<Vec<SourcePhotometry>, PhotometryError> {
+    params.validate()?;
+    let pointings: Vec<(f64, f64)> = exposures
+        .iter()
+        .filter_map(|e| Some((e.header().ra_pnt?, e.header().dec_pnt?)))
+        .collect();
+    let in_field = |t: &Target| {
+        pointings.is_empty()
+            || pointings.iter().any(|&(a, d)| {
+                crate::wcs::separation_arcsec(a, d, t.ra, t.dec)
+                    <= params.field_radius_arcmin * 60.0
+            })
+    };
+    let near: Vec<&Target> = targets.iter().filter(|t| in_field(t)).collect();
+    let mut all_avoid: Vec<(f64, f64, f64)> = near
+        .iter()
+        .map(|t| (t.ra, t.dec, params.avoid_radius_arcsec))
+        .collect();
+    all_avoid.extend_from_slice(avoid);
+    near.iter()
+        .map(|t| {
+            tracing::debug!(
+                "photometry of {} at RA {:.5} Dec {:+.5}",
+                t.name,
+                t.ra,
+                t.dec
+            );
+            measure(exposures, &t.name, obs_id, t.ra, t.dec, &all_avoid, params)
+        })
+        .collect()
 }
 
 #[cfg(test)]
