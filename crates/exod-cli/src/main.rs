@@ -71,6 +71,9 @@ enum Command {
     /// The alert stream: a new observation in (EXOD search, photometry of the archive's sources,
     /// long-term variability), VOEvent 2.0 + JSON alerts out, archive updated atomically.
     Alert(cmd::alert::Args),
+    /// Long-term variability of every source over its epochs (alert archives, photometry
+    /// tables, 4XMM-like catalogues): STONKS variability figure, alerts, light curves.
+    Longterm(cmd::longterm::Args),
     /// Benchmarks: completeness, false positives, positions, speed (paper §2.6).
     #[command(subcommand)]
     Bench(cmd::bench::Bench),
@@ -110,6 +113,7 @@ fn main() {
         Command::Fit(a) => cmd::fit::run(a),
         Command::Followup(a) => cmd::report::run(a),
         Command::Alert(a) => cmd::alert::run(a),
+        Command::Longterm(a) => cmd::longterm::run(a),
         Command::Bench(b) => cmd::bench::run(b),
     };
     // exit codes (README): 0 success, 1 an error (bad input, refused data, I/O), 2 a usage

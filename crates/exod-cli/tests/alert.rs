@@ -22,13 +22,33 @@ fn simulate(dir: &Path, k: usize, rates: [f64; 3], burst: bool) -> PathBuf {
     let tstart = format!("{}", 7.0e8 + k as f64 * 40.0 * 86_400.0);
     let seed = format!("{}", 100 + k);
     let mut args = vec![
-        "simulate", "--out", out.to_str().unwrap(), "--seed", &seed, "--field-seed", "77",
-        "--exposure", "10000", "--flares", "none", "--obsid", &obsid, "--tstart", &tstart,
+        "simulate",
+        "--out",
+        out.to_str().unwrap(),
+        "--seed",
+        &seed,
+        "--field-seed",
+        "77",
+        "--exposure",
+        "10000",
+        "--flares",
+        "none",
+        "--obsid",
+        &obsid,
+        "--tstart",
+        &tstart,
     ];
     let (sa, sb, sc) = (src(A, rates[0]), src(B, rates[1]), src(C, rates[2]));
     args.extend(["--source", &sa, "--source", &sb, "--source", &sc]);
     if burst {
-        args.extend(["--bursts", "1", "--burst-counts", "150", "--burst-duration", "30"]);
+        args.extend([
+            "--bursts",
+            "1",
+            "--burst-counts",
+            "150",
+            "--burst-duration",
+            "30",
+        ]);
     } else {
         args.push("--no-transients");
     }
@@ -68,11 +88,16 @@ fn truth_burst(epoch: &Path) -> (f64, f64) {
     let (names, rows) = exod_io::ecsv::read_rows(&epoch.join("truth.ecsv")).unwrap();
     let col = |n: &str| names.iter().position(|x| x == n).unwrap();
     let r = rows.iter().find(|r| r[col("kind")] == "burst").unwrap();
-    (r[col("ra")].parse().unwrap(), r[col("dec")].parse().unwrap())
+    (
+        r[col("ra")].parse().unwrap(),
+        r[col("dec")].parse().unwrap(),
+    )
 }
 
 fn validate_voevents(folder: &Path) {
-    let Some(py) = common::python_with("voeventparse") else { return };
+    let Some(py) = common::python_with("voeventparse") else {
+        return;
+    };
     let script = "import sys, voeventparse as vp\nbad = []\nfor f in sys.argv[1:]:\n    with open(f, 'rb') as h:\n        v = vp.load(h)\n    if not vp.valid_as_v2_0(v):\n        bad.append(f)\nprint(len(sys.argv) - 1, 'checked', bad)\nsys.exit(1 if bad else 0)\n";
     let mut files: Vec<String> = std::fs::read_dir(folder)
         .unwrap()
@@ -81,7 +106,12 @@ fn validate_voevents(folder: &Path) {
         .collect();
     files.sort();
     assert!(!files.is_empty());
-    let o = std::process::Command::new(py).arg("-c").arg(script).args(&files).output().unwrap();
+    let o = std::process::Command::new(py)
+        .arg("-c")
+        .arg(script)
+        .args(&files)
+        .output()
+        .unwrap();
     assert!(
         o.status.success(),
         "VOEvent 2.0 schema: {}{}",
@@ -94,7 +124,10 @@ fn validate_voevents(folder: &Path) {
 fn simulated_epochs_give_exactly_the_expected_alerts_and_replay_none() {
     let cfg = SimConfig::default();
     for p in [A, B, C] {
-        assert!(on_all_cameras(&cfg, p.0, p.1), "{p:?} must be on every camera");
+        assert!(
+            on_all_cameras(&cfg, p.0, p.1),
+            "{p:?} must be on every camera"
+        );
     }
     let dir = tempfile::tempdir().unwrap();
     let e1 = simulate(dir.path(), 1, [0.03, 0.05, 0.0], false);
@@ -110,7 +143,12 @@ fn simulated_epochs_give_exactly_the_expected_alerts_and_replay_none() {
     kinds.sort();
     assert_eq!(
         kinds,
-        ["disappearance", "first_detection", "high_state", "short_term_transient"],
+        [
+            "disappearance",
+            "first_detection",
+            "high_state",
+            "short_term_transient"
+        ],
         "{got:#?}"
     );
     let by = |k: &str| got.iter().find(|a| a["kind"] == k).unwrap();
@@ -152,4 +190,187 @@ fn simulated_epochs_give_exactly_the_expected_alerts_and_replay_none() {
     let obs = common::ecsv_data_lines(&ar.join("archive/observations.ecsv"));
     assert_eq!(obs.len(), 4, "3 observations once each: {obs:?}");
     validate_voevents(&folder);
+    // exod longterm on the archive: exactly A, B and C are variable, with the same alerts
+    let lt = dir.path().join("lt");
+    common::exod_ok(&[
+        "longterm",
+        ar.to_str().unwrap(),
+        "--out",
+        lt.to_str().unwrap(),
+    ]);
+    let (names, rows) = exod_io::ecsv::read_rows(&lt.join("longterm.ecsv")).unwrap();
+    let col = |n: &str| names.iter().position(|x| x == n).unwrap();
+    let variable: Vec<&Vec<String>> = rows
+        .iter()
+        .filter(|r| r[col("variable")] == "True")
+        .collect();
+    assert_eq!(variable.len(), 3, "{variable:?}");
+    let mut kinds: Vec<String> = variable.iter().map(|r| r[col("alerts")].clone()).collect();
+    kinds.sort();
+    assert_eq!(
+        kinds,
+        [
+            "disappearance@0999990103",
+            "first_detection@0999990103",
+            "high_state@0999990103"
+        ]
+    );
+    assert!(lt.join("lc").read_dir().unwrap().count() >= 3);
+}
+
+#[test]
+fn longterm_reads_a_4xmm_like_catalogue() {
+    let dir = tempfile::tempdir().unwrap();
+    let cat = dir.path().join("4xmm.csv");
+    // one source at three epochs (the last ×10: its lower bound 0.9e-13 over the lowest upper
+    // bound, 1.0e-14 + 0.1e-14, of the first), one steady,
+    // one with an upper limit only in its last row (disappearance: 2e-13 − 0.2 against 1e-14)
+    std::fs::write(
+        &cat,
+        "SRCID,RA,DEC,OBS_ID,MJD_START,MJD_STOP,EP_8_FLUX,EP_8_FLUX_ERR,EP_8_FLUX_UL\n\
+         1,10.0,20.0,0100000101,51000,51001,1.0e-14,0.1e-14,\n\
+         1,10.0,20.0,0100000201,52000,52001,1.1e-14,0.2e-14,\n\
+         1,10.00001,20.0,0100000301,53000,53001,1.0e-13,0.1e-13,\n\
+         2,10.1,20.0,0100000101,51000,51001,5e-14,1e-14,\n\
+         2,10.1,20.0,0100000301,53000,53001,6e-14,1e-14,\n\
+         3,10.2,20.0,0100000101,51000,51001,2e-13,0.2e-13,\n\
+         3,10.2,20.0,0100000301,53000,53001,,,1e-14\n",
+    )
+    .unwrap();
+    let lt = dir.path().join("lt");
+    common::exod_ok(&[
+        "longterm",
+        cat.to_str().unwrap(),
+        "--out",
+        lt.to_str().unwrap(),
+    ]);
+    let (names, rows) = exod_io::ecsv::read_rows(&lt.join("longterm.ecsv")).unwrap();
+    let col = |n: &str| names.iter().position(|x| x == n).unwrap();
+    assert_eq!(rows.len(), 3);
+    let by = |label: &str| rows.iter().find(|r| r[col("label")] == label).unwrap();
+    let v: f64 = by("1")[col("variability")].parse().unwrap();
+    assert!((v - 0.9e-13 / 1.1e-14).abs() < 1e-9, "{v}");
+    assert_eq!(by("1")[col("alerts")], "high_state@0100000301");
+    assert_eq!(by("2")[col("variable")], "False");
+    let v3: f64 = by("3")[col("variability")].parse().unwrap();
+    assert!((v3 - 18.0).abs() < 1e-9, "{v3}");
+    assert_eq!(by("3")[col("alerts")], "disappearance@0100000301");
+    // a catalogue without fluxes is refused with its name
+    let bad = dir.path().join("bad.csv");
+    std::fs::write(&bad, "RA,DEC\n1,2\n").unwrap();
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_exod"))
+        .args([
+            "longterm",
+            bad.to_str().unwrap(),
+            "--out",
+            dir.path().join("x").to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        !o.status.success() && err.contains("bad.csv") && err.contains("EP_8_FLUX"),
+        "{err}"
+    );
+    assert!(!dir.path().join("x").exists());
+}
+
+/// The hand counts of `scripts/oracle_photometry_xga.py` (astropy): obs → (camera, catalogue
+/// row) → (N, B, live time).
+fn oracle() -> BTreeMap<(String, String, usize), (u64, u64, f64)> {
+    let p =
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../scripts/oracle_photometry_xga.out");
+    std::fs::read_to_string(p)
+        .unwrap()
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+        .map(|l| {
+            let f: Vec<&str> = l.split_whitespace().collect();
+            let row: usize = f[2].trim_start_matches("row").parse().unwrap();
+            (
+                (f[0].into(), f[1].into(), row),
+                (
+                    f[5].parse().unwrap(),
+                    f[6].parse().unwrap(),
+                    f[7].parse().unwrap(),
+                ),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn real_epochs_of_rxcj0958_give_the_photometry_of_the_field_in_both() {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../testdata/real");
+    let cat = root.join("xga_0201901401/0201901401_XGA_sources_radec.csv");
+    let dir = tempfile::tempdir().unwrap();
+    let ar = dir.path().join("archive");
+    for (k, e) in ["0201901401", "0201903501"].iter().enumerate() {
+        let m1 = root.join(format!("xga_{e}/mos1_exp1_clean_evts.fits.gz"));
+        let m2 = root.join(format!("xga_{e}/mos2_exp1_clean_evts.fits.gz"));
+        let mut args = vec![
+            "alert",
+            m1.to_str().unwrap(),
+            m2.to_str().unwrap(),
+            "--archive",
+            ar.to_str().unwrap(),
+        ];
+        if k == 0 {
+            args.extend(["--catalog", cat.to_str().unwrap()]);
+        }
+        common::exod_ok(&args);
+    }
+    // the catalogue's positions, by row (1-based, as the oracle names them)
+    let (names, rows) = exod_io::ecsv::read_rows(&cat).unwrap();
+    let (ira, idec) = (
+        names.iter().position(|n| n == "ra_deg").unwrap(),
+        names.iter().position(|n| n == "dec_deg").unwrap(),
+    );
+    let pos: Vec<(f64, f64)> = rows
+        .iter()
+        .map(|r| (r[ira].parse().unwrap(), r[idec].parse().unwrap()))
+        .collect();
+    let want = oracle();
+    let mut checked = 0;
+    for e in ["0201901401", "0201903501"] {
+        let phot = exod_io::photometry::read(&ar.join(format!("obs/{e}/photometry.fits"))).unwrap();
+        assert_eq!(phot.len(), pos.len(), "{e}: every field source measured");
+        for p in &phot {
+            let row = 1 + pos
+                .iter()
+                .position(|q| (q.0 - p.ra).abs() < 1e-9 && (q.1 - p.dec).abs() < 1e-9)
+                .unwrap();
+            let b8 = p.bands.iter().find(|b| b.band.id == 8).unwrap();
+            for m in &b8.cameras {
+                let Some(&(n, b, live)) = want.get(&(e.to_string(), m.camera.clone(), row)) else {
+                    continue;
+                };
+                assert_eq!(
+                    (m.counts, m.bkg_counts),
+                    (n, b),
+                    "{e} {} row {row}",
+                    m.camera
+                );
+                assert!(
+                    (m.live_time - live).abs() < 1e-3,
+                    "{e} {} row {row}: {} vs {live}",
+                    m.camera,
+                    m.live_time
+                );
+                checked += 1;
+            }
+        }
+    }
+    assert!(
+        checked >= 60,
+        "{checked} camera measurements checked against the hand counts"
+    );
+    // the field is steady at the STONKS threshold: no alert (the largest change, a factor 4.4 in
+    // flux, has V = 4.1 < 5 at the 1-sigma bounds)
+    assert!(
+        !ar.join("alerts.ecsv").exists()
+            || common::ecsv_data_lines(&ar.join("alerts.ecsv")).len() == 1
+    );
+    let epochs = common::ecsv_data_lines(&ar.join("archive/epochs.ecsv"));
+    assert_eq!(epochs.len(), 1 + 2 * pos.len());
 }

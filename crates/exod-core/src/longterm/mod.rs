@@ -83,6 +83,30 @@ pub enum FluxState {
 }
 
 impl EpochFlux {
+    /// The epoch of a photometry result: its EPIC 0.2–12 keV (band 8) flux with its 1σ
+    /// interval when detected, else its upper limit; not covered when no camera covers the
+    /// position; the χ² probability of a constant rate as the short-term test. `mjd` dates it
+    /// (the observation's middle; the photometry's own `mjd_mid` when NaN).
+    pub fn from_photometry(p: &crate::photometry::SourcePhotometry, mjd: f64) -> EpochFlux {
+        let state = match p.epic8() {
+            Some(m) if p.covered && m.detected => FluxState::Detected {
+                flux: m.flux,
+                lo: m.flux_lo,
+                hi: m.flux_hi,
+            },
+            Some(m) if p.covered && m.flux_ul.is_finite() => {
+                FluxState::UpperLimit { ul: m.flux_ul }
+            }
+            _ => FluxState::NotCovered,
+        };
+        EpochFlux {
+            obs_id: p.obs_id.clone(),
+            mjd: if mjd.is_finite() { mjd } else { p.mjd_mid },
+            state,
+            short_term_p: p.chi2_const.map(|c| c.2),
+        }
+    }
+
     /// The flux interval `[L, U]` of the epoch (None when not covered or not finite).
     pub fn bounds(&self) -> Option<(f64, f64)> {
         let (l, u) = match self.state {

@@ -74,13 +74,33 @@ fn col(name: &str, t: &'static str, unit: Option<&str>, d: &str) -> Column {
 
 fn sources_columns() -> Vec<Column> {
     vec![
-        col("id", "string", None, "source identifier (IAU-style name of its first position)"),
+        col(
+            "id",
+            "string",
+            None,
+            "source identifier (IAU-style name of its first position)",
+        ),
         col("ra", "float64", Some("deg"), "right ascension (FK5 J2000)"),
         col("dec", "float64", Some("deg"), "declination"),
-        col("pos_err", "float64", Some("arcsec"), "1 sigma position error"),
-        col("origin", "string", None, "catalog, srclist (pipeline source list) or exod (transient)"),
+        col(
+            "pos_err",
+            "float64",
+            Some("arcsec"),
+            "1 sigma position error",
+        ),
+        col(
+            "origin",
+            "string",
+            None,
+            "catalog, srclist (pipeline source list) or exod (transient)",
+        ),
         col("first_obs", "string", None, "observation it was added with"),
-        col("label", "string", None, "its name in the catalogue it came from"),
+        col(
+            "label",
+            "string",
+            None,
+            "its name in the catalogue it came from",
+        ),
     ]
 }
 
@@ -88,25 +108,80 @@ fn epochs_columns() -> Vec<Column> {
     vec![
         col("source", "string", None, "source id"),
         col("obs_id", "string", None, "observation"),
-        col("mjd", "float64", Some("d"), "middle of the observation (MJD)"),
-        col("state", "string", None, "detected, upper_limit or not_covered"),
-        col("flux", "float64", Some("erg/(cm2 s)"), "EPIC 0.2-12 keV flux (nan unless detected)"),
-        col("flux_lo", "float64", Some("erg/(cm2 s)"), "lower bound of its 1 sigma interval"),
-        col("flux_hi", "float64", Some("erg/(cm2 s)"), "upper bound of its 1 sigma interval"),
-        col("flux_ul", "float64", Some("erg/(cm2 s)"), "upper limit (not detected)"),
-        col("chi2_p", "float64", None, "chi2 probability of a constant rate in the observation"),
-        col("forced_sigma", "float64", None, "forced photometry: sigma of the most significant peak"),
+        col(
+            "mjd",
+            "float64",
+            Some("d"),
+            "middle of the observation (MJD)",
+        ),
+        col(
+            "state",
+            "string",
+            None,
+            "detected, upper_limit or not_covered",
+        ),
+        col(
+            "flux",
+            "float64",
+            Some("erg/(cm2 s)"),
+            "EPIC 0.2-12 keV flux (nan unless detected)",
+        ),
+        col(
+            "flux_lo",
+            "float64",
+            Some("erg/(cm2 s)"),
+            "lower bound of its 1 sigma interval",
+        ),
+        col(
+            "flux_hi",
+            "float64",
+            Some("erg/(cm2 s)"),
+            "upper bound of its 1 sigma interval",
+        ),
+        col(
+            "flux_ul",
+            "float64",
+            Some("erg/(cm2 s)"),
+            "upper limit (not detected)",
+        ),
+        col(
+            "chi2_p",
+            "float64",
+            None,
+            "chi2 probability of a constant rate in the observation",
+        ),
+        col(
+            "forced_sigma",
+            "float64",
+            None,
+            "forced photometry: sigma of the most significant peak",
+        ),
     ]
 }
 
 fn observations_columns() -> Vec<Column> {
     vec![
         col("obs_id", "string", None, "OBS_ID"),
-        col("mjd", "float64", Some("d"), "middle of the observation (MJD)"),
+        col(
+            "mjd",
+            "float64",
+            Some("d"),
+            "middle of the observation (MJD)",
+        ),
         col("ra_pnt", "float64", Some("deg"), "pointing RA"),
         col("dec_pnt", "float64", Some("deg"), "pointing Dec"),
-        col("files", "string", None, "event lists (absolute paths, ;-separated)"),
-        col("n_alerts", "int64", None, "alerts raised by this observation"),
+        col(
+            "files",
+            "string",
+            None,
+            "event lists (absolute paths, ;-separated)",
+        ),
+        col(
+            "n_alerts",
+            "int64",
+            None,
+            "alerts raised by this observation",
+        ),
     ]
 }
 
@@ -175,7 +250,12 @@ impl Archive {
                 ]
             })
             .collect();
-        ecsv::write(&p.join("observations.ecsv"), &observations_columns(), &orows, meta)?;
+        ecsv::write(
+            &p.join("observations.ecsv"),
+            &observations_columns(),
+            &orows,
+            meta,
+        )?;
         stage.commit()
     }
 
@@ -191,9 +271,8 @@ impl Archive {
     /// Replace the epochs of observation `obs` by `rows`, and its observation row by `o`.
     pub fn replace_observation(&mut self, o: ObsRow, rows: Vec<EpochRow>) {
         let obs = o.obs_id.clone();
-        let keep_back = |e: &EpochRow| {
-            e.epoch.obs_id != obs || !rows.iter().any(|r| r.source == e.source)
-        };
+        let keep_back =
+            |e: &EpochRow| e.epoch.obs_id != obs || !rows.iter().any(|r| r.source == e.source);
         self.epochs.retain(keep_back);
         self.epochs.extend(rows);
         self.epochs.sort_by(|a, b| {
@@ -231,8 +310,11 @@ fn read<T>(path: &Path, parse: fn(&Cells) -> Result<T>) -> Result<Vec<T>> {
     rows.iter()
         .enumerate()
         .map(|(i, r)| {
-            parse(&Cells { names: &names, row: r })
-                .with_context(|| format!("{}: row {}", path.display(), i + 1))
+            parse(&Cells {
+                names: &names,
+                row: r,
+            })
+            .with_context(|| format!("{}: row {}", path.display(), i + 1))
         })
         .collect()
 }
@@ -245,11 +327,9 @@ struct Cells<'a> {
 
 impl Cells<'_> {
     fn s(&self, name: &str) -> Result<String> {
-        let i = self
-            .names
-            .iter()
-            .position(|n| n == name)
-            .with_context(|| format!("no column {name:?} (an archive written by exod alert has it)"))?;
+        let i = self.names.iter().position(|n| n == name).with_context(|| {
+            format!("no column {name:?} (an archive written by exod alert has it)")
+        })?;
         Ok(self.row.get(i).cloned().unwrap_or_default())
     }
 
@@ -282,7 +362,9 @@ fn parse_epoch(c: &Cells) -> Result<EpochRow> {
             lo: c.f("flux_lo")?,
             hi: c.f("flux_hi")?,
         },
-        "upper_limit" => FluxState::UpperLimit { ul: c.f("flux_ul")? },
+        "upper_limit" => FluxState::UpperLimit {
+            ul: c.f("flux_ul")?,
+        },
         "not_covered" => FluxState::NotCovered,
         other => bail!("state {other:?}: expected detected, upper_limit or not_covered"),
     };
@@ -347,14 +429,22 @@ mod tests {
         };
         a.replace_observation(
             o("0201903501", 53173.5),
-            vec![ep("0201903501", 53173.5, FluxState::UpperLimit { ul: 3e-15 })],
+            vec![ep(
+                "0201903501",
+                53173.5,
+                FluxState::UpperLimit { ul: 3e-15 },
+            )],
         );
         a.replace_observation(
             o("0201901401", 53134.2),
             vec![ep(
                 "0201901401",
                 53134.2,
-                FluxState::Detected { flux: 1.25e-14, lo: 1e-14, hi: 1.5e-14 },
+                FluxState::Detected {
+                    flux: 1.25e-14,
+                    lo: 1e-14,
+                    hi: 1.5e-14,
+                },
             )],
         );
         a.save(dir.path(), &[]).unwrap();

@@ -22,10 +22,10 @@
 //! written again, nor added again to `alerts.ecsv`. Two runs on one archive at once are refused
 //! (a lock file).
 
-mod archive;
+pub mod archive;
 mod events;
 mod packets;
-mod sources;
+pub mod sources;
 
 use std::path::{Path, PathBuf};
 
@@ -98,7 +98,10 @@ pub struct NewObs {
 
 pub fn run(a: Args) -> Result<()> {
     if !(a.threshold > 1.0) {
-        bail!("--threshold {}: expected a ratio > 1 (STONKS uses 5)", a.threshold);
+        bail!(
+            "--threshold {}: expected a ratio > 1 (STONKS uses 5)",
+            a.threshold
+        );
     }
     if a.role != "observation" && a.role != "test" {
         bail!("--role {:?}: expected observation or test", a.role);
@@ -135,7 +138,11 @@ pub fn run(a: Args) -> Result<()> {
             continue;
         }
         let mut prev = ar.epochs_of(id, &obs.obs_id);
-        prev.extend(back.iter().filter(|b| &b.source == id).map(|b| b.epoch.clone()));
+        prev.extend(
+            back.iter()
+                .filter(|b| &b.source == id)
+                .map(|b| b.epoch.clone()),
+        );
         let known = !roles.new_now.contains(id);
         if let Some(x) = longterm::assess(&prev, &m.row.epoch, known, &lt) {
             found.push(packets::Found::long_term(m, x, prev, &ar));
@@ -150,10 +157,14 @@ pub fn run(a: Args) -> Result<()> {
     };
     let (written, replayed) = packets::emit(&ctx, &found, &ar)?;
     let n_alerts = found.len() as i64;
-    ar.replace_observation(obs_row(&obs, n_alerts), rows.into_iter().map(|m| m.row).collect());
+    ar.replace_observation(
+        obs_row(&obs, n_alerts),
+        rows.into_iter().map(|m| m.row).collect(),
+    );
     for b in back {
         let o = b.epoch.obs_id.clone();
-        ar.epochs.retain(|e| !(e.source == b.source && e.epoch.obs_id == o));
+        ar.epochs
+            .retain(|e| !(e.source == b.source && e.epoch.obs_id == o));
         ar.epochs.push(b);
     }
     ar.save(&a.archive, &[("command", super::command_line())])?;
@@ -212,7 +223,9 @@ fn read_new(a: &Args) -> Result<NewObs> {
     let files = super::detect::expand_pps_dirs(&a.files, &mut srclist)?;
     let files: Vec<PathBuf> = files
         .iter()
-        .map(|f| std::fs::canonicalize(f).with_context(|| format!("{}: no such event list", f.display())))
+        .map(|f| {
+            std::fs::canonicalize(f).with_context(|| format!("{}: no such event list", f.display()))
+        })
         .collect::<Result<_>>()?;
     if srclist.is_none() {
         srclist = super::followup::obsmli_beside(&files);
@@ -222,12 +235,18 @@ fn read_new(a: &Args) -> Result<NewObs> {
         bail!("no supported event list among {} file(s)", files.len());
     }
     let h = exposures[0].header();
-    let obs_id = h
-        .obs_id
-        .clone()
-        .with_context(|| format!("{}: no OBS_ID keyword (the archive keys observations by it)", files[0].display()))?;
-    let mjd = obs_mjd(&exposures)
-        .with_context(|| format!("{}: no MJDREF/TSTART/TSTOP to date the observation", files[0].display()))?;
+    let obs_id = h.obs_id.clone().with_context(|| {
+        format!(
+            "{}: no OBS_ID keyword (the archive keys observations by it)",
+            files[0].display()
+        )
+    })?;
+    let mjd = obs_mjd(&exposures).with_context(|| {
+        format!(
+            "{}: no MJDREF/TSTART/TSTOP to date the observation",
+            files[0].display()
+        )
+    })?;
     let pointing = (h.ra_pnt.unwrap_or(f64::NAN), h.dec_pnt.unwrap_or(f64::NAN));
     Ok(NewObs {
         exposures,
@@ -242,8 +261,14 @@ fn read_new(a: &Args) -> Result<NewObs> {
 /// MJD of the middle of the span of the lists.
 pub fn obs_mjd(exposures: &[exod_core::exposure::Exposure]) -> Option<f64> {
     let h = exposures.iter().map(|e| e.header());
-    let t0 = h.clone().filter_map(|h| h.tstart).fold(f64::INFINITY, f64::min);
-    let t1 = h.clone().filter_map(|h| h.tstop).fold(f64::NEG_INFINITY, f64::max);
+    let t0 = h
+        .clone()
+        .filter_map(|h| h.tstart)
+        .fold(f64::INFINITY, f64::min);
+    let t1 = h
+        .clone()
+        .filter_map(|h| h.tstop)
+        .fold(f64::NEG_INFINITY, f64::max);
     let mjdref = exposures.iter().find_map(|e| e.header().mjdref)?;
     (t0.is_finite() && t1.is_finite()).then(|| mjdref + 0.5 * (t0 + t1) / 86_400.0)
 }

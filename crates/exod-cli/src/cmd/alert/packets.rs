@@ -63,7 +63,12 @@ impl Found {
     }
 
     /// A long-term alert of a measured source.
-    pub fn long_term(m: &Measured, x: LongTermAlert, previous: Vec<EpochFlux>, ar: &Archive) -> Found {
+    pub fn long_term(
+        m: &Measured,
+        x: LongTermAlert,
+        previous: Vec<EpochFlux>,
+        ar: &Archive,
+    ) -> Found {
         let s = ar.sources.iter().find(|s| s.id == m.row.source);
         Found {
             kind: x.kind,
@@ -85,7 +90,13 @@ impl Found {
             .source
             .trim_start_matches("EXOD ")
             .chars()
-            .map(|c| if c.is_ascii_alphanumeric() || ".+-".contains(c) { c } else { '_' })
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || ".+-".contains(c) {
+                    c
+                } else {
+                    '_'
+                }
+            })
             .collect();
         let mut id = format!("{obs_id}-{}-{slug}", self.kind.name());
         if let Some(d) = &self.detection {
@@ -115,9 +126,27 @@ fn flux_params(e: &EpochFlux, out: &mut Vec<Param>) {
     match e.state {
         FluxState::Detected { flux, lo, hi } => {
             let d = "EPIC 0.2-12 keV flux in this observation";
-            out.push(Param::float("flux", flux, FLUX_UNIT, "phot.flux;em.X-ray", d));
-            out.push(Param::float("flux_lo", lo, FLUX_UNIT, "stat.error;phot.flux", "lower 1 sigma bound"));
-            out.push(Param::float("flux_hi", hi, FLUX_UNIT, "stat.error;phot.flux", "upper 1 sigma bound"));
+            out.push(Param::float(
+                "flux",
+                flux,
+                FLUX_UNIT,
+                "phot.flux;em.X-ray",
+                d,
+            ));
+            out.push(Param::float(
+                "flux_lo",
+                lo,
+                FLUX_UNIT,
+                "stat.error;phot.flux",
+                "lower 1 sigma bound",
+            ));
+            out.push(Param::float(
+                "flux_hi",
+                hi,
+                FLUX_UNIT,
+                "stat.error;phot.flux",
+                "upper 1 sigma bound",
+            ));
         }
         FluxState::UpperLimit { ul } => out.push(Param::float(
             "flux_ul",
@@ -131,16 +160,72 @@ fn flux_params(e: &EpochFlux, out: &mut Vec<Param>) {
 }
 
 fn transient_params(d: &CatDetection, detids: &[String], out: &mut Vec<Param>) {
-    out.push(Param::text("detid", &d.detid, "meta.id", "the most significant EXOD detection"));
-    out.push(Param::text("detids", &detids.join(" "), "meta.id", "every detection of the event (band x t_bin runs)"));
-    out.push(Param::text("transient", &format!("{:?}", d.kind).to_lowercase(), "meta.code", "peak (burst) or eclipse"));
-    out.push(Param::float("sigma", d.sigma, "sigma", "stat.snr", "EXOD decision significance (Gaussian sigma equivalent)"));
-    out.push(Param::text("band", &d.band, "em.energy", "energy band (keV)"));
-    out.push(Param::float("t_bin", d.tbin, "s", "time.interval", "time bin of the search"));
-    out.push(Param::float("t_start", d.t_start, "s", "time.start", "start of the first flagged frame (mission time)"));
-    out.push(Param::float("t_stop", d.t_stop, "s", "time.end", "end of the last flagged frame (mission time)"));
-    out.push(Param::float("region_counts", d.region_n as f64, "ct", "phot.count", "counts of the region in its peak frame"));
-    out.push(Param::float("region_mu", d.region_mu, "ct", "phot.count;stat.expected", "expected counts there"));
+    out.push(Param::text(
+        "detid",
+        &d.detid,
+        "meta.id",
+        "the most significant EXOD detection",
+    ));
+    out.push(Param::text(
+        "detids",
+        &detids.join(" "),
+        "meta.id",
+        "every detection of the event (band x t_bin runs)",
+    ));
+    out.push(Param::text(
+        "transient",
+        &format!("{:?}", d.kind).to_lowercase(),
+        "meta.code",
+        "peak (burst) or eclipse",
+    ));
+    out.push(Param::float(
+        "sigma",
+        d.sigma,
+        "sigma",
+        "stat.snr",
+        "EXOD decision significance (Gaussian sigma equivalent)",
+    ));
+    out.push(Param::text(
+        "band",
+        &d.band,
+        "em.energy",
+        "energy band (keV)",
+    ));
+    out.push(Param::float(
+        "t_bin",
+        d.tbin,
+        "s",
+        "time.interval",
+        "time bin of the search",
+    ));
+    out.push(Param::float(
+        "t_start",
+        d.t_start,
+        "s",
+        "time.start",
+        "start of the first flagged frame (mission time)",
+    ));
+    out.push(Param::float(
+        "t_stop",
+        d.t_stop,
+        "s",
+        "time.end",
+        "end of the last flagged frame (mission time)",
+    ));
+    out.push(Param::float(
+        "region_counts",
+        d.region_n as f64,
+        "ct",
+        "phot.count",
+        "counts of the region in its peak frame",
+    ));
+    out.push(Param::float(
+        "region_mu",
+        d.region_mu,
+        "ct",
+        "phot.count;stat.expected",
+        "expected counts there",
+    ));
 }
 
 fn long_term_params(f: &Found, ar: &Archive, out: &mut Vec<Param>) {
@@ -149,17 +234,47 @@ fn long_term_params(f: &Found, ar: &Archive, out: &mut Vec<Param>) {
         out.push(Param::float("variability", r, "", "stat.value;src.var", "long-term variability: lower bound of the highest state / upper bound of the lowest (STONKS)"));
     }
     if let Some(e) = x.compared_with.and_then(|i| f.previous.get(i)) {
-        out.push(Param::text("compared_obs", &e.obs_id, "meta.id", "the earlier observation it is compared with"));
+        out.push(Param::text(
+            "compared_obs",
+            &e.obs_id,
+            "meta.id",
+            "the earlier observation it is compared with",
+        ));
         if let Some(v) = e.value() {
-            let what = if e.detected() { "its flux" } else { "its upper limit" };
-            out.push(Param::float("compared_flux", v, FLUX_UNIT, "phot.flux", what));
+            let what = if e.detected() {
+                "its flux"
+            } else {
+                "its upper limit"
+            };
+            out.push(Param::float(
+                "compared_flux",
+                v,
+                FLUX_UNIT,
+                "phot.flux",
+                what,
+            ));
         }
     }
-    out.push(Param::text("short_term_variable", if x.short_term { "true" } else { "false" }, "meta.code", "chi2 probability of a constant rate < 1e-5 in this observation"));
+    out.push(Param::text(
+        "short_term_variable",
+        if x.short_term { "true" } else { "false" },
+        "meta.code",
+        "chi2 probability of a constant rate < 1e-5 in this observation",
+    ));
     if let Some(s) = ar.sources.iter().find(|s| s.id == f.source) {
-        out.push(Param::text("origin", &s.origin, "meta.note", "where the archive source comes from"));
+        out.push(Param::text(
+            "origin",
+            &s.origin,
+            "meta.note",
+            "where the archive source comes from",
+        ));
         if !s.label.is_empty() {
-            out.push(Param::text("catalog_name", &s.label, "meta.id", "its name in that catalogue"));
+            out.push(Param::text(
+                "catalog_name",
+                &s.label,
+                "meta.id",
+                "its name in that catalogue",
+            ));
         }
     }
 }
@@ -174,8 +289,18 @@ fn event_mjd(f: &Found, obs: &NewObs) -> f64 {
 
 fn packet(ctx: &Context, f: &Found, id: &str, ar: &Archive, links: Vec<Link>) -> AlertPacket {
     let mut params = vec![
-        Param::text("alert_type", f.kind.name(), "meta.code.class", f.kind.describe()),
-        Param::text("obs_id", &ctx.obs.obs_id, "meta.id;obs", "XMM-Newton observation"),
+        Param::text(
+            "alert_type",
+            f.kind.name(),
+            "meta.code.class",
+            f.kind.describe(),
+        ),
+        Param::text(
+            "obs_id",
+            &ctx.obs.obs_id,
+            "meta.id;obs",
+            "XMM-Newton observation",
+        ),
         Param::text("source", &f.source, "meta.id", "archive source"),
     ];
     if let Some(d) = &f.detection {
@@ -189,7 +314,11 @@ fn packet(ctx: &Context, f: &Found, id: &str, ar: &Archive, links: Vec<Link>) ->
         AlertKind::ShortTermTransient => "process.variation.burst",
         _ => "process.variation",
     };
-    let err = if f.pos_err.is_finite() { f.pos_err } else { super::sources::DEFAULT_POS_ERR };
+    let err = if f.pos_err.is_finite() {
+        f.pos_err
+    } else {
+        super::sources::DEFAULT_POS_ERR
+    };
     AlertPacket {
         id: id.to_string(),
         ivorn_base: ctx.ivorn.to_string(),
@@ -215,7 +344,12 @@ fn plot(path: &Path, f: &Found, obs: &NewObs) -> Result<()> {
         pts.extend(point(e, true));
     }
     let title = match f.long_term.as_ref().and_then(|x| x.ratio) {
-        Some(r) => format!("{} — {} in {} (variability {r:.1})", f.source, f.kind.name(), obs.obs_id),
+        Some(r) => format!(
+            "{} — {} in {} (variability {r:.1})",
+            f.source,
+            f.kind.name(),
+            obs.obs_id
+        ),
         None => format!("{} — {} in {}", f.source, f.kind.name(), obs.obs_id),
     };
     longterm_png(
@@ -246,19 +380,31 @@ fn point(e: &EpochFlux, highlight: bool) -> Option<LongTermPoint> {
 fn links(ctx: &Context, f: &Found, id: &str) -> Vec<Link> {
     let mut out = Vec::new();
     if !f.previous.is_empty() || f.epoch.is_some() {
-        out.push(Link { kind: "longterm_lightcurve".into(), uri: format!("{id}.png") });
+        out.push(Link {
+            kind: "longterm_lightcurve".into(),
+            uri: format!("{id}.png"),
+        });
     }
     if let Some(d) = &f.detection {
         let lc = format!("obs/{}/detect/lc_{}.png", ctx.obs.obs_id, d.detid);
         if ctx.dir.join(&lc).exists() {
-            out.push(Link { kind: "lightcurve".into(), uri: format!("../{lc}") });
+            out.push(Link {
+                kind: "lightcurve".into(),
+                uri: format!("../{lc}"),
+            });
         }
     }
     if let Some(r) = ctx.reports {
-        let key = f.detection.as_ref().map_or(f.source.clone(), |d| d.detid.clone());
+        let key = f
+            .detection
+            .as_ref()
+            .map_or(f.source.clone(), |d| d.detid.clone());
         let html = r.join(&key).join("report.html");
         if html.exists() {
-            out.push(Link { kind: "report".into(), uri: html.display().to_string() });
+            out.push(Link {
+                kind: "report".into(),
+                uri: html.display().to_string(),
+            });
         }
     }
     out
@@ -267,21 +413,61 @@ fn links(ctx: &Context, f: &Found, id: &str) -> Vec<Link> {
 fn summary_columns() -> Vec<Column> {
     let c = Column::new;
     vec![
-        c("alert_id", "string", None, "alert identifier (<obsid>-<kind>-<source>[-<t_peak>])"),
+        c(
+            "alert_id",
+            "string",
+            None,
+            "alert identifier (<obsid>-<kind>-<source>[-<t_peak>])",
+        ),
         c("kind", "string", None, "alert type"),
         c("obs_id", "string", None, "observation"),
         c("source", "string", None, "archive source"),
         c("ra", "float64", Some("deg"), "right ascension"),
         c("dec", "float64", Some("deg"), "declination"),
-        c("pos_err", "float64", Some("arcsec"), "1 sigma position error"),
+        c(
+            "pos_err",
+            "float64",
+            Some("arcsec"),
+            "1 sigma position error",
+        ),
         c("time", "string", None, "time of the event (ISO 8601, TT)"),
         c("sigma", "float64", None, "EXOD significance (transients)"),
-        c("flux", "float64", Some("erg/(cm2 s)"), "EPIC 0.2-12 keV flux (detected)"),
-        c("flux_ul", "float64", Some("erg/(cm2 s)"), "upper limit (not detected)"),
-        c("variability", "float64", None, "long-term variability figure"),
-        c("compared_obs", "string", None, "observation it is compared with"),
-        c("short_term", "bool", None, "short-term variable in this observation"),
-        c("voevent", "string", None, "the VOEvent file (relative to the archive)"),
+        c(
+            "flux",
+            "float64",
+            Some("erg/(cm2 s)"),
+            "EPIC 0.2-12 keV flux (detected)",
+        ),
+        c(
+            "flux_ul",
+            "float64",
+            Some("erg/(cm2 s)"),
+            "upper limit (not detected)",
+        ),
+        c(
+            "variability",
+            "float64",
+            None,
+            "long-term variability figure",
+        ),
+        c(
+            "compared_obs",
+            "string",
+            None,
+            "observation it is compared with",
+        ),
+        c(
+            "short_term",
+            "bool",
+            None,
+            "short-term variable in this observation",
+        ),
+        c(
+            "voevent",
+            "string",
+            None,
+            "the VOEvent file (relative to the archive)",
+        ),
     ]
 }
 
@@ -325,11 +511,19 @@ pub fn emit(ctx: &Context, found: &[Found], ar: &Archive) -> Result<(usize, usiz
     };
     let cols = summary_columns();
     if !names.is_empty() && names.len() != cols.len() {
-        anyhow::bail!("{}: {} columns where exod alert writes {}", table.display(), names.len(), cols.len());
+        anyhow::bail!(
+            "{}: {} columns where exod alert writes {}",
+            table.display(),
+            names.len(),
+            cols.len()
+        );
     }
     let seen: HashSet<String> = old.iter().filter_map(|r| r.first().cloned()).collect();
     let folder = ctx.dir.join("alerts");
-    let mut rows: Vec<Vec<Value>> = old.drain(..).map(|r| r.into_iter().map(Value::S).collect()).collect();
+    let mut rows: Vec<Vec<Value>> = old
+        .drain(..)
+        .map(|r| r.into_iter().map(Value::S).collect())
+        .collect();
     let mut written = 0;
     for f in found {
         let id = f.id(&ctx.obs.obs_id);

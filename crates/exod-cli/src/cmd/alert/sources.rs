@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result};
 use exod_core::catalog::names::iau_name;
 use exod_core::exposure::Exposure;
-use exod_core::longterm::{EpochFlux, FluxState};
+use exod_core::longterm::EpochFlux;
 use exod_core::photometry::{measure, PhotometryParams, SourcePhotometry};
 use exod_core::wcs::separation_arcsec;
 use rayon::prelude::*;
@@ -52,7 +52,7 @@ fn matching(ar: &Archive, ra: f64, dec: f64, err: f64, floor: f64) -> Option<usi
 }
 
 /// Add `src` to the archive unless it matches a source there; its id either way.
-fn add(ar: &mut Archive, src: ArchSource, floor: f64) -> (String, bool) {
+pub fn add(ar: &mut Archive, src: ArchSource, floor: f64) -> (String, bool) {
     if let Some(i) = matching(ar, src.ra, src.dec, src.pos_err, floor) {
         return (ar.sources[i].id.clone(), false);
     }
@@ -62,7 +62,10 @@ fn add(ar: &mut Archive, src: ArchSource, floor: f64) -> (String, bool) {
         k += 1;
         id = format!("{} ({k})", iau_name(src.ra, src.dec));
     }
-    ar.sources.push(ArchSource { id: id.clone(), ..src });
+    ar.sources.push(ArchSource {
+        id: id.clone(),
+        ..src
+    });
     (id, true)
 }
 
@@ -85,7 +88,11 @@ pub fn add_catalog(ar: &mut Archive, path: &Path, floor: f64) -> Result<()> {
             id: String::new(),
             ra: ra[i],
             dec: dec[i],
-            pos_err: if e.is_finite() && e > 0.0 { e } else { DEFAULT_POS_ERR },
+            pos_err: if e.is_finite() && e > 0.0 {
+                e
+            } else {
+                DEFAULT_POS_ERR
+            },
             origin: "catalog".into(),
             first_obs: String::new(),
             label: ids.as_ref().map(|v| v[i].clone()).unwrap_or_default(),
@@ -129,7 +136,11 @@ pub fn add_new(ar: &mut Archive, obs: &NewObs, events: &[Event], floor: f64) -> 
     }
     for e in events {
         let d = &e.best;
-        let err = if d.pos_err.is_finite() { d.pos_err } else { 5.0 };
+        let err = if d.pos_err.is_finite() {
+            d.pos_err
+        } else {
+            5.0
+        };
         let src = ArchSource {
             id: String::new(),
             ra: d.ra,
@@ -159,23 +170,11 @@ pub struct Measured {
 
 /// The archive row of a photometry result (EPIC band 8).
 pub fn epoch_row(id: &str, obs_id: &str, mjd: f64, p: &SourcePhotometry) -> EpochRow {
-    let state = match p.epic8() {
-        Some(m) if p.covered && m.detected => FluxState::Detected {
-            flux: m.flux,
-            lo: m.flux_lo,
-            hi: m.flux_hi,
-        },
-        Some(m) if p.covered && m.flux_ul.is_finite() => FluxState::UpperLimit { ul: m.flux_ul },
-        _ => FluxState::NotCovered,
-    };
+    let mut epoch = EpochFlux::from_photometry(p, mjd);
+    epoch.obs_id = obs_id.to_string();
     EpochRow {
         source: id.to_string(),
-        epoch: EpochFlux {
-            obs_id: obs_id.to_string(),
-            mjd,
-            state,
-            short_term_p: p.chi2_const.map(|c| c.2),
-        },
+        epoch,
         forced_sigma: p.forced.as_ref().map_or(f64::NAN, |f| f.sigma_peak),
     }
 }
@@ -248,7 +247,10 @@ pub fn backfill(
         let files: Vec<PathBuf> = o.files.split(';').map(PathBuf::from).collect();
         if targets.is_empty() || !files.iter().all(|f| f.exists()) {
             if !targets.is_empty() {
-                tracing::warn!("{}: event lists moved or gone; new sources not measured in it", o.obs_id);
+                tracing::warn!(
+                    "{}: event lists moved or gone; new sources not measured in it",
+                    o.obs_id
+                );
             }
             continue;
         }
@@ -280,7 +282,10 @@ pub fn write_photometry(dir: &Path, obs: &NewObs, rows: &[Measured]) -> Result<(
     let meta = exod_io::photometry::PhotometryMeta {
         keywords: exod_io::table::provenance(&date, &super::super::command_line()),
     };
-    let (fits, ecsv) = (folder.join("photometry.fits"), folder.join("photometry.ecsv"));
+    let (fits, ecsv) = (
+        folder.join("photometry.fits"),
+        folder.join("photometry.ecsv"),
+    );
     exod_io::photometry::write(&fits, &ecsv, &phot, &meta, &date)
         .with_context(|| format!("{}: writing the photometry", fits.display()))
 }
