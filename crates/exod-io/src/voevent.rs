@@ -21,6 +21,7 @@
 //!
 //! The packets are checked against the official VOEvent 2.0 schema by the tests (with the
 //! `voevent-parse` Python package, which ships the schema).
+#![allow(clippy::result_large_err)]
 
 use std::fmt::Write as _;
 use std::path::Path;

@@ -180,7 +180,7 @@ pub fn epoch_row(id: &str, obs_id: &str, mjd: f64, p: &SourcePhotometry) -> Epoc
 }
 
 /// The sources within the field of a pointing.
-fn in_field<'a>(ar: &'a Archive, ra: f64, dec: f64) -> Vec<&'a ArchSource> {
+fn in_field(ar: &Archive, ra: f64, dec: f64) -> Vec<&ArchSource> {
     ar.sources
         .iter()
         .filter(|s| {
