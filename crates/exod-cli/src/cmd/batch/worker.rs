@@ -26,9 +26,24 @@ pub struct Ctx {
 }
 
 /// The outcome of one unit: its own row, then one row per exposure.
+#[derive(serde::Serialize, serde::Deserialize)]
 pub struct Report {
     pub unit: Row,
     pub exposures: Vec<Row>,
+}
+
+impl Ctx {
+    /// The context of the units of a batch writing into `out` (`OUT/runs/<unit>/`).
+    pub fn new(out: &std::path::Path, search: &SearchArgs, plots: bool) -> Result<Ctx> {
+        let params = detect::params(search)?;
+        Ok(Ctx {
+            runs: out.join("runs"),
+            search: search.clone(),
+            params_json: serde_json::to_value(&params)?,
+            params,
+            plots,
+        })
+    }
 }
 
 fn row(u: &Unit, exposure: &str, state: State, reason: String) -> Row {
