@@ -169,7 +169,10 @@ fn detect<'py>(
         if let Some(cb) = &progress {
             Python::attach(|py| {
                 if let Err(e) = cb.call1(py, (k.min(STAGES), STAGES, msg)) {
-                    cb_err.lock().unwrap_or_else(|e| e.into_inner()).get_or_insert(e);
+                    cb_err
+                        .lock()
+                        .unwrap_or_else(|e| e.into_inner())
+                        .get_or_insert(e);
                 }
             });
         }

@@ -22,10 +22,17 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
 /// The (n, μ) pairs, checked: μ finite and > 0, equal lengths.
 fn pairs(n: &[u64], mu: &[f64]) -> anyhow::Result<()> {
     if n.len() != mu.len() {
-        bail!("n has {} values and mu {}: expected equal lengths", n.len(), mu.len());
+        bail!(
+            "n has {} values and mu {}: expected equal lengths",
+            n.len(),
+            mu.len()
+        );
     }
     if let Some(j) = mu.iter().position(|m| !(m.is_finite() && *m > 0.0)) {
-        bail!("mu[{j}] = {}: the expectation must be a finite number > 0", mu[j]);
+        bail!(
+            "mu[{j}] = {}: the expectation must be a finite number > 0",
+            mu[j]
+        );
     }
     Ok(())
 }

@@ -25,12 +25,17 @@ fn z2_at<'py>(
 ) -> PyResult<Bound<'py, PyArray1<f64>>> {
     let (t, f) = (times.as_slice()?, freqs.as_slice()?);
     let v = crate::guarded(py, || {
-        anyhow::ensure!(nharm >= 1, "nharm = 0: expected at least one harmonic (e.g. 2)");
+        anyhow::ensure!(
+            nharm >= 1,
+            "nharm = 0: expected at least one harmonic (e.g. 2)"
+        );
         anyhow::ensure!(!t.is_empty(), "Z²: no event times");
         if let Some(j) = f.iter().position(|x| !x.is_finite()) {
             anyhow::bail!("freqs[{j}] = {}: expected finite frequencies (Hz)", f[j]);
         }
-        Ok(f.par_iter().map(|&fr| z2::z2_direct(t, fr, nharm)).collect())
+        Ok(f.par_iter()
+            .map(|&fr| z2::z2_direct(t, fr, nharm))
+            .collect())
     })?;
     Ok(PyArray1::from_vec(py, v))
 }

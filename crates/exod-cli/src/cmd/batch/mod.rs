@@ -212,7 +212,7 @@ pub fn run(a: Args, quiet: bool) -> Result<()> {
 }
 
 fn in_shard(shard: Option<(usize, usize)>, obsid: &str) -> bool {
-    shard.map_or(true, |(i, n)| {
+    shard.is_none_or(|(i, n)| {
         obsid.is_empty() || plan::shard_of(obsid, n) == i
     })
 }
