@@ -212,9 +212,7 @@ pub fn run(a: Args, quiet: bool) -> Result<()> {
 }
 
 fn in_shard(shard: Option<(usize, usize)>, obsid: &str) -> bool {
-    shard.is_none_or(|(i, n)| {
-        obsid.is_empty() || plan::shard_of(obsid, n) == i
-    })
+    shard.is_none_or(|(i, n)| obsid.is_empty() || plan::shard_of(obsid, n) == i)
 }
 
 /// Discovery, headers, units of this shard; batch.json and the first status table written.
