@@ -43,16 +43,10 @@ pub(crate) fn guarded<T: Send>(
     match r {
         Ok(Ok(v)) => Ok(v),
         Ok(Err(e)) => Err(to_py(e)),
-        Err(p) => {
-            let msg = p
-                .downcast_ref::<&str>()
-                .map(|s| s.to_string())
-                .or_else(|| p.downcast_ref::<String>().cloned())
-                .unwrap_or_default();
-            Err(ExodError::new_err(format!(
-                "internal error (a bug of exod, please report it): {msg}"
-            )))
-        }
+        Err(p) => Err(ExodError::new_err(format!(
+            "internal error (a bug of exod, please report it): {}",
+            exod_cli::cmd::batch::worker::panic_message(p.as_ref())
+        ))),
     }
 }
 
