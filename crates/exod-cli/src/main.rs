@@ -1,12 +1,10 @@
 //! `exod`: find faint, fast X-ray transients in photon event lists.
 //!
-//! Each subcommand lives in its own module under `cmd/`; the library crate `exod` does the work.
+//! Each subcommand lives in its own module under `cmd/` of the `exod_cli` library (shared with
+//! the Python package); this binary parses the command line and sets up logging and signals.
 
 use clap::{Parser, Subcommand};
-
-mod cmd;
-mod signals;
-mod staging;
+use exod_cli::{cmd, signals};
 
 #[derive(Parser)]
 #[command(

@@ -68,7 +68,9 @@ fn rerr(path: &Path, e: impl std::fmt::Display) -> IoError {
 /// Builds the columns of the detection table, one value per detection (integers as `1J`).
 type Columns<'a> = Rows<'a, Detection>;
 
-fn fields(dets: &[Detection], ctx: &OutputContext) -> Table {
+/// The `DETECTIONS` table of `detections.fits` / `.ecsv` (columns in order, with units and
+/// descriptions); also what the Python package returns as an astropy Table.
+pub fn detection_table(dets: &[Detection], ctx: &OutputContext) -> Table {
     let mut c = Columns::new(dets, "DETECTIONS").ints_as("1J");
     identity_columns(&mut c);
     position_columns(&mut c, ctx.radesys.as_str());
@@ -354,7 +356,7 @@ pub fn write_all(
     ctx: &OutputContext,
 ) -> Result<Vec<PathBuf>, IoError> {
     std::fs::create_dir_all(out).map_err(|e| rerr(out, e))?;
-    let dets = fields(&res.detections, ctx);
+    let dets = detection_table(&res.detections, ctx);
     let p_fits = out.join("detections.fits");
     atomic_fits(&p_fits, |tmp| write_detections(tmp, &dets, ctx))?;
     let p_ecsv = out.join("detections.ecsv");
@@ -386,8 +388,9 @@ fn write_detections(tmp: &Path, t: &Table, ctx: &OutputContext) -> Result<(), Fi
     w.close()
 }
 
-/// The index table's columns for the curves `lcs`, the first being detection `det0`.
-fn lightcurve_fields(lcs: &[LightCurve], det0: usize) -> Table {
+/// The index table's columns for the curves `lcs`, the first being detection `det0` (the
+/// `LIGHTCURVES` extension of `lightcurves.fits`).
+pub fn lightcurve_table(lcs: &[LightCurve], det0: usize) -> Table {
     let total: usize = lcs.iter().map(|l| l.n.len()).sum();
     let mut det = Vec::with_capacity(total);
     let mut time = Vec::with_capacity(total);
@@ -545,12 +548,12 @@ fn write_lightcurves(
     for (row, (d, l)) in res.detections.iter().zip(&res.lightcurves).enumerate() {
         write_rate_hdu(&mut w, ctx, row + 1, d, l);
     }
-    w.table("LIGHTCURVES", &column_specs(&lightcurve_fields(&[], 0)), 0);
+    w.table("LIGHTCURVES", &column_specs(&lightcurve_table(&[], 0)), 0);
     common_keys(&mut w, ctx, (ctx.tstart, ctx.tstop), None);
     w.checksum_placeholders(&ctx.date);
     let mut offset = 0;
     for (c, chunk) in res.lightcurves.chunks(64).enumerate() {
-        write_columns(&mut w, &lightcurve_fields(chunk, c * 64), offset);
+        write_columns(&mut w, &lightcurve_table(chunk, c * 64), offset);
         offset += chunk.iter().map(|l| l.n.len()).sum::<usize>();
     }
     w.close()

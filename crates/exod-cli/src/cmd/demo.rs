@@ -50,6 +50,17 @@ pub fn demo_config() -> SimConfig {
     }
 }
 
+/// Simulate the demo observation ([`demo_config`]) into `dir` (through a staging folder).
+pub fn simulate_demo(
+    dir: &std::path::Path,
+    overwrite: bool,
+) -> Result<exod_sim::simulate::SimOutput> {
+    let stage = crate::staging::Staged::begin(dir, overwrite)?;
+    let sim = simulate(&demo_config(), stage.path())?.relocated(stage.path(), dir);
+    stage.commit()?;
+    Ok(sim)
+}
+
 pub fn run(a: Args) -> Result<()> {
     let cfg = demo_config();
     let sim_dir = a.out.join("simulated");
@@ -61,9 +72,7 @@ pub fn run(a: Args) -> Result<()> {
     // a previous demo's output is replaced; anything else needs --overwrite
     let previous_demo = a.out.join("simulated/truth.ecsv").exists();
     let overwrite = a.overwrite || previous_demo;
-    let stage = crate::staging::Staged::begin(&sim_dir, overwrite)?;
-    let sim = simulate(&cfg, stage.path())?.relocated(stage.path(), &sim_dir);
-    stage.commit()?;
+    let sim = simulate_demo(&sim_dir, overwrite)?;
     let det_args = super::detect::Args {
         files: sim.event_files.clone(),
         srclist: Some(sim.srclist.clone()),

@@ -12,8 +12,8 @@ use exod_core::stats::Rule;
 use exod_io::events::{self, ReadOptions};
 use exod_io::srclist;
 
-/// The search parameters shared by `exod detect` and `exod batch`.
-#[derive(clap::Args, Clone, Debug)]
+/// The search parameters shared by `exod detect` and `exod batch` (and the Python package).
+#[derive(clap::Args, Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct SearchArgs {
     /// Time bins (s), comma-separated.
     #[arg(long, default_value = "5,50,200", value_delimiter = ',')]
@@ -340,23 +340,31 @@ fn checked_inputs(lists: &[Exposure]) -> Result<Vec<serde_json::Value>> {
         .collect())
 }
 
-/// Search the lists read by [`read_lists`] (at least one) and write the outputs and run.json
-/// into `stage` (`t_all`: when the work began, for the total time).
-pub fn search_lists(
+/// A search done, its outputs not written yet ([`search_read`], then [`write_searched`]).
+pub struct Searched {
+    pub result: SearchResult,
+    /// The binned events (the image and light curves are drawn from it).
+    pub obs: Observation,
+    /// The header facts of the outputs (also the units and frame of the detection table).
+    pub ctx: exod_io::output::OutputContext,
+    /// Input warnings, for run.json.
+    pub warnings: Vec<serde_json::Value>,
+    /// Reading, binning and search times (s).
+    pub seconds: [f64; 3],
+    /// The DETID prefix used.
+    pub label: String,
+}
+
+/// Search the lists read by [`read_lists`] (at least one); `say` hears the stage names
+/// (`binning`, `searching …`).
+pub fn search_read(
     read: Lists,
     job: &Job,
     p: &DetectParams,
-    stage: &crate::staging::Staged,
-    t_all: Instant,
-    pb: Option<&indicatif::ProgressBar>,
-) -> Result<Outcome> {
-    let say = |m: String| {
-        if let Some(pb) = pb {
-            pb.set_message(m);
-        }
-    };
+    say: &dyn Fn(String),
+) -> Result<Searched> {
     let lists = read.lists;
-    let input_warnings = checked_inputs(&lists)?;
+    let warnings = checked_inputs(&lists)?;
     let t_read = read.seconds;
     let sources = match job.srclist {
         Some(s) => {
@@ -377,7 +385,7 @@ pub fn search_lists(
             .unwrap_or_else(|| "obs".into()),
     };
     let t_bin = t0.elapsed().as_secs_f64();
-    let out_ctx = exod_io::output::OutputContext::new(&lists, &ev, job.command.iter())
+    let ctx = exod_io::output::OutputContext::new(&lists, &ev, job.command.iter())
         .with_param("SIGMA", p.sigma, "detection threshold (sigma-equivalent)")
         .with_param("RULE", job.rule, "decision rule (exod2 or exact)");
     drop(lists);
@@ -386,22 +394,65 @@ pub fn search_lists(
         p.bands.len() * p.tbins.len()
     ));
     let t0 = Instant::now();
-    let res = detect::search(&ev, sources.as_deref(), p, &obs)?;
+    let result = detect::search(&ev, sources.as_deref(), p, &obs)?;
     let t_search = t0.elapsed().as_secs_f64();
+    Ok(Searched {
+        result,
+        obs: ev,
+        ctx,
+        warnings,
+        seconds: [t_read, t_bin, t_search],
+        label: obs,
+    })
+}
+
+/// Search the lists read by [`read_lists`] (at least one) and write the outputs and run.json
+/// into `stage` (`t_all`: when the work began, for the total time).
+pub fn search_lists(
+    read: Lists,
+    job: &Job,
+    p: &DetectParams,
+    stage: &crate::staging::Staged,
+    t_all: Instant,
+    pb: Option<&indicatif::ProgressBar>,
+) -> Result<Outcome> {
+    let say = |m: String| {
+        if let Some(pb) = pb {
+            pb.set_message(m);
+        }
+    };
+    let searched = search_read(read, job, p, &say)?;
     say("writing outputs".into());
+    write_searched(&searched, job, p, stage, t_all)?;
+    if let Some(pb) = pb {
+        pb.finish_and_clear();
+    }
+    Ok(Outcome {
+        n_events: searched.obs.len(),
+        result: searched.result,
+    })
+}
+
+/// Write the outputs of a search and its run.json into `stage`, and log its summary.
+pub fn write_searched(
+    s: &Searched,
+    job: &Job,
+    p: &DetectParams,
+    stage: &crate::staging::Staged,
+    t_all: Instant,
+) -> Result<()> {
+    let (res, ev) = (&s.result, &s.obs);
+    let [t_read, t_bin, t_search] = s.seconds;
     let t0 = Instant::now();
     let out = stage.path();
     let mut written = {
         let _io = fits_lock();
-        exod_io::output::write_all(out, &res, &ev, &out_ctx)?
+        exod_io::output::write_all(out, res, ev, &s.ctx)?
     };
     if job.plots {
-        written.extend(exod_plot::figures::write_plots(out, &ev, &res)?);
+        written.extend(exod_plot::figures::write_plots(out, ev, res)?);
     }
     let t_write = t0.elapsed().as_secs_f64();
-    if let Some(pb) = pb {
-        pb.finish_and_clear();
-    }
     let outputs: Vec<PathBuf> = written.iter().map(|p| stage.final_path(p)).collect();
     let timings = [
         t_read,
@@ -413,9 +464,9 @@ pub fn search_lists(
     let run = RunFacts {
         job,
         p,
-        ev: &ev,
-        res: &res,
-        warnings: input_warnings,
+        ev,
+        res,
+        warnings: s.warnings.clone(),
         timings,
         outputs,
     };
@@ -431,12 +482,9 @@ pub fn search_lists(
     if job.log_summary {
         tracing::info!("{line}");
     } else {
-        tracing::debug!("{obs}: {line}");
+        tracing::debug!("{}: {line}", s.label);
     }
-    Ok(Outcome {
-        result: res,
-        n_events: ev.len(),
-    })
+    Ok(())
 }
 
 /// What run.json records of a search.

@@ -225,18 +225,24 @@ fn options(a: &Args, ev: &Events) -> Result<PeriodOptions> {
     Ok(o)
 }
 
-pub fn run(a: Args) -> Result<()> {
+/// The search of `exod period`: its result and the object period.json holds.
+pub fn analyse(a: &Args) -> Result<(PeriodResult, Value)> {
     let has_target =
         a.target.ra.is_some() || a.target.detection.is_some() || a.target.source.is_some();
     let ev = if has_target {
-        target_events(&a)?
+        target_events(a)?
     } else {
-        file_events(&a)?
+        file_events(a)?
     };
-    let opts = options(&a, &ev)?;
+    let opts = options(a, &ev)?;
     warn_quantised_folding(&opts);
     let res = period_search(&ev.times, &ev.gti, &opts)?;
-    let out = report(&res, &ev, &a)?;
+    let out = report(&res, &ev, a)?;
+    Ok((res, out))
+}
+
+pub fn run(a: Args) -> Result<()> {
+    let (res, out) = analyse(&a)?;
     let text = serde_json::to_string_pretty(&out)? + "\n";
     if let Some(dir) = &a.out {
         write_outputs(dir, &a, &res, &text)?;

@@ -195,14 +195,20 @@ fn spectra(a: &Args) -> Result<Option<Spectra>> {
     }))
 }
 
-pub fn run(a: Args) -> Result<()> {
-    let cfg = config(&a)?;
-    let t = std::time::Instant::now();
+/// Simulate the observation `a` describes into `a.out` (through a staging folder).
+pub fn simulate_into(a: &Args) -> Result<exod_sim::simulate::SimOutput> {
+    let cfg = config(a)?;
     let stage = crate::staging::Staged::begin(&a.out, a.overwrite)?;
     let out = simulate(&cfg, stage.path())
         .with_context(|| format!("simulating into {}", a.out.display()))?
         .relocated(stage.path(), &a.out);
     stage.commit()?;
+    Ok(out)
+}
+
+pub fn run(a: Args) -> Result<()> {
+    let t = std::time::Instant::now();
+    let out = simulate_into(&a)?;
     for (p, n) in out.event_files.iter().zip(&out.n_events) {
         println!("{}  {n} events", p.display());
     }

@@ -101,79 +101,118 @@ fn pools() -> schedule::Pools {
     }
 }
 
+/// A planned batch: its units (this shard's), the workers' context and the status table with
+/// the refusals of discovery and planning and every unit pending (written, with batch.json, by
+/// [`Batch::plan`]). `exod batch` runs the units on threads ([`schedule::run`]), the Python
+/// package (`exod.dask`) on Dask workers ([`worker::run_unit`] in each); both record every
+/// report with [`Batch::record`], which rewrites status.ecsv.
+pub struct Batch {
+    pub units: Vec<plan::Unit>,
+    pub ctx: worker::Ctx,
+    /// Units searched at the same time, memory budget (MB), as recorded in batch.json.
+    pub jobs: usize,
+    pub budget_mb: f64,
+    status: Status,
+    t0: Instant,
+}
+
+impl Batch {
+    /// Discovery, headers, units of this shard; batch.json and the first status table written,
+    /// stale staging folders of the units removed. `command` is recorded in batch.json and
+    /// status.ecsv (`exod batch` gives its command line).
+    pub fn plan(a: &Args, command: &[String]) -> Result<Batch> {
+        let params = detect::params(&a.search)?;
+        if a.inputs.is_empty() && a.list.is_none() {
+            bail!("no input: give archive folders, event lists, or --list FILE");
+        }
+        let runs = a.out.join("runs");
+        std::fs::create_dir_all(&runs)
+            .with_context(|| format!("{}: cannot create the output folder", runs.display()))?;
+        let t0 = Instant::now();
+        let jobs = a.jobs.unwrap_or_else(|| {
+            std::thread::available_parallelism()
+                .map(|n| n.get())
+                .unwrap_or(1)
+        });
+        let budget_mb = a.memory_budget.unwrap_or_else(default_budget_mb);
+        let (units, status) = plan_batch(a, &params, (jobs, budget_mb), command)?;
+        tracing::info!(
+            "{} unit(s) of {} observation(s) planned in {:.1} s",
+            units.len(),
+            units
+                .iter()
+                .map(|u| &u.obsid)
+                .collect::<std::collections::BTreeSet<_>>()
+                .len(),
+            t0.elapsed().as_secs_f64(),
+        );
+        for u in &units {
+            crate::staging::remove_stale(&runs.join(&u.label));
+        }
+        let ctx = worker::Ctx::new(&a.out, &a.search, a.plots)?;
+        Ok(Batch {
+            units,
+            ctx,
+            jobs,
+            budget_mb,
+            status,
+            t0,
+        })
+    }
+
+    /// Record the report of a unit and rewrite status.ecsv.
+    pub fn record(&mut self, r: worker::Report) -> Result<()> {
+        self.status.set(r.unit);
+        for e in r.exposures {
+            self.status.set(e);
+        }
+        self.status.write()
+    }
+
+    /// Units per state (done, reused, failed, …), the summary logged.
+    pub fn finish(&self) -> std::collections::BTreeMap<&'static str, usize> {
+        let counts = self.status.unit_counts();
+        let c = |s: &str| counts.get(s).copied().unwrap_or(0);
+        tracing::info!(
+            "batch finished in {:.1} s: {} unit(s): {} done, {} reused, {} failed, {} unsupported → {}",
+            self.t0.elapsed().as_secs_f64(),
+            self.units.len(),
+            c("done"),
+            c("reused"),
+            c("failed"),
+            c("unsupported"),
+            self.ctx.runs.parent().unwrap_or(&self.ctx.runs).display()
+        );
+        counts
+    }
+}
+
 /// Run the batch. Errors only for the output folder and the inputs as a whole.
 pub fn run(a: Args, quiet: bool) -> Result<()> {
-    let params = detect::params(&a.search)?;
-    if a.inputs.is_empty() && a.list.is_none() {
-        bail!("no input: give archive folders, event lists, or --list FILE");
-    }
-    let runs = a.out.join("runs");
-    std::fs::create_dir_all(&runs)
-        .with_context(|| format!("{}: cannot create the output folder", runs.display()))?;
-    let t0 = Instant::now();
-    let jobs = a.jobs.unwrap_or_else(|| {
-        std::thread::available_parallelism()
-            .map(|n| n.get())
-            .unwrap_or(1)
-    });
-    let budget = a.memory_budget.unwrap_or_else(default_budget_mb);
-    let (units, mut st) = plan_batch(&a, &params, (jobs, budget))?;
-    tracing::info!(
-        "{} unit(s) of {} observation(s) planned in {:.1} s",
-        units.len(),
-        units
-            .iter()
-            .map(|u| &u.obsid)
-            .collect::<std::collections::BTreeSet<_>>()
-            .len(),
-        t0.elapsed().as_secs_f64(),
-    );
-    for u in &units {
-        crate::staging::remove_stale(&runs.join(&u.label));
-    }
-    let ctx = worker::Ctx {
-        runs,
-        search: a.search.clone(),
-        params_json: serde_json::to_value(&params)?,
-        params,
-        plots: a.plots,
-    };
-    let pb = progress_bar(units.len(), quiet);
+    let command: Vec<String> = std::env::args().collect();
+    let mut b = Batch::plan(&a, &command)?;
+    let pb = progress_bar(b.units.len(), quiet);
     let mut write_err = None;
-    schedule::run(&units, &ctx, jobs, budget, pools(), |r| {
+    let units = std::mem::take(&mut b.units);
+    let ctx = worker::Ctx::new(&a.out, &a.search, a.plots)?;
+    schedule::run(&units, &ctx, b.jobs, b.budget_mb, pools(), |r| {
         pb.suspend(|| log_unit(&r));
-        st.set(r.unit);
-        for e in r.exposures {
-            st.set(e);
-        }
-        if let Err(e) = st.write() {
+        if let Err(e) = b.record(r) {
             write_err.get_or_insert(e);
         }
         pb.inc(1);
     });
+    b.units = units;
     pb.finish_and_clear();
     if let Some(e) = write_err {
         return Err(e);
     }
-    let counts = st.unit_counts();
-    let c = |s: &str| counts.get(s).copied().unwrap_or(0);
-    tracing::info!(
-        "batch finished in {:.1} s: {} unit(s): {} done, {} reused, {} failed, {} unsupported → {}",
-        t0.elapsed().as_secs_f64(),
-        units.len(),
-        c("done"),
-        c("reused"),
-        c("failed"),
-        c("unsupported"),
-        a.out.display()
-    );
+    b.finish();
     Ok(())
 }
 
 fn in_shard(shard: Option<(usize, usize)>, obsid: &str) -> bool {
-    shard.map_or(true, |(i, n)| {
-        obsid.is_empty() || plan::shard_of(obsid, n) == i
-    })
+    shard.is_none_or(|(i, n)| obsid.is_empty() || plan::shard_of(obsid, n) == i)
 }
 
 /// Discovery, headers, units of this shard; batch.json and the first status table written.
@@ -181,6 +220,7 @@ fn plan_batch(
     a: &Args,
     params: &exod_core::search::DetectParams,
     (jobs, budget): (usize, f64),
+    command: &[String],
 ) -> Result<(Vec<plan::Unit>, Status)> {
     let found = discover::discover(&a.inputs, a.list.as_deref(), &a.out)?;
     if found.lists.is_empty() && found.refused.is_empty() {
@@ -201,8 +241,11 @@ fn plan_batch(
         .map(|(i, n)| format!("-shard-{i}-of-{n}"))
         .unwrap_or_default();
     let bj = a.out.join(format!("batch{suffix}.json"));
-    write_batch_json(a, params, &bj, &units, (jobs, budget))?;
-    let mut st = Status::new(&a.out.join(format!("status{suffix}.ecsv")), meta(a));
+    write_batch_json(a, params, &bj, &units, (jobs, budget), command)?;
+    let mut st = Status::new(
+        &a.out.join(format!("status{suffix}.ecsv")),
+        meta(a, command),
+    );
     initial_rows(&mut st, &found, &dropped, &units, &in_shard);
     st.write()?;
     Ok((units, st))
@@ -222,7 +265,7 @@ fn progress_bar(n: usize, quiet: bool) -> indicatif::ProgressBar {
 }
 
 /// `<unit>: done, 3 exposures, 123456 events, 4 detections, 2.1 s` (or the reason).
-fn log_unit(r: &worker::Report) {
+pub fn log_unit(r: &worker::Report) {
     let u = &r.unit;
     let label = u.unit.as_ref().map(|x| x.1.as_str()).unwrap_or("");
     match u.state {
@@ -238,16 +281,13 @@ fn log_unit(r: &worker::Report) {
     }
 }
 
-fn meta(a: &Args) -> Vec<(String, String)> {
+fn meta(a: &Args, command: &[String]) -> Vec<(String, String)> {
     let mut m = vec![
         (
             "software".to_string(),
             format!("exod {}", env!("CARGO_PKG_VERSION")),
         ),
-        (
-            "command".to_string(),
-            std::env::args().collect::<Vec<_>>().join(" "),
-        ),
+        ("command".to_string(), command.join(" ")),
     ];
     if let Some((i, n)) = a.shard {
         m.push(("shard".into(), format!("{i}/{n}")));
@@ -311,10 +351,11 @@ fn write_batch_json(
     path: &Path,
     units: &[plan::Unit],
     (jobs, budget): (usize, f64),
+    command: &[String],
 ) -> Result<()> {
     let v = serde_json::json!({
         "software": format!("exod {}", env!("CARGO_PKG_VERSION")),
-        "command": std::env::args().collect::<Vec<_>>(),
+        "command": command,
         "inputs": a.inputs,
         "list": a.list,
         "parameters": p,

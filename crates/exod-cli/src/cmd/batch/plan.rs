@@ -10,7 +10,7 @@ use super::discover::Found;
 use super::status::State;
 
 /// One exposure of a unit: its header facts.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Exp {
     pub path: PathBuf,
     pub name: String,
@@ -20,8 +20,9 @@ pub struct Exp {
     pub rows: usize,
 }
 
-/// A run unit: exposures of one obsid that overlap in time, searched together.
-#[derive(Debug, Clone)]
+/// A run unit: exposures of one obsid that overlap in time, searched together (serialisable:
+/// the Python package sends units to Dask workers as JSON).
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Unit {
     pub obsid: String,
     pub k: usize,

@@ -9,7 +9,8 @@ use anyhow::{Context, Result};
 use exod_io::ecsv::{self, Column, Value};
 
 /// The state of a row (documented in docs/batch.md and `exod batch --help`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum State {
     /// Searched now (a unit), or read and searched in its unit (an exposure).
     Done,
@@ -47,7 +48,7 @@ impl State {
 }
 
 /// One row of status.ecsv.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Row {
     pub obsid: String,
     /// (k, `<obsid>_<k>`), or None for rows outside any unit.

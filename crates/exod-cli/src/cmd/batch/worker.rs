@@ -26,9 +26,24 @@ pub struct Ctx {
 }
 
 /// The outcome of one unit: its own row, then one row per exposure.
+#[derive(serde::Serialize, serde::Deserialize)]
 pub struct Report {
     pub unit: Row,
     pub exposures: Vec<Row>,
+}
+
+impl Ctx {
+    /// The context of the units of a batch writing into `out` (`OUT/runs/<unit>/`).
+    pub fn new(out: &std::path::Path, search: &SearchArgs, plots: bool) -> Result<Ctx> {
+        let params = detect::params(search)?;
+        Ok(Ctx {
+            runs: out.join("runs"),
+            search: search.clone(),
+            params_json: serde_json::to_value(&params)?,
+            params,
+            plots,
+        })
+    }
 }
 
 fn row(u: &Unit, exposure: &str, state: State, reason: String) -> Row {
@@ -50,20 +65,24 @@ pub fn run_unit(u: &Unit, ctx: &Ctx) -> Report {
     let mut r = match catch_unwind(AssertUnwindSafe(|| try_unit(u, ctx))) {
         Ok(Ok(r)) => r,
         Ok(Err(e)) => failed(u, format!("{e:#}")),
-        Err(p) => {
-            let msg = p
-                .downcast_ref::<&str>()
-                .map(|s| s.to_string())
-                .or_else(|| p.downcast_ref::<String>().cloned())
-                .unwrap_or_default();
-            failed(
-                u,
-                format!("internal error (a bug of exod, please report it): {msg}"),
-            )
-        }
+        Err(p) => failed(
+            u,
+            format!(
+                "internal error (a bug of exod, please report it): {}",
+                panic_message(p.as_ref())
+            ),
+        ),
     };
     r.unit.seconds = t0.elapsed().as_secs_f64();
     r
+}
+
+/// The message of a caught panic (its `&str` or `String` payload; empty otherwise).
+pub fn panic_message(p: &(dyn std::any::Any + Send)) -> String {
+    p.downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| p.downcast_ref::<String>().cloned())
+        .unwrap_or_default()
 }
 
 /// Every exposure of a failed unit shares the unit's reason unless it has its own.
