@@ -6,14 +6,15 @@
 #     package (scripts/test-python.sh builds the extension into that environment);
 #   * fitsverify, HEASARC's FITS verifier, from the Debian/Ubuntu package when it is missing
 #     (apt-get, as root or through sudo; EXOD_FITSVERIFY overrides its path).
-# Needs python3 with venv; astropy, stingray and pyarrow come from PyPI.
+# Needs python3 with venv; astropy, stingray, pyarrow, pytest, dask/distributed and voevent-parse
+# (the VOEvent 2.0 schema validator of the alert tests) come from PyPI.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 venv=target/py-venv
-if ! "$venv/bin/python" -c "import astropy, stingray, pyarrow, pytest, distributed" 2>/dev/null; then
+if ! "$venv/bin/python" -c "import astropy, stingray, pyarrow, pytest, distributed, voeventparse" 2>/dev/null; then
   python3 -m venv "$venv"
   "$venv/bin/pip" install --quiet --disable-pip-version-check "astropy>=6" "stingray>=2" "pyarrow>=14" \
-    "pytest>=7" "dask>=2023.1" "distributed>=2023.1" >&2
+    "pytest>=7" "dask>=2023.1" "distributed>=2023.1" "voevent-parse>=1.0" >&2
 fi
 if ! command -v fitsverify >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1; then
   sudo=""
