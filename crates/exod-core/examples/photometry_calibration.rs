@@ -29,8 +29,13 @@ fn main() {
         (20.0, 20.0),
         (50.0, 100.0),
     ];
-    println!("# exod photometry calibration: {trials} Poisson trials per (s, b), r = 1/30, seed 15");
-    println!("# CL = {cl:.6}; binomial 1σ of the UL coverage = {:.2e}", (cl * (1.0 - cl) / trials as f64).sqrt());
+    println!(
+        "# exod photometry calibration: {trials} Poisson trials per (s, b), r = 1/30, seed 15"
+    );
+    println!(
+        "# CL = {cl:.6}; binomial 1σ of the UL coverage = {:.2e}",
+        (cl * (1.0 - cl) / trials as f64).sqrt()
+    );
     println!("# s b ul_coverage interval68_coverage");
     let mut rng = ChaCha8Rng::seed_from_u64(15);
     let mut min_cov: f64 = 1.0;

@@ -22,6 +22,8 @@
 //! Cameras are written and read in the order PN, M1, M2 (what [`exod_core::photometry::measure`]
 //! returns). Every row of a file has the same bands (the first row's, or those of the header).
 
+#![allow(clippy::result_large_err)] // IoError, as the other exod-io modules
+
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
