@@ -17,10 +17,12 @@
 //! * `FORCED` (computed?), `FORCED_TBIN`, `FORCED_NBINS`, `FORCED_LOG10_B_PEAK`,
 //!   `FORCED_SIGMA_PEAK`, `FORCED_T_PEAK`, `FORCED_N_PEAK`, `FORCED_MU_PEAK`,
 //!   `FORCED_LOG10_B_ECL`, `FORCED_SIGMA_ECL`, `FORCED_T_ECL`, `FORCED_TRANSIENT`;
-//! * `WARNINGS` (joined by ` | `).
+//! * `WARNINGS` (joined by ` | `, in ASCII: ″ → ", ′ → ', σ → sigma, …).
 //!
 //! Cameras are written and read in the order PN, M1, M2 (what [`exod_core::photometry::measure`]
 //! returns). Every row of a file has the same bands (the first row's, or those of the header).
+
+#![allow(clippy::result_large_err)] // IoError, as the other exod-io modules
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -240,13 +242,34 @@ pub fn table(rows: &[SourcePhotometry]) -> Table {
         }
     }
     time_columns(&mut t, rows);
-    let warn = rows.iter().map(|r| r.warnings.join(WARN_SEP)).collect();
+    let warn = rows
+        .iter()
+        .map(|r| ascii(&r.warnings.join(WARN_SEP)))
+        .collect();
     t.str(
         "WARNINGS",
         "cameras skipped and other warnings, joined by ' | '",
         warn,
     );
     t
+}
+
+/// `s` in ASCII (FITS strings are), the same in both files: ″ → ", ′ → ', – → -, σ → sigma,
+/// θ → theta, other non-ASCII characters → ?.
+fn ascii(s: &str) -> String {
+    let mut o = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '″' => o.push('"'),
+            '′' => o.push('\''),
+            '–' | '—' | '−' => o.push('-'),
+            'σ' => o.push_str("sigma"),
+            'θ' => o.push_str("theta"),
+            c if c.is_ascii() => o.push(c),
+            _ => o.push('?'),
+        }
+    }
+    o
 }
 
 fn band_columns(t: &mut Table, rows: &[SourcePhotometry], band: u8, cam: &str) {

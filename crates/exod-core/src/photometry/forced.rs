@@ -101,7 +101,7 @@ fn histogram(times: &[f64], grid: &BinGrid) -> Vec<u64> {
 /// ρ_c: the camera's mean aperture rate, max(N_c, b_c)/T_c (module docs; 0 without live time).
 fn mean_rate(s: &CameraSeries) -> f64 {
     let live = s.gti.exposure() * s.live_fraction;
-    if !(live > 0.0) {
+    if live.is_nan() || live <= 0.0 {
         return 0.0;
     }
     let b = s.area_ratio * s.bkg_times.len() as f64;
@@ -114,7 +114,7 @@ fn counts_and_mu(series: &[CameraSeries], grid: &BinGrid) -> (Vec<u64>, Vec<f64>
     let mut mu = vec![0.0; grid.n];
     for s in series {
         let live = s.gti.exposure() * s.live_fraction;
-        if !(live > 0.0) {
+        if live.is_nan() || live <= 0.0 {
             continue;
         }
         let rho = mean_rate(s);
@@ -151,7 +151,7 @@ fn forced_one(
         transient: false,
     };
     for k in 0..grid.n {
-        if !(mu[k] > 0.0) {
+        if mu[k].is_nan() || mu[k] <= 0.0 {
             continue;
         }
         r.n_bins += 1;
@@ -199,7 +199,7 @@ pub fn chi2_const(
     params: &PhotometryParams,
 ) -> Result<Option<(f64, usize, f64)>, PhotometryError> {
     let rate: f64 = series.iter().map(mean_rate).sum();
-    if !(rate > 0.0) {
+    if rate.is_nan() || rate <= 0.0 {
         return Ok(None);
     }
     let width = params.chi2_tbin.max(params.chi2_min_counts / rate);

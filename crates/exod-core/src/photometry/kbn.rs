@@ -58,7 +58,7 @@ pub fn p_background(n: u64, b: f64) -> f64 {
     if n == 0 {
         return 1.0;
     }
-    if !(b > 0.0) {
+    if b.is_nan() || b <= 0.0 {
         return 0.0;
     }
     // ln_gamma_pq(m, x) gives ln P(m+1, x); P(X ≥ n) = P(n, b)
