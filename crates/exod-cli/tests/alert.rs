@@ -190,6 +190,40 @@ fn simulated_epochs_give_exactly_the_expected_alerts_and_replay_none() {
     let obs = common::ecsv_data_lines(&ar.join("archive/observations.ecsv"));
     assert_eq!(obs.len(), 4, "3 observations once each: {obs:?}");
     validate_voevents(&folder);
+    // with --reports, an alert links the follow-up report that exists for it
+    let detid = std::fs::read_to_string(
+        folder.join(format!("{}.json", by("short_term_transient")["alert_id"])),
+    )
+    .unwrap()
+    .split("\"detid\"")
+    .nth(1)
+    .and_then(|t| t.split("\"value\": \"").nth(1))
+    .and_then(|t| t.split('"').next())
+    .unwrap()
+    .to_string();
+    let reports = dir.path().join("reports");
+    std::fs::create_dir_all(reports.join(&detid)).unwrap();
+    std::fs::write(reports.join(&detid).join("report.html"), "<html></html>").unwrap();
+    std::fs::remove_dir_all(&folder).unwrap();
+    std::fs::remove_file(ar.join("alerts.ecsv")).unwrap();
+    common::exod_ok(&[
+        "alert",
+        e3.to_str().unwrap(),
+        "--archive",
+        ar.to_str().unwrap(),
+        "--role",
+        "test",
+        "--reports",
+        reports.to_str().unwrap(),
+    ]);
+    let xml = std::fs::read_to_string(
+        folder.join(format!("{}.xml", by("short_term_transient")["alert_id"])),
+    )
+    .unwrap();
+    assert!(
+        xml.contains(&format!("{detid}/report.html\" type=\"report\"")),
+        "{xml}"
+    );
     // exod longterm on the archive: exactly A, B and C are variable, with the same alerts
     let lt = dir.path().join("lt");
     common::exod_ok(&[

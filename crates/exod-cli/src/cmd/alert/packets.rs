@@ -400,10 +400,10 @@ fn links(ctx: &Context, f: &Found, id: &str) -> Vec<Link> {
             .as_ref()
             .map_or(f.source.clone(), |d| d.detid.clone());
         let html = r.join(&key).join("report.html");
-        if html.exists() {
+        if let Ok(abs) = std::fs::canonicalize(&html) {
             out.push(Link {
                 kind: "report".into(),
-                uri: html.display().to_string(),
+                uri: abs.display().to_string(),
             });
         }
     }
