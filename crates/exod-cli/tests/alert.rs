@@ -156,6 +156,13 @@ fn simulated_epochs_give_exactly_the_expected_alerts_and_replay_none() {
     assert!(near(by("disappearance"), B, 10.0));
     assert!(near(by("first_detection"), C, 10.0));
     assert!(near(by("short_term_transient"), truth_burst(&e3), 15.0));
+    // the figures quoted in docs/alerts.md (see them with --nocapture)
+    for a in &got {
+        println!(
+            "{}: variability {} sigma {}",
+            a["kind"], a["variability"], a["sigma"]
+        );
+    }
     for k in ["high_state", "disappearance", "first_detection"] {
         let v: f64 = by(k)["variability"].parse().unwrap();
         assert!(v >= 5.0, "{k}: variability {v}");
@@ -404,4 +411,28 @@ fn real_epochs_of_rxcj0958_give_the_photometry_of_the_field_in_both() {
     );
     let epochs = common::ecsv_data_lines(&ar.join("archive/epochs.ecsv"));
     assert_eq!(epochs.len(), 1 + 2 * pos.len());
+    // the largest long-term change of the field: one source, below the threshold
+    let lt = dir.path().join("lt");
+    common::exod_ok(&[
+        "longterm",
+        ar.to_str().unwrap(),
+        "--out",
+        lt.to_str().unwrap(),
+    ]);
+    let (names, rows) = exod_io::ecsv::read_rows(&lt.join("longterm.ecsv")).unwrap();
+    let col = |n: &str| names.iter().position(|x| x == n).unwrap();
+    let v = |r: &Vec<String>| r[col("variability")].parse::<f64>().unwrap_or(f64::NAN);
+    let top = rows
+        .iter()
+        .filter(|r| v(r).is_finite())
+        .max_by(|a, b| v(a).total_cmp(&v(b)))
+        .unwrap();
+    println!("largest change: {} V = {}", top[col("source")], v(top));
+    assert_eq!(top[col("source")], "EXOD J095841.1-110430");
+    assert!(v(top) > 4.0 && v(top) < 5.0, "{}", v(top));
+    let others = rows
+        .iter()
+        .filter(|r| r[col("source")] != top[col("source")])
+        .filter_map(|r| Some(v(r)).filter(|x| x.is_finite()));
+    assert!(others.fold(0.0f64, f64::max) < 1.2);
 }

@@ -27,7 +27,8 @@ use exod_io::ecsv::{Column, Value};
 use exod_io::table_in::{read_table, ExtTable};
 use exod_plot::longterm::{longterm_png, LongTermPlot, LongTermPoint};
 
-use super::alert::archive::{ArchSource, Archive, EpochRow};
+use super::alert::archive::{slug, ArchSource, Archive, EpochRow};
+use super::alert::sources::DEFAULT_POS_ERR;
 
 #[derive(clap::Args, Clone)]
 pub struct Args {
@@ -105,20 +106,6 @@ pub fn run(a: Args) -> Result<()> {
     Ok(())
 }
 
-/// A file-name-safe form of a source id.
-pub fn slug(id: &str) -> String {
-    id.trim_start_matches("EXOD ")
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || ".+-".contains(c) {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect()
-}
-
 /// Add one input's sources and epochs.
 fn add_input(ar: &mut Archive, path: &std::path::Path, a: &Args) -> Result<()> {
     if path.is_dir() {
@@ -126,7 +113,8 @@ fn add_input(ar: &mut Archive, path: &std::path::Path, a: &Args) -> Result<()> {
         if other.observations.is_empty() {
             bail!("not an exod alert archive (no archive/observations.ecsv)");
         }
-        return merge(ar, other.sources, other.epochs, a.r#match);
+        merge(ar, other.sources, other.epochs, a.r#match);
+        return Ok(());
     }
     let t = read_table(path, &Default::default())?;
     if t.find("EP_8_CTS").is_some() && t.find("COVERED").is_some() {
@@ -135,17 +123,27 @@ fn add_input(ar: &mut Archive, path: &std::path::Path, a: &Args) -> Result<()> {
         let mut eps = Vec::new();
         for p in &phot {
             let id = format!("{}@{}", p.source, srcs.len());
-            srcs.push(source(&id, p.ra, p.dec, 1.5, "photometry", &p.source));
-            eps.push(EpochRow {
-                source: id,
-                epoch: EpochFlux::from_photometry(p, f64::NAN),
-                forced_sigma: p.forced.as_ref().map_or(f64::NAN, |f| f.sigma_peak),
-            });
+            srcs.push(source(
+                &id,
+                p.ra,
+                p.dec,
+                DEFAULT_POS_ERR,
+                "photometry",
+                &p.source,
+            ));
+            eps.push(super::alert::sources::epoch_row(
+                &id,
+                &p.obs_id,
+                f64::NAN,
+                p,
+            ));
         }
-        return merge(ar, srcs, eps, a.r#match);
+        merge(ar, srcs, eps, a.r#match);
+        return Ok(());
     }
     let (srcs, eps) = catalogue_epochs(&t, path, a)?;
-    merge(ar, srcs, eps, a.r#match)
+    merge(ar, srcs, eps, a.r#match);
+    Ok(())
 }
 
 fn source(id: &str, ra: f64, dec: f64, err: f64, origin: &str, label: &str) -> ArchSource {
@@ -161,7 +159,7 @@ fn source(id: &str, ra: f64, dec: f64, err: f64, origin: &str, label: &str) -> A
 }
 
 /// Merge sources (with provisional ids) and their epochs into the archive, matching positions.
-fn merge(ar: &mut Archive, srcs: Vec<ArchSource>, eps: Vec<EpochRow>, floor: f64) -> Result<()> {
+fn merge(ar: &mut Archive, srcs: Vec<ArchSource>, mut eps: Vec<EpochRow>, floor: f64) {
     let mut map = std::collections::HashMap::new();
     for s in srcs {
         let tmp = s.id.clone();
@@ -175,13 +173,12 @@ fn merge(ar: &mut Archive, srcs: Vec<ArchSource>, eps: Vec<EpochRow>, floor: f64
         );
         map.insert(tmp, id);
     }
-    for mut e in eps {
-        e.source = map.get(&e.source).cloned().unwrap_or(e.source);
-        ar.epochs
-            .retain(|x| !(x.source == e.source && x.epoch.obs_id == e.epoch.obs_id));
-        ar.epochs.push(e);
+    for e in &mut eps {
+        if let Some(id) = map.get(&e.source) {
+            e.source = id.clone();
+        }
     }
-    Ok(())
+    ar.upsert(eps);
 }
 
 /// The epochs of a 4XMM-like catalogue (module docs).
@@ -248,7 +245,7 @@ fn catalogue_epochs(
             &id,
             ra[i],
             dec[i],
-            if pe > 0.0 { pe } else { 1.5 },
+            if pe > 0.0 { pe } else { DEFAULT_POS_ERR },
             "catalog",
             &label,
         ));

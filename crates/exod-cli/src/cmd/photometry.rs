@@ -13,7 +13,7 @@ use exod_core::photometry::{
 use exod_io::context::{creation_date, KeyValue};
 use exod_io::photometry::{write, PhotometryMeta};
 use exod_io::table::provenance;
-use exod_io::table_in::{parse_angle, read_table, TableOptions, ID_NAMES};
+use exod_io::table_in::{read_table, TableOptions, ID_NAMES};
 use serde_json::json;
 
 use super::followup::{self, ExtractArgs};
@@ -141,14 +141,7 @@ impl Args {
 /// The targets of `a`: the catalogue's rows or the one position.
 fn targets(a: &Args) -> Result<Vec<Target>> {
     if let (Some(ra), Some(dec)) = (&a.ra, &a.dec) {
-        let r = parse_angle(ra, true)
-            .filter(|r| (0.0..=360.0).contains(r))
-            .with_context(|| format!("--ra {ra:?}: expected degrees in [0, 360] or hh:mm:ss"))?;
-        let d = parse_angle(dec, false)
-            .filter(|d| d.abs() <= 90.0)
-            .with_context(|| {
-                format!("--dec {dec:?}: expected degrees in [-90, 90] or ±dd:mm:ss")
-            })?;
+        let (r, d) = super::target::parse_position(ra, dec)?;
         return Ok(vec![Target {
             name: a.name.clone(),
             ra: r,

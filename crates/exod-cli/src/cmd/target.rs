@@ -47,19 +47,22 @@ pub struct Target {
     pub window: Option<(f64, f64)>,
 }
 
+/// `--ra`/`--dec` as degrees or sexagesimal (RA in hours), checked to be on the sky.
+pub fn parse_position(ra: &str, dec: &str) -> Result<(f64, f64)> {
+    let r = parse_angle(ra, true)
+        .filter(|r| (0.0..=360.0).contains(r))
+        .with_context(|| format!("--ra {ra:?}: expected degrees in [0, 360] or hh:mm:ss"))?;
+    let d = parse_angle(dec, false)
+        .filter(|d| d.abs() <= 90.0)
+        .with_context(|| format!("--dec {dec:?}: expected degrees in [-90, 90] or ±dd:mm:ss"))?;
+    Ok((r, d))
+}
+
 /// Resolve the target of `a` (exactly one of the three ways must be given).
 pub fn resolve(a: &TargetArgs) -> Result<Target> {
     match (&a.ra, &a.detection, &a.source) {
         (Some(ra), None, None) => {
-            let dec = a.dec.as_deref().unwrap_or_default();
-            let r = parse_angle(ra, true)
-                .filter(|r| (0.0..=360.0).contains(r))
-                .with_context(|| format!("--ra {ra:?}: expected degrees in [0, 360] or hh:mm:ss"))?;
-            let d = parse_angle(dec, false)
-                .filter(|d| d.abs() <= 90.0)
-                .with_context(|| {
-                    format!("--dec {dec:?}: expected degrees in [-90, 90] or ±dd:mm:ss")
-                })?;
+            let (r, d) = parse_position(ra, a.dec.as_deref().unwrap_or_default())?;
             Ok(Target {
                 ra: r,
                 dec: d,

@@ -649,7 +649,8 @@ pub struct Target {
 /// The photometry of every target within `field_radius_arcmin` of some exposure's pointing
 /// (in the order of `targets`), the background avoiding the other targets
 /// (`avoid_radius_arcsec`) and `avoid` (RA, Dec, radius″, e.g. the observation's source list).
-/// What `exod photometry` and `exod alert` run on an observation.
+/// What `exod photometry` and `exod alert` run on an observation; the targets are measured in
+/// parallel on the current rayon pool, the result in their order.
 pub fn measure_many(
     exposures: &[Exposure],
     obs_id: &str,
@@ -675,7 +676,9 @@ pub fn measure_many(
         .map(|t| (t.ra, t.dec, params.avoid_radius_arcsec))
         .collect();
     all_avoid.extend_from_slice(avoid);
-    near.iter()
+    use rayon::prelude::*;
+    // targets in parallel (on the caller's rayon pool); collect keeps their order
+    near.par_iter()
         .map(|t| {
             tracing::debug!(
                 "photometry of {} at RA {:.5} Dec {:+.5}",

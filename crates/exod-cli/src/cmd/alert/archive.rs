@@ -3,11 +3,27 @@
 //! tables in `DIR/archive/`, replaced as one folder (a staging folder exchanged atomically with
 //! the old one, [`crate::staging`]), so a crash leaves either the previous archive or the new one.
 
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
 use exod_core::longterm::{EpochFlux, FluxState};
 use exod_io::ecsv::{self, Column, Value};
+
+/// A file-name-safe form of a source id (`EXOD J095822.1-110334` → `J095822.1-110334`): the
+/// alert ids and the light-curve file names.
+pub fn slug(id: &str) -> String {
+    id.trim_start_matches("EXOD ")
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || ".+-".contains(c) {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect()
+}
 
 /// A source of the archive.
 #[derive(Debug, Clone, PartialEq)]
@@ -268,19 +284,28 @@ impl Archive {
             .collect()
     }
 
-    /// Replace the epochs of observation `obs` by `rows`, and its observation row by `o`.
-    pub fn replace_observation(&mut self, o: ObsRow, rows: Vec<EpochRow>) {
-        let obs = o.obs_id.clone();
-        let keep_back =
-            |e: &EpochRow| e.epoch.obs_id != obs || !rows.iter().any(|r| r.source == e.source);
-        self.epochs.retain(keep_back);
+    /// Add `rows`, each replacing the row of the same source and observation if there is one;
+    /// the epochs stay sorted by source, time and observation.
+    pub fn upsert(&mut self, rows: Vec<EpochRow>) {
+        let keys: HashSet<(String, String)> = rows
+            .iter()
+            .map(|r| (r.source.clone(), r.epoch.obs_id.clone()))
+            .collect();
+        self.epochs
+            .retain(|e| !keys.contains(&(e.source.clone(), e.epoch.obs_id.clone())));
         self.epochs.extend(rows);
         self.epochs.sort_by(|a, b| {
-            (a.source.as_str(), a.epoch.mjd, a.epoch.obs_id.as_str())
-                .partial_cmp(&(b.source.as_str(), b.epoch.mjd, b.epoch.obs_id.as_str()))
-                .unwrap_or(std::cmp::Ordering::Equal)
+            a.source
+                .cmp(&b.source)
+                .then(a.epoch.mjd.total_cmp(&b.epoch.mjd))
+                .then(a.epoch.obs_id.cmp(&b.epoch.obs_id))
         });
-        self.observations.retain(|x| x.obs_id != obs);
+    }
+
+    /// Record observation `o` with its epochs `rows` (a replay replaces both).
+    pub fn replace_observation(&mut self, o: ObsRow, rows: Vec<EpochRow>) {
+        self.upsert(rows);
+        self.observations.retain(|x| x.obs_id != o.obs_id);
         self.observations.push(o);
         self.observations
             .sort_by(|a, b| a.mjd.total_cmp(&b.mjd).then(a.obs_id.cmp(&b.obs_id)));

@@ -161,12 +161,7 @@ pub fn run(a: Args) -> Result<()> {
         obs_row(&obs, n_alerts),
         rows.into_iter().map(|m| m.row).collect(),
     );
-    for b in back {
-        let o = b.epoch.obs_id.clone();
-        ar.epochs
-            .retain(|e| !(e.source == b.source && e.epoch.obs_id == o));
-        ar.epochs.push(b);
-    }
+    ar.upsert(back);
     ar.save(&a.archive, &[("command", super::command_line())])?;
     println!(
         "{}: {} alert(s) ({} new, {} already emitted), {} archive source(s), {} observation(s)",

@@ -86,18 +86,7 @@ impl Found {
 
     /// `<obsid>-<kind>-<source>` (transients: `-<t_peak>` in whole seconds).
     pub fn id(&self, obs_id: &str) -> String {
-        let slug: String = self
-            .source
-            .trim_start_matches("EXOD ")
-            .chars()
-            .map(|c| {
-                if c.is_ascii_alphanumeric() || ".+-".contains(c) {
-                    c
-                } else {
-                    '_'
-                }
-            })
-            .collect();
+        let slug = super::archive::slug(&self.source);
         let mut id = format!("{obs_id}-{}-{slug}", self.kind.name());
         if let Some(d) = &self.detection {
             id.push_str(&format!("-{}", d.t_peak.round() as i64));
@@ -524,6 +513,10 @@ pub fn emit(ctx: &Context, found: &[Found], ar: &Archive) -> Result<(usize, usiz
         .drain(..)
         .map(|r| r.into_iter().map(Value::S).collect())
         .collect();
+    if !found.is_empty() {
+        std::fs::create_dir_all(&folder)
+            .with_context(|| format!("{}: creating the alerts folder", folder.display()))?;
+    }
     let mut written = 0;
     for f in found {
         let id = f.id(&ctx.obs.obs_id);
@@ -531,7 +524,6 @@ pub fn emit(ctx: &Context, found: &[Found], ar: &Archive) -> Result<(usize, usiz
             continue;
         }
         let links = links(ctx, f, &id);
-        std::fs::create_dir_all(&folder)?;
         if links.iter().any(|l| l.kind == "longterm_lightcurve") {
             plot(&folder.join(format!("{id}.png")), f, ctx.obs)?;
         }

@@ -6,16 +6,14 @@
 //! 3·√(σ₁² + σ₂²)) of it (σ the 1σ position errors; 99 % of true pairs for circular Gaussian
 //! errors), the nearest one if several.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 use exod_core::catalog::names::iau_name;
-use exod_core::exposure::Exposure;
 use exod_core::longterm::EpochFlux;
-use exod_core::photometry::{measure, PhotometryParams, SourcePhotometry};
+use exod_core::photometry::{measure_many, PhotometryParams, SourcePhotometry, Target};
 use exod_core::wcs::separation_arcsec;
-use rayon::prelude::*;
 
 use super::archive::{ArchSource, Archive, EpochRow};
 use super::events::Event;
@@ -23,11 +21,6 @@ use super::NewObs;
 
 /// Position error assumed for a catalogue row without one (arcsec; XMM's systematic ~1.5″).
 pub const DEFAULT_POS_ERR: f64 = 1.5;
-/// Radius (arcsec) of the other sources the photometry's background avoids.
-pub const AVOID_RADIUS: f64 = 20.0;
-/// Sources farther than this from an observation's pointing (arcmin) are not measured in it
-/// (the EPIC field of view is 15′ in radius).
-pub const FIELD_RADIUS_ARCMIN: f64 = 16.0;
 
 /// What the new observation did to the archive's sources.
 #[derive(Debug, Default)]
@@ -179,47 +172,38 @@ pub fn epoch_row(id: &str, obs_id: &str, mjd: f64, p: &SourcePhotometry) -> Epoc
     }
 }
 
-/// The sources within the field of a pointing.
-fn in_field(ar: &Archive, ra: f64, dec: f64) -> Vec<&ArchSource> {
-    ar.sources
-        .iter()
-        .filter(|s| {
-            !ra.is_finite() || separation_arcsec(s.ra, s.dec, ra, dec) <= FIELD_RADIUS_ARCMIN * 60.0
+/// The library's targets for archive sources.
+fn targets<'a>(sources: impl Iterator<Item = &'a ArchSource>) -> Vec<Target> {
+    sources
+        .map(|s| Target {
+            name: s.id.clone(),
+            ra: s.ra,
+            dec: s.dec,
         })
         .collect()
 }
 
-fn measure_one(
-    exposures: &[Exposure],
-    s: &ArchSource,
-    ar: &Archive,
-    obs_id: &str,
-    pp: &PhotometryParams,
-) -> Result<SourcePhotometry> {
-    let avoid: Vec<(f64, f64, f64)> = ar
-        .sources
-        .iter()
-        .filter(|o| o.id != s.id && separation_arcsec(o.ra, o.dec, s.ra, s.dec) < 600.0)
-        .map(|o| (o.ra, o.dec, AVOID_RADIUS))
-        .collect();
-    measure(exposures, &s.id, obs_id, s.ra, s.dec, &avoid, pp)
-        .with_context(|| format!("photometry of {} in {obs_id}", s.id))
-}
-
-/// The photometry of every archive source in the field of the new observation.
+/// The photometry of every archive source within the field of the new observation
+/// ([`measure_many`]: within `field_radius_arcmin` of the pointing, the background avoiding
+/// the other sources by `avoid_radius_arcsec`), in id order.
 pub fn measure_all(ar: &Archive, obs: &NewObs, pp: &PhotometryParams) -> Result<Vec<Measured>> {
-    in_field(ar, obs.pointing.0, obs.pointing.1)
-        .par_iter()
-        .map(|s| {
-            let phot = measure_one(&obs.exposures, s, ar, &obs.obs_id, pp)?;
-            let row = epoch_row(&s.id, &obs.obs_id, obs.mjd, &phot);
-            Ok(Measured { phot, row })
+    let t = targets(ar.sources.iter());
+    let phot = measure_many(&obs.exposures, &obs.obs_id, &t, &[], pp)
+        .with_context(|| format!("photometry of the archive's sources in {}", obs.obs_id))?;
+    let mut out: Vec<Measured> = phot
+        .into_iter()
+        .map(|p| Measured {
+            row: epoch_row(&p.source, &obs.obs_id, obs.mjd, &p),
+            phot: p,
         })
-        .collect()
+        .collect();
+    out.sort_by(|a, b| a.row.source.cmp(&b.row.source));
+    Ok(out)
 }
 
 /// The photometry of the sources new to the archive (not transients of this observation) in
-/// the earlier observations whose event lists are still where they were.
+/// the earlier observations whose event lists are still where they were; an observation whose
+/// pointing is farther than the field radius from all of them is not read.
 pub fn backfill(
     ar: &Archive,
     obs: &NewObs,
@@ -232,52 +216,49 @@ pub fn backfill(
         .filter(|s| roles.new_now.contains(&s.id) && !roles.transient_now.contains(&s.id))
         .collect();
     let mut out = Vec::new();
-    if fresh.is_empty() {
-        return Ok(out);
-    }
+    // the background avoids every archive source, not only the new ones measured
+    let avoid: Vec<(f64, f64, f64)> = ar
+        .sources
+        .iter()
+        .map(|s| (s.ra, s.dec, pp.avoid_radius_arcsec))
+        .collect();
     for o in ar.observations.iter().filter(|o| o.obs_id != obs.obs_id) {
-        let targets: Vec<&&ArchSource> = fresh
-            .iter()
-            .filter(|s| {
-                !o.ra_pnt.is_finite()
-                    || separation_arcsec(s.ra, s.dec, o.ra_pnt, o.dec_pnt)
-                        <= FIELD_RADIUS_ARCMIN * 60.0
-            })
-            .collect();
+        let near = |s: &&&ArchSource| {
+            !o.ra_pnt.is_finite()
+                || separation_arcsec(s.ra, s.dec, o.ra_pnt, o.dec_pnt)
+                    <= pp.field_radius_arcmin * 60.0
+        };
+        if !fresh.iter().any(|s| near(&s)) {
+            continue;
+        }
         let files: Vec<PathBuf> = o.files.split(';').map(PathBuf::from).collect();
-        if targets.is_empty() || !files.iter().all(|f| f.exists()) {
-            if !targets.is_empty() {
-                tracing::warn!(
-                    "{}: event lists moved or gone; new sources not measured in it",
-                    o.obs_id
-                );
-            }
+        if !files.iter().all(|f| f.exists()) {
+            tracing::warn!(
+                "{}: event lists moved or gone; new sources not measured in it",
+                o.obs_id
+            );
             continue;
         }
         let exposures = super::super::detect::read_lists(&files, false)?.lists;
-        let rows: Vec<EpochRow> = targets
-            .par_iter()
-            .map(|s| {
-                let p = measure_one(&exposures, s, ar, &o.obs_id, pp)?;
-                Ok(epoch_row(&s.id, &o.obs_id, o.mjd, &p))
-            })
-            .collect::<Result<_>>()?;
-        out.extend(rows);
+        let t = targets(fresh.iter().filter(near).map(|s| *s));
+        let phot = measure_many(&exposures, &o.obs_id, &t, &avoid, pp)
+            .with_context(|| format!("photometry of the new sources in {}", o.obs_id))?;
+        out.extend(
+            phot.iter()
+                .map(|p| epoch_row(&p.source, &o.obs_id, o.mjd, p)),
+        );
     }
     Ok(out)
 }
 
 /// Write the new observation's photometry, `DIR/obs/<obsid>/photometry.{fits,ecsv}` (every
-/// camera and band, as `exod photometry` writes it), sources in id order.
+/// camera and band, as `exod photometry` writes it), in the order of `rows` ([`measure_all`]:
+/// id order).
 pub fn write_photometry(dir: &Path, obs: &NewObs, rows: &[Measured]) -> Result<()> {
     let folder = dir.join("obs").join(&obs.obs_id);
     std::fs::create_dir_all(&folder)
         .with_context(|| format!("{}: creating the folder", folder.display()))?;
-    let mut by_source: BTreeMap<&str, &SourcePhotometry> = BTreeMap::new();
-    for m in rows {
-        by_source.insert(m.row.source.as_str(), &m.phot);
-    }
-    let phot: Vec<SourcePhotometry> = by_source.values().map(|p| (*p).clone()).collect();
+    let phot: Vec<SourcePhotometry> = rows.iter().map(|m| m.phot.clone()).collect();
     let date = exod_io::context::creation_date();
     let meta = exod_io::photometry::PhotometryMeta {
         keywords: exod_io::table::provenance(&date, &super::super::command_line()),
