@@ -56,15 +56,32 @@ fn simulate(dir: &Path, k: usize, rates: [f64; 3], burst: bool) -> PathBuf {
     out
 }
 
-fn alerts(archive: &Path) -> Vec<BTreeMap<String, String>> {
-    let p = archive.join("alerts.ecsv");
-    if !p.exists() {
-        return vec![];
-    }
-    let (names, rows) = exod_io::ecsv::read_rows(&p).unwrap();
+/// The rows of an ECSV table, cells by column name.
+fn rows_of(p: &Path) -> Vec<BTreeMap<String, String>> {
+    let (names, rows) = exod_io::ecsv::read_rows(p).unwrap();
     rows.into_iter()
         .map(|r| names.iter().cloned().zip(r).collect())
         .collect()
+}
+
+fn alerts(archive: &Path) -> Vec<BTreeMap<String, String>> {
+    let p = archive.join("alerts.ecsv");
+    if p.exists() {
+        rows_of(&p)
+    } else {
+        vec![]
+    }
+}
+
+/// `exod longterm INPUT --out OUT`, and the rows of its `longterm.ecsv`.
+fn longterm(input: &Path, out: &Path) -> Vec<BTreeMap<String, String>> {
+    common::exod_ok(&[
+        "longterm",
+        input.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    rows_of(&out.join("longterm.ecsv"))
 }
 
 fn near(a: &BTreeMap<String, String>, p: (f64, f64), arcsec: f64) -> bool {
@@ -233,20 +250,10 @@ fn simulated_epochs_give_exactly_the_expected_alerts_and_replay_none() {
     );
     // exod longterm on the archive: exactly A, B and C are variable, with the same alerts
     let lt = dir.path().join("lt");
-    common::exod_ok(&[
-        "longterm",
-        ar.to_str().unwrap(),
-        "--out",
-        lt.to_str().unwrap(),
-    ]);
-    let (names, rows) = exod_io::ecsv::read_rows(&lt.join("longterm.ecsv")).unwrap();
-    let col = |n: &str| names.iter().position(|x| x == n).unwrap();
-    let variable: Vec<&Vec<String>> = rows
-        .iter()
-        .filter(|r| r[col("variable")] == "True")
-        .collect();
+    let rows = longterm(&ar, &lt);
+    let variable: Vec<_> = rows.iter().filter(|r| r["variable"] == "True").collect();
     assert_eq!(variable.len(), 3, "{variable:?}");
-    let mut kinds: Vec<String> = variable.iter().map(|r| r[col("alerts")].clone()).collect();
+    let mut kinds: Vec<String> = variable.iter().map(|r| r["alerts"].clone()).collect();
     kinds.sort();
     assert_eq!(
         kinds,
@@ -278,24 +285,16 @@ fn longterm_reads_a_4xmm_like_catalogue() {
          3,10.2,20.0,0100000301,53000,53001,,,1e-14\n",
     )
     .unwrap();
-    let lt = dir.path().join("lt");
-    common::exod_ok(&[
-        "longterm",
-        cat.to_str().unwrap(),
-        "--out",
-        lt.to_str().unwrap(),
-    ]);
-    let (names, rows) = exod_io::ecsv::read_rows(&lt.join("longterm.ecsv")).unwrap();
-    let col = |n: &str| names.iter().position(|x| x == n).unwrap();
+    let rows = longterm(&cat, &dir.path().join("lt"));
     assert_eq!(rows.len(), 3);
-    let by = |label: &str| rows.iter().find(|r| r[col("label")] == label).unwrap();
-    let v: f64 = by("1")[col("variability")].parse().unwrap();
+    let by = |label: &str| rows.iter().find(|r| r["label"] == label).unwrap();
+    let v: f64 = by("1")["variability"].parse().unwrap();
     assert!((v - 0.9e-13 / 1.1e-14).abs() < 1e-9, "{v}");
-    assert_eq!(by("1")[col("alerts")], "high_state@0100000301");
-    assert_eq!(by("2")[col("variable")], "False");
-    let v3: f64 = by("3")[col("variability")].parse().unwrap();
+    assert_eq!(by("1")["alerts"], "high_state@0100000301");
+    assert_eq!(by("2")["variable"], "False");
+    let v3: f64 = by("3")["variability"].parse().unwrap();
     assert!((v3 - 18.0).abs() < 1e-9, "{v3}");
-    assert_eq!(by("3")[col("alerts")], "disappearance@0100000301");
+    assert_eq!(by("3")["alerts"], "disappearance@0100000301");
     // a catalogue without fluxes is refused with its name
     let bad = dir.path().join("bad.csv");
     std::fs::write(&bad, "RA,DEC\n1,2\n").unwrap();
@@ -412,27 +411,19 @@ fn real_epochs_of_rxcj0958_give_the_photometry_of_the_field_in_both() {
     let epochs = common::ecsv_data_lines(&ar.join("archive/epochs.ecsv"));
     assert_eq!(epochs.len(), 1 + 2 * pos.len());
     // the largest long-term change of the field: one source, below the threshold
-    let lt = dir.path().join("lt");
-    common::exod_ok(&[
-        "longterm",
-        ar.to_str().unwrap(),
-        "--out",
-        lt.to_str().unwrap(),
-    ]);
-    let (names, rows) = exod_io::ecsv::read_rows(&lt.join("longterm.ecsv")).unwrap();
-    let col = |n: &str| names.iter().position(|x| x == n).unwrap();
-    let v = |r: &Vec<String>| r[col("variability")].parse::<f64>().unwrap_or(f64::NAN);
+    let rows = longterm(&ar, &dir.path().join("lt"));
+    let v = |r: &BTreeMap<String, String>| r["variability"].parse::<f64>().unwrap_or(f64::NAN);
     let top = rows
         .iter()
         .filter(|r| v(r).is_finite())
         .max_by(|a, b| v(a).total_cmp(&v(b)))
         .unwrap();
-    println!("largest change: {} V = {}", top[col("source")], v(top));
-    assert_eq!(top[col("source")], "EXOD J095841.1-110430");
+    println!("largest change: {} V = {}", top["source"], v(top));
+    assert_eq!(top["source"], "EXOD J095841.1-110430");
     assert!(v(top) > 4.0 && v(top) < 5.0, "{}", v(top));
     let others = rows
         .iter()
-        .filter(|r| r[col("source")] != top[col("source")])
+        .filter(|r| r["source"] != top["source"])
         .filter_map(|r| Some(v(r)).filter(|x| x.is_finite()));
     assert!(others.fold(0.0f64, f64::max) < 1.2);
 }

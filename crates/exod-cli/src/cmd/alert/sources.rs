@@ -240,7 +240,7 @@ pub fn backfill(
             continue;
         }
         let exposures = super::super::detect::read_lists(&files, false)?.lists;
-        let t = targets(fresh.iter().filter(near).map(|s| *s));
+        let t = targets(fresh.iter().filter(near).copied());
         let phot = measure_many(&exposures, &o.obs_id, &t, &avoid, pp)
             .with_context(|| format!("photometry of the new sources in {}", o.obs_id))?;
         out.extend(
