@@ -289,10 +289,9 @@ impl OutputContext {
         let cameras = cameras_of(obs);
         let headers: Vec<_> = exposures.iter().map(|e| e.header()).collect();
         let mission = headers.first().map(|h| h.mission).unwrap_or_else(|| {
-            match cameras.first().map(|c| c.instrument) {
-                Some(Instrument::Epic(_)) => Mission::Xmm,
-                None => Mission::Other,
-            }
+            cameras
+                .first()
+                .map_or(Mission::Other, |c| c.instrument.mission())
         });
         let conv = conventions(mission);
         let telescope =
@@ -444,11 +443,7 @@ fn cameras_of(obs: &Observation) -> Vec<Camera> {
         .iter()
         .map(|c| Camera {
             label: c.label.clone(),
-            instrume: c
-                .instrument
-                .epic_camera()
-                .map(|e| e.instrume().to_string())
-                .unwrap_or_else(|| c.label.clone()),
+            instrume: c.instrument.instrume().to_string(),
             instrument: c.instrument,
         })
         .collect()
