@@ -15,6 +15,7 @@ pub mod lc;
 pub mod lc_analysis;
 pub mod lc_stats;
 pub mod longterm;
+pub mod missions;
 pub mod period;
 pub mod photometry;
 pub mod report;
