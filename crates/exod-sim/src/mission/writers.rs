@@ -502,7 +502,8 @@ mod tests {
     #[test]
     fn civil_dates_of_the_mission_epochs() {
         assert_eq!(civil_date(50814.0), "1998-01-01T00:00:00");
-        assert_eq!(civil_date(51543.875), "2000-01-01T21:00:00");
+        // eROSITA time 0: 2000-01-01T00:00 Moscow time
+        assert_eq!(civil_date(51543.875), "1999-12-31T21:00:00");
         assert_eq!(civil_date(55197.5), "2010-01-01T12:00:00");
     }
 }
