@@ -29,7 +29,8 @@ enum Command {
     Bayes(cmd::bayes::Args),
     /// What event lists contain: mission, mode, events before/after screening, GTIs, WCS.
     Info(cmd::info::Args),
-    /// Simulate an XMM-Newton EPIC observation (pn, MOS1, MOS2) in pipeline formats.
+    /// Simulate an XMM-Newton EPIC observation (pn, MOS1, MOS2) in pipeline formats, or one of
+    /// Chandra ACIS-I, Swift-XRT, NuSTAR or eROSITA (`--mission`).
     Simulate(cmd::simulate::Args),
     /// Simulate an archive of overlapping observations with known transients, a flickering hot
     /// pixel and bad inputs (test input of batch processing, catalogue and cross-match).
