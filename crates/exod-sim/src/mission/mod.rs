@@ -56,6 +56,7 @@ mod sky;
 mod writers;
 
 pub use psf::KingPsf;
+pub(crate) use sky::absorbed_power_law;
 
 /// A mission the simulator can write (besides XMM-Newton, module [`crate::simulate`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]

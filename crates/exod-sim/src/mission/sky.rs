@@ -142,7 +142,7 @@ fn draw_sources(f: &Field) -> Vec<Source> {
 
 /// A photon energy (keV) from an absorbed power law of index `gamma` and column `nh`
 /// (10²² cm⁻²) between `lo` and `hi` keV (module docs).
-pub(super) fn absorbed_power_law(
+pub(crate) fn absorbed_power_law(
     rng: &mut ChaCha8Rng,
     gamma: f64,
     nh: f64,
