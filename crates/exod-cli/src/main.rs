@@ -32,7 +32,8 @@ enum Command {
     /// The instrument descriptions exod searches with: pixel, PSF vs off-axis, frame time,
     /// energy column, bands, cell, chips, GTIs, screening, BTI rule, live time.
     Missions(cmd::missions::Args),
-    /// Simulate an XMM-Newton EPIC observation (pn, MOS1, MOS2) in pipeline formats.
+    /// Simulate an XMM-Newton EPIC observation (pn, MOS1, MOS2) in pipeline formats, or one of
+    /// Chandra ACIS-I, Swift-XRT, NuSTAR or eROSITA (`--mission`).
     Simulate(cmd::simulate::Args),
     /// Simulate an archive of overlapping observations with known transients, a flickering hot
     /// pixel and bad inputs (test input of batch processing, catalogue and cross-match).
