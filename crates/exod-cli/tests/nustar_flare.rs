@@ -210,6 +210,39 @@ fn a_stellar_flare_near_a_bright_source_is_found_and_its_decay_fitted() {
     // the peak after the 60 s linear rise
     let t_peak = par("t_peak")["value"].as_f64().unwrap();
     assert!((t_peak - (t_flare + 60.0)).abs() < 60.0, "peak {t_peak}");
+    // 3. the spectrum of the flare: NuSTAR's 4096 PI channels of 40 eV from 1.6 keV, good in
+    // 3–79 keV (1900 channels), and the response left to nuproducts
+    let sp = d.path().join("sp");
+    std::fs::create_dir(&sp).unwrap();
+    let iv = format!("{}-{}", t_flare, t_flare + 600.0);
+    let prefix = sp.join("s");
+    let mut args = vec!["spectrum"];
+    args.extend(lists.iter().map(String::as_str));
+    args.extend([
+        "--ra",
+        &ras,
+        "--dec",
+        &decs,
+        "--src-radius",
+        "30",
+        "--intervals",
+        &iv,
+        "--out",
+        prefix.to_str().unwrap(),
+    ]);
+    let o = exod(&args);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(String::from_utf8_lossy(&o.stdout).contains("nuproducts"));
+    let mut fits = fitsio::FitsFile::open(sp.join("s_fpma_i1_src.pha")).unwrap();
+    let hdu = fits.hdu("SPECTRUM").unwrap();
+    let detchans: i64 = hdu.read_key(&mut fits, "DETCHANS").unwrap();
+    let quality: Vec<i32> = hdu.read_col(&mut fits, "QUALITY").unwrap();
+    let counts: Vec<i64> = hdu.read_col(&mut fits, "COUNTS").unwrap();
+    assert_eq!(detchans, 4096);
+    assert_eq!(quality.iter().filter(|&&q| q == 0).count(), 1900);
+    let first_good = quality.iter().position(|&q| q == 0).unwrap();
+    assert_eq!(first_good, 35, "3 keV = 1.6 + 0.04 × 35");
+    assert!(counts.iter().sum::<i64>() > 30);
     println!(
         "003 case: detected at {sigma:.1}σ ({}); tau_decay = {v:.0} (-{el:.0} +{eu:.0}) s (truth 200); double-exponential p = {p2:.2}",
         best[cband]

@@ -84,11 +84,23 @@ struct Channels {
 
 impl Channels {
     fn uniform(n: usize, width_ev: f64) -> Channels {
-        Channels {
+        Channels::of(&exod_core::instrument::SpectrumChannels {
             first: 0,
-            e_min: (0..n).map(|c| c as f64 * width_ev).collect(),
-            e_max: (0..n).map(|c| (c + 1) as f64 * width_ev).collect(),
-            uniform: Some((0.0, width_ev)),
+            n,
+            lo_ev: 0.0,
+            width_ev,
+            response_tool: "",
+        })
+    }
+
+    /// The channels of an instrument description.
+    fn of(g: &exod_core::instrument::SpectrumChannels) -> Channels {
+        let edge = |k: usize| g.lo_ev + k as f64 * g.width_ev;
+        Channels {
+            first: g.first,
+            e_min: (0..g.n).map(edge).collect(),
+            e_max: (0..g.n).map(|k| edge(k + 1)).collect(),
+            uniform: Some((g.lo_ev, g.width_ev)),
         }
     }
 
@@ -120,10 +132,11 @@ impl Channels {
         (h, outside)
     }
 
-    /// QUALITY: 1 for channels not wholly inside the band (eV) whose events were extracted.
-    fn band_quality(&self, band: (f64, f64)) -> Vec<i32> {
-        let lo = band.0.max(200.0);
-        let hi = band.1.min(12_000.0 + 1e-6);
+    /// QUALITY: 1 for channels not wholly inside the band (eV) whose events were extracted,
+    /// within the screened range `kept` (eV; EPIC 0.2–12 keV).
+    fn band_quality(&self, band: (f64, f64), kept: (f64, f64)) -> Vec<i32> {
+        let lo = band.0.max(kept.0);
+        let hi = band.1.min(kept.1 + 1e-6);
         (0..self.len())
             .map(|c| i32::from(!(self.e_min[c] >= lo - 1e-6 && self.e_max[c] <= hi + 1e-6)))
             .collect()
@@ -183,12 +196,21 @@ fn read_arf(path: &Path) -> Result<ArfData> {
     })
 }
 
-/// The default channels of a camera (module docs).
-fn default_channels(c: &CameraExtraction) -> Channels {
-    if c.camera == "PN" {
-        Channels::uniform(4096, 5.0)
-    } else {
-        Channels::uniform(800, 15.0)
+/// The default channels of a camera (module docs): its instrument description's (pn 4096 of
+/// 5 eV, MOS 800 of 15 eV, ACIS 1024 of 14.6 eV from 1, XRT 1024 of 10 eV, NuSTAR 4096 of 40 eV
+/// from 1.6 keV, eROSITA 1024 of 10 eV).
+fn default_channels(e: &Exposure) -> Channels {
+    match e.instrument() {
+        Ok(i) => Channels::of(&i.description().spectrum),
+        Err(_) => Channels::uniform(4096, 5.0),
+    }
+}
+
+/// The energy range (eV) screening keeps for a list's instrument (EPIC 0.2–12 keV).
+fn kept_range(e: &Exposure) -> (f64, f64) {
+    match e.instrument().map(|i| i.description().screening) {
+        Ok(exod_core::instrument::Screening::Grades { energy_ev, .. }) => energy_ev,
+        _ => (200.0, 12_000.0),
     }
 }
 
@@ -209,9 +231,17 @@ fn canned_rmf(c: &CameraExtraction, e: &Exposure) -> String {
     }
 }
 
-/// The SAS commands that make the RMF and ARF of a spectrum.
-fn sas_commands(src: &str, stem: &str, events: &Path) -> Vec<String> {
-    let ev = events.display();
+/// The SAS commands that make the RMF and ARF of a spectrum (for EPIC; the other instruments:
+/// the name of their mission's tool).
+fn sas_commands(src: &str, stem: &str, e: &Exposure) -> Vec<String> {
+    let ev = e.path().display();
+    if let Some(i) = e.instrument().ok().filter(|i| i.epic_camera().is_none()) {
+        return vec![format!(
+            "make the RMF and ARF of {src} with {} ({} data), then set RESPFILE/ANCRFILE",
+            i.description().spectrum.response_tool,
+            i.mission().name()
+        )];
+    }
     vec![
         format!("backscale spectrumset={src} badpixlocation={ev}"),
         format!("rmfgen spectrumset={src} rmfset={stem}.rmf"),
@@ -483,14 +513,14 @@ fn setup<'a>(
             write_arf(&arf_dst, &arf, &k, &creation_date())?;
             (ch, rmf_name, arf_name, Some(rmf_dst))
         }
-        None => (default_channels(c), canned_rmf(c, e), "none".into(), None),
+        None => (default_channels(e), canned_rmf(c, e), "none".into(), None),
     };
     let pix = e
         .wcs()
         .as_ref()
         .map(|w| w.params().cdelt[0].abs() * 3600.0)
         .unwrap_or(0.05);
-    let quality = channels.band_quality(ext.band_ev);
+    let quality = channels.band_quality(ext.band_ev, kept_range(e));
     Ok(CameraSetup {
         c,
         e,
@@ -726,7 +756,7 @@ pub fn run(a: Args) -> Result<()> {
             let cam = c.camera.to_ascii_lowercase();
             let stem = format!("{}_{cam}", out.stem);
             let src = format!("{stem}{}_src.pha", if ivs.is_some() { "_i1" } else { "" });
-            sas.insert(c.camera.clone(), json!(sas_commands(&src, &stem, e.path())));
+            sas.insert(c.camera.clone(), json!(sas_commands(&src, &stem, e)));
         }
     }
     let dir = out.dir.clone();
@@ -788,7 +818,7 @@ fn report(
         );
     }
     for (cam, cmds) in sas {
-        println!("# {cam}: no response beside the events; make the RMF and ARF with SAS:");
+        println!("# {cam}: no response beside the events; make the RMF and ARF:");
         for c in cmds.as_array().into_iter().flatten() {
             println!("  {}", c.as_str().unwrap_or(""));
         }
@@ -817,7 +847,7 @@ mod tests {
         assert_eq!(pn.index(20479.0), Some(4095));
         assert_eq!(pn.index(20480.0), None);
         let mos = Channels::uniform(800, 15.0);
-        let q = mos.band_quality((200.0, 12000.0));
+        let q = mos.band_quality((200.0, 12000.0), (200.0, 12000.0));
         // 195–210 straddles 200 eV: bad; 210–225 good; 11985–12000 good
         assert_eq!((q[13], q[14], q[799]), (1, 0, 0));
     }

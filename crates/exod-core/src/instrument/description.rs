@@ -103,6 +103,22 @@ pub enum LiveTime {
     Keyword(&'static str),
 }
 
+/// The PI channels of an instrument's spectra: channel `first + k` covers
+/// [`lo_ev + k·width_ev`, `lo_ev + (k+1)·width_ev`), and the tool that makes its responses.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+pub struct SpectrumChannels {
+    /// Number of the first channel (TLMIN of CHANNEL).
+    pub first: i64,
+    /// Number of channels.
+    pub n: usize,
+    /// Lower edge of the first channel (eV).
+    pub lo_ev: f64,
+    /// Channel width (eV).
+    pub width_ev: f64,
+    /// The mission tool that makes the RMF and ARF of a spectrum.
+    pub response_tool: &'static str,
+}
+
 /// Everything the search needs to know about one instrument.
 #[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
 pub struct Description {
@@ -144,6 +160,8 @@ pub struct Description {
     /// Data modes (DATAMODE values, case-insensitive prefixes) that can be searched; empty:
     /// any.
     pub imaging_modes: &'static [&'static str],
+    /// Channels of its spectra.
+    pub spectrum: SpectrumChannels,
     /// Where the numbers come from.
     pub sources: &'static str,
 }

@@ -7,7 +7,9 @@
 //! is the HPD at 4′ off axis, the middle of ACIS-S3 and of ACIS-I; sources much farther out spread
 //! over several cells, and `--cell` (e.g. 4 or 8″ for θ > 6′) searches them at their own scale.
 
-use super::description::{Description, EnergyColumn, GtiLayout, LiveTime, PsfSize, Screening};
+use super::description::{
+    Description, EnergyColumn, GtiLayout, LiveTime, PsfSize, Screening, SpectrumChannels,
+};
 use super::{BtiRule, Mission};
 
 const PI_EV: EnergyColumn = EnergyColumn {
@@ -48,6 +50,13 @@ fn epic(pn: bool) -> Description {
         live_time: LiveTime::PerCcdKeywords,
         default_cell_arcsec: 20.0,
         imaging_modes: &["IMAGING"],
+        spectrum: SpectrumChannels {
+            first: 0,
+            n: if pn { 4096 } else { 800 },
+            lo_ev: 0.0,
+            width_ev: if pn { 5.0 } else { 15.0 },
+            response_tool: "SAS rmfgen + arfgen",
+        },
         sources: EPIC_SOURCES,
     }
 }
@@ -102,6 +111,13 @@ pub(super) static ACIS: Description = Description {
     live_time: LiveTime::Keyword("DTCOR"),
     default_cell_arcsec: 2.0,
     imaging_modes: &["FAINT", "VFAINT", "GRADED"],
+    spectrum: SpectrumChannels {
+        first: 1,
+        n: 1024,
+        lo_ev: 0.0,
+        width_ev: 14.6,
+        response_tool: "CIAO specextract (or mkacisrmf + mkarf)",
+    },
     sources: "Chandra Proposers' Observatory Guide (POG) §4.2.3 (PSF vs off-axis angle), §6.12 (3.2 s full-frame time; TIMEDEL of the list overrides it), §6.3 (ASCA grades 0, 2, 3, 4, 6); CSC 2 bands (0.5–2, 2–7, 0.5–7 keV)",
 };
 
@@ -137,6 +153,13 @@ pub(super) static XRT_PC: Description = Description {
     live_time: LiveTime::Keyword("DEADC"),
     default_cell_arcsec: 24.0,
     imaging_modes: &["PHOTON"],
+    spectrum: SpectrumChannels {
+        first: 0,
+        n: 1024,
+        lo_ev: 0.0,
+        width_ev: 10.0,
+        response_tool: "xrtmkarf with the CALDB RMF (quzcif)",
+    },
     sources: "Swift-XRT Users' Guide (2.36″ pixels, 2.507 s PC frame, grades 0–12, 0.3–10 keV); Moretti et al. 2005 (HPD 18″); Evans et al. 2009 (1SXPS bands)",
 };
 
@@ -175,6 +198,13 @@ pub(super) static FPM: Description = Description {
     live_time: LiveTime::Keyword("DEADC"),
     default_cell_arcsec: 60.0,
     imaging_modes: &[],
+    spectrum: SpectrumChannels {
+        first: 0,
+        n: 4096,
+        lo_ev: 1600.0,
+        width_ev: 40.0,
+        response_tool: "nuproducts (numkrmf + numkarf)",
+    },
     sources: "Harrison et al. 2013, ApJ 770, 103 (HPD 58″, 12′ field, 3–79 keV, 2.5 ms dead time per event); NuSTAR Observatory Guide (PI → energy, grades 0–26, DEADC = LIVETIME / ONTIME)",
 };
 
@@ -206,5 +236,12 @@ pub(super) static EROSITA: Description = Description {
     live_time: LiveTime::Keyword("DEADC"),
     default_cell_arcsec: 20.0,
     imaging_modes: &[],
+    spectrum: SpectrumChannels {
+        first: 0,
+        n: 1024,
+        lo_ev: 0.0,
+        width_ev: 10.0,
+        response_tool: "eSASS srctool",
+    },
     sources: "Predehl et al. 2021, A&A 647, A1 (PSF, 1.03° field, 50 ms frames); Merloni et al. 2024 (eRASS1 bands 0.2–2.3, 2.3–5 keV); eSASS event-file format (X/Y in 0.05″, SIN projection, PAT_TYP 1–4 valid patterns, TM_NR)",
 };

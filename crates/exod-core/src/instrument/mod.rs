@@ -26,7 +26,9 @@
 mod description;
 mod missions;
 
-pub use description::{Description, EnergyColumn, GtiLayout, LiveTime, PsfSize, Screening};
+pub use description::{
+    Description, EnergyColumn, GtiLayout, LiveTime, PsfSize, Screening, SpectrumChannels,
+};
 
 use crate::error::CoreError;
 
