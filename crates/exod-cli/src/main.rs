@@ -29,6 +29,9 @@ enum Command {
     Bayes(cmd::bayes::Args),
     /// What event lists contain: mission, mode, events before/after screening, GTIs, WCS.
     Info(cmd::info::Args),
+    /// Append synthetic bursts to a real event list (any described mission), with their truth
+    /// table: every original HDU, card and row kept, rows sorted by TIME.
+    Inject(cmd::inject::Args),
     /// Simulate an XMM-Newton EPIC observation (pn, MOS1, MOS2) in pipeline formats.
     Simulate(cmd::simulate::Args),
     /// Simulate an archive of overlapping observations with known transients, a flickering hot
@@ -97,6 +100,7 @@ fn main() {
     let result = match cli.command {
         Command::Bayes(a) => cmd::bayes::run(a),
         Command::Info(a) => cmd::info::run(a),
+        Command::Inject(a) => cmd::inject::run(a),
         Command::Simulate(a) => cmd::simulate::run(a),
         Command::SimulateArchive(a) => cmd::simulate_archive::run(a),
         Command::Detect(a) => cmd::detect::run(a).map(|o| cmd::detect::print_table(&o.result)),

@@ -11,6 +11,7 @@ pub mod fit;
 pub mod fit_out;
 pub mod followup;
 pub mod info;
+pub mod inject;
 pub mod lc;
 pub mod lc_analysis;
 pub mod lc_stats;
