@@ -14,6 +14,7 @@ pub mod info;
 pub mod inject;
 pub mod lc;
 pub mod lc_analysis;
+pub mod lc_field;
 pub mod lc_stats;
 pub mod longterm;
 pub mod period;
