@@ -19,6 +19,7 @@
 //! to a temporary file beside it and renamed into place ([`crate::fits::write_atomic`]); nothing
 //! in it depends on the clock, so the same inputs give byte-identical files. Gzip output is not
 //! written (name the output `.fits`); gzip input is read (cfitsio decompresses it).
+#![allow(clippy::result_large_err)] // IoError, as the other exod-io modules
 
 use std::ffi::CString;
 use std::os::raw::{c_char, c_int, c_long};

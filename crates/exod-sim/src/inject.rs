@@ -49,9 +49,9 @@ pub const MAX_BURST_COUNTS: f64 = 1e7;
 /// Why an injection failed.
 #[derive(Debug, thiserror::Error)]
 pub enum InjectError {
-    /// Reading or writing a file.
+    /// Reading or writing a file (boxed: IoError is large).
     #[error(transparent)]
-    Io(#[from] IoError),
+    Io(Box<IoError>),
     /// A burst that cannot be injected into this file.
     #[error("{path}: burst {index} ({spec}): {what}")]
     Burst {
@@ -72,6 +72,12 @@ pub enum InjectError {
         /// What is wrong.
         what: String,
     },
+}
+
+impl From<IoError> for InjectError {
+    fn from(e: IoError) -> InjectError {
+        InjectError::Io(Box::new(e))
+    }
 }
 
 /// One burst to inject.
@@ -214,7 +220,7 @@ struct Input {
 }
 
 fn read_input(path: &Path, gti_from_events: bool) -> Result<Input, InjectError> {
-    let bad = |what: String| InjectError::Io(IoError::invalid(path, what));
+    let bad = |what: String| InjectError::from(IoError::invalid(path, what));
     let exposure = exod_io::events::read(path, &Default::default())?;
     let instrument: Instrument = exposure
         .instrument()
@@ -252,7 +258,7 @@ fn read_input(path: &Path, gti_from_events: bool) -> Result<Input, InjectError> 
 
 /// The file's GTIs, or the span of its events with `gti_from_events` (module docs).
 fn input_gti(path: &Path, cols: &EventColumns, from_events: bool) -> Result<Gti, InjectError> {
-    let bad = |what: String| InjectError::Io(IoError::invalid(path, what));
+    let bad = |what: String| InjectError::from(IoError::invalid(path, what));
     match (from_events, cols.gti_extensions.is_empty()) {
         (true, true) => {
             let (t0, t1) = span(&cols.time);
@@ -507,75 +513,81 @@ pub fn inject(
     Ok(truth)
 }
 
+/// The columns of the truth table: name, ECSV datatype, unit, description.
+const TRUTH_COLUMNS: [(&str, &str, Option<&str>, &str); 16] = [
+    (
+        "BURST",
+        "int64",
+        None,
+        "1-based number of the burst, in the order given",
+    ),
+    (
+        "SPEC",
+        "string",
+        None,
+        "the burst as given: RA:DEC:COUNTS:T0:DURATION",
+    ),
+    ("RA", "float64", Some("deg"), "injected position"),
+    ("DEC", "float64", Some("deg"), "injected position"),
+    (
+        "X",
+        "float64",
+        Some("pixel"),
+        "sky X of the position in the file's WCS (1-based)",
+    ),
+    ("Y", "float64", Some("pixel"), "sky Y of the position"),
+    (
+        "OFFAXIS",
+        "float64",
+        Some("arcmin"),
+        "off-axis angle from the pointing",
+    ),
+    (
+        "HPD",
+        "float64",
+        Some("arcsec"),
+        "half-power diameter of the drawn PSF",
+    ),
+    (
+        "COUNTS_EXPECTED",
+        "float64",
+        Some("ct"),
+        "Poisson mean of the burst",
+    ),
+    ("COUNTS", "int64", Some("ct"), "events drawn and appended"),
+    (
+        "T0",
+        "float64",
+        Some("s"),
+        "start of the burst (mission time)",
+    ),
+    ("DURATION", "float64", Some("s"), "duration of the burst"),
+    (
+        "GTI_OVERLAP",
+        "float64",
+        Some("s"),
+        "good time inside [T0, T0 + DURATION]",
+    ),
+    ("T_FIRST", "float64", Some("s"), "first drawn event time"),
+    ("T_LAST", "float64", Some("s"), "last drawn event time"),
+    (
+        "CHIP",
+        "float64",
+        None,
+        "chip of the nearest real event (NaN: no chip column)",
+    ),
+];
+
 /// Write the truth table (ECSV) atomically; `meta` records how it was made.
 pub fn write_truth(
     path: &Path,
     truth: &[BurstTruth],
     meta: &[(&str, String)],
-) -> Result<(), IoError> {
-    let cols = [
-        Column::new(
-            "BURST",
-            "int64",
-            None,
-            "1-based number of the burst, in the order given",
-        ),
-        Column::new(
-            "SPEC",
-            "string",
-            None,
-            "the burst as given: RA:DEC:COUNTS:T0:DURATION",
-        ),
-        Column::new("RA", "float64", Some("deg"), "injected position"),
-        Column::new("DEC", "float64", Some("deg"), "injected position"),
-        Column::new(
-            "X",
-            "float64",
-            Some("pixel"),
-            "sky X of the position in the file's WCS (1-based)",
-        ),
-        Column::new("Y", "float64", Some("pixel"), "sky Y of the position"),
-        Column::new(
-            "OFFAXIS",
-            "float64",
-            Some("arcmin"),
-            "off-axis angle from the pointing",
-        ),
-        Column::new(
-            "HPD",
-            "float64",
-            Some("arcsec"),
-            "half-power diameter of the drawn PSF",
-        ),
-        Column::new(
-            "COUNTS_EXPECTED",
-            "float64",
-            Some("ct"),
-            "Poisson mean of the burst",
-        ),
-        Column::new("COUNTS", "int64", Some("ct"), "events drawn and appended"),
-        Column::new(
-            "T0",
-            "float64",
-            Some("s"),
-            "start of the burst (mission time)",
-        ),
-        Column::new("DURATION", "float64", Some("s"), "duration of the burst"),
-        Column::new(
-            "GTI_OVERLAP",
-            "float64",
-            Some("s"),
-            "good time inside [T0, T0 + DURATION]",
-        ),
-        Column::new("T_FIRST", "float64", Some("s"), "first drawn event time"),
-        Column::new("T_LAST", "float64", Some("s"), "last drawn event time"),
-        Column::new(
-            "CHIP",
-            "float64",
-            None,
-            "chip of the nearest real event (NaN: no chip column)",
-        ),
-    ];
+) -> Result<(), InjectError> {
+    let cols: Vec<Column> = TRUTH_COLUMNS
+        .iter()
+        .map(|&(name, datatype, unit, what)| Column::new(name, datatype, unit, what))
+        .collect();
     let rows: Vec<Vec<Value>> = truth
         .iter()
         .map(|t| {
@@ -599,9 +611,11 @@ pub fn write_truth(
             ]
         })
         .collect();
-    ecsv::write(path, &cols, &rows, meta).map_err(|error| IoError::Io {
-        path: path.into(),
-        error,
+    ecsv::write(path, &cols, &rows, meta).map_err(|error| {
+        InjectError::from(IoError::Io {
+            path: path.into(),
+            error,
+        })
     })
 }
 
