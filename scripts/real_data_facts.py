@@ -89,6 +89,10 @@ for rel in ["stingray_chandra/chandra_test.fits", "stingray_chandra/chandra_noen
         "time_max": float(d["time"].max()), "gti_exposure": {"0": sum(b - a for a, b in gti_rows(h["GTI"]))},
         "sky": sample_sky(w, d["x"], d["y"]),
         "energy_sum_kev": float(d["energy"].astype(float).sum() / 1000) if "energy" in names else None}
+    # the ACIS description's screening: ASCA grades 0, 2, 3, 4, 6 and 0.3-10 keV (energy column,
+    # else 14.6 eV x PI)
+    e = d["energy"].astype(float) if "energy" in names else 14.6 * d["pi"].astype(float)
+    out["files"][rel]["screened"] = int((np.isin(d["grade"], [0, 2, 3, 4, 6]) & (e >= 300) & (e <= 10000)).sum())
 
 # eROSITA: SIN projection with TCRPX = 0; the file's own RA/DEC columns are the oracle
 rel = "erosita_edr_300003/em01_300003_EventList_021_PARTIAL.fits"
@@ -100,10 +104,15 @@ out["files"][rel] = {"rows": len(d), "kept": len(d), "time_min": float(d["TIME"]
     "time_max": float(d["TIME"].max()),
     "sky": [[float(d["X"][i]), float(d["Y"][i]), float(r), float(de)] for i, r, de in zip(idx, ra, dec)],
     "radec_columns": [[float(d["RA"][i]), float(d["DEC"][i])] for i in idx]}
+# eROSITA description: PAT_TYP 1-4, 0.2-10 keV (PI in eV)
+out["files"][rel]["screened"] = int((np.isin(d["PAT_TYP"], [1, 2, 3, 4]) & (d["PI"] >= 200) & (d["PI"] <= 10000)).sum())
 
 # NuSTAR: the header is malformed on purpose
 rel = "nustar_solar_90410111001/nu90410111001A06_cl_sunpos.evt"
 h = fits.open(os.path.join(root, rel)); d = h["EVENTS"].data
 out["files"][rel] = {"rows": len(d), "kept": len(d), "time_min": float(d["TIME"].min()),
     "time_max": float(d["TIME"].max()), "tcrvl13": repr(h["EVENTS"].header["TCRVL13"])}
+# NuSTAR description: grades 0-26, 3-79 keV with E = 1.6 + 0.04 PI keV
+e = 1.6 + 0.04 * d["PI"].astype(float)
+out["files"][rel]["screened"] = int(((d["GRADE"] >= 0) & (d["GRADE"] <= 26) & (e >= 3) & (e <= 79)).sum())
 json.dump(out, sys.stdout, indent=1)

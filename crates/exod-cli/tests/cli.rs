@@ -202,78 +202,97 @@ fn bench_quick_writes_self_describing_ecsv() {
     assert!(d.path().join("completeness_5sigma.png").exists());
 }
 
-/// Missions without an instrument description are refused by `exod detect` with a message that
-/// names the file and the mission, instead of being searched with EPIC's rules (they were
-/// searched with zero exposure and returned nothing before the instrument description).
+/// The real Chandra ACIS clip and eROSITA list are searched with their own instrument's bands
+/// and cell (run.json's grid, the detection table's bands); the NuSTAR solar list is refused
+/// with the malformed keyword named; an instrument exod has no description for (Chandra HRC,
+/// Swift BAT) is refused with a message naming the file and the instrument, instead of being
+/// searched with another instrument's rules.
 #[test]
-fn detect_refuses_missions_it_has_no_instrument_description_for() {
+fn detect_searches_described_missions_and_refuses_the_others() {
     let out = tempfile::tempdir().unwrap();
-    for (rel, mission) in [
-        ("stingray_chandra/chandra_test.fits", "Chandra"),
+    for (rel, cell, band) in [
+        ("stingray_chandra/chandra_test.fits", 2.0, "0.5-7"),
         (
             "erosita_edr_300003/em01_300003_EventList_021_PARTIAL.fits",
-            "eROSITA",
-        ),
-        (
-            "nustar_solar_90410111001/nu90410111001A06_cl_sunpos.evt",
-            "NuSTAR",
+            20.0,
+            "0.2-2.3",
         ),
     ] {
-        let f = real(rel);
+        let o = out.path().join(cell.to_string());
+        let r = exod(&[
+            "detect",
+            real(rel).to_str().unwrap(),
+            "--out",
+            o.to_str().unwrap(),
+        ]);
+        assert!(
+            r.status.success(),
+            "{rel}: {}",
+            String::from_utf8_lossy(&r.stderr)
+        );
+        let run: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(o.join("run.json")).unwrap()).unwrap();
+        assert_eq!(run["grid"]["cell_arcsec"].as_f64(), Some(cell), "{rel}");
+        let bands = std::fs::read_to_string(o.join("detections.ecsv")).unwrap();
+        assert!(
+            run["n_detections"].as_u64() == Some(0) || bands.contains(band),
+            "{rel}: no {band} detection among {bands}"
+        );
+    }
+    let f = real("nustar_solar_90410111001/nu90410111001A06_cl_sunpos.evt");
+    let r = exod(&[
+        "detect",
+        f.to_str().unwrap(),
+        "--out",
+        out.path().join("n").to_str().unwrap(),
+    ]);
+    let err = String::from_utf8_lossy(&r.stderr);
+    assert!(!r.status.success());
+    assert!(
+        err.contains("nu90410111001A06_cl_sunpos.evt") && err.contains("TCRVL13"),
+        "{err}"
+    );
+    for (telescop, instrume) in [("CHANDRA", "HRC"), ("SWIFT", "BAT")] {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("list.evt");
+        minimal_list(&p, telescop, instrume);
         let o = exod(&[
             "detect",
-            f.to_str().unwrap(),
+            p.to_str().unwrap(),
             "--out",
-            out.path().join("o").to_str().unwrap(),
+            dir.path().join("o").to_str().unwrap(),
         ]);
         let err = String::from_utf8_lossy(&o.stderr);
-        assert!(!o.status.success(), "{rel} was searched");
+        assert!(!o.status.success());
         assert!(
-            err.contains(mission)
+            err.contains(instrume)
                 && err.contains("no instrument description")
-                && err.contains(&*f.file_name().unwrap().to_string_lossy()),
-            "{rel}: {err}"
+                && err.contains("list.evt"),
+            "{err}"
         );
-        assert!(!out.path().join("o/detections.fits").exists());
+        assert!(!dir.path().join("o/detections.fits").exists());
     }
 }
 
-/// A simulated Swift-XRT list (TELESCOP = SWIFT) is refused the same way.
-#[test]
-fn detect_refuses_swift_lists() {
-    let dir = tempfile::tempdir().unwrap();
-    let p = dir.path().join("sw00012345000xpcw3po_cl.evt");
-    {
-        use fitsio::tables::{ColumnDataType, ColumnDescription};
-        let mut f = fitsio::FitsFile::create(&p).open().unwrap();
-        let cols: Vec<_> = ["TIME", "X", "Y", "PI"]
-            .iter()
-            .map(|n| {
-                ColumnDescription::new(*n)
-                    .with_type(ColumnDataType::Double)
-                    .create()
-                    .unwrap()
-            })
-            .collect();
-        let hdu = f.create_table("EVENTS", &cols).unwrap();
-        for n in ["TIME", "X", "Y", "PI"] {
-            hdu.write_col(&mut f, n, &[1.0f64, 2.0]).unwrap();
-        }
-        hdu.write_key(&mut f, "TELESCOP", "SWIFT").unwrap();
-        hdu.write_key(&mut f, "INSTRUME", "XRT").unwrap();
+/// A two-event list with TIME, X, Y, PI and the given TELESCOP/INSTRUME.
+fn minimal_list(p: &std::path::Path, telescop: &str, instrume: &str) {
+    use fitsio::tables::{ColumnDataType, ColumnDescription};
+    let mut f = fitsio::FitsFile::create(p).open().unwrap();
+    let cols: Vec<_> = ["TIME", "X", "Y", "PI"]
+        .iter()
+        .map(|n| {
+            ColumnDescription::new(*n)
+                .with_type(ColumnDataType::Double)
+                .create()
+                .unwrap()
+        })
+        .collect();
+    let hdu = f.create_table("EVENTS", &cols).unwrap();
+    for n in ["TIME", "X", "Y", "PI"] {
+        hdu.write_col(&mut f, n, &[1.0f64, 2.0]).unwrap();
     }
-    let o = exod(&[
-        "detect",
-        p.to_str().unwrap(),
-        "--out",
-        dir.path().join("o").to_str().unwrap(),
-    ]);
-    let err = String::from_utf8_lossy(&o.stderr);
-    assert!(!o.status.success());
-    assert!(
-        err.contains("Swift XRT") && err.contains("no instrument description"),
-        "{err}"
-    );
+    hdu.write_key(&mut f, "TELESCOP", telescop).unwrap();
+    hdu.write_key(&mut f, "INSTRUME", instrume).unwrap();
 }
 
 /// The core crate stays free of I/O and plotting: `cargo tree -p exod-core` (normal dependencies,

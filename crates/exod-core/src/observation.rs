@@ -64,6 +64,18 @@ pub struct Observation {
 }
 
 impl Observation {
+    /// The full band of the observation's instrument (EPIC 0.2–12 keV, ACIS 0.5–7 keV …), for
+    /// images.
+    pub fn full_band(&self) -> crate::band::Band {
+        self.cameras
+            .first()
+            .map(|c| c.instrument.description().full_band())
+            .unwrap_or(crate::band::Band {
+                lo_ev: 200.0,
+                hi_ev: 12_000.0,
+            })
+    }
+
     /// Merge the exposures of one observation onto one grid of `cell_arcsec` cells. All must
     /// share the sky frame (same WCS reference), as EPIC cameras of one observation do, and have
     /// an instrument description.

@@ -36,6 +36,10 @@ pub struct ScreenOptions {
     pub mos_central_ccd_in_partial_modes: bool,
     /// Remove events outside their CCD's GTI. Default on.
     pub outside_gti: bool,
+    /// Lists of the other described instruments (Chandra, Swift, NuSTAR, eROSITA): keep only the
+    /// grades and the energy range of their description (`instrument::Screening::Grades`).
+    /// Default on.
+    pub grades: bool,
 }
 
 impl Default for ScreenOptions {
@@ -51,6 +55,7 @@ impl Default for ScreenOptions {
             pn_edge_margin: 3,
             mos_central_ccd_in_partial_modes: true,
             outside_gti: true,
+            grades: true,
         }
     }
 }

@@ -30,6 +30,7 @@ use crate::expectation::{self, Expectation, ExpectationParams};
 use crate::flags;
 use crate::grid::Frames;
 use crate::gti_coverage::GtiCoverage;
+use crate::instrument::Instrument;
 use crate::mask;
 use crate::measure::{self, RegionCurve};
 use crate::observation::Observation;
@@ -63,6 +64,20 @@ pub struct DetectParams {
 }
 
 impl DetectParams {
+    /// The parameters with what was left unset filled from the instrument searched: no bands →
+    /// its default bands, a cell of 0 → its default cell ([`Instrument::description`]).
+    pub fn for_instrument(&self, instrument: Instrument) -> DetectParams {
+        let d = instrument.description();
+        let mut p = self.clone();
+        if p.bands.is_empty() {
+            p.bands = d.bands();
+        }
+        if p.cell_arcsec == 0.0 {
+            p.cell_arcsec = d.default_cell_arcsec;
+        }
+        p
+    }
+
     /// Check the parameters against an observation: positive t_bins and cell size, no band or
     /// t_bin given twice (their detection ids would collide), frames within `max_frames`.
     pub fn validate(&self, ev: &Observation) -> Result<(), CoreError> {

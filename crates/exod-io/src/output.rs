@@ -51,7 +51,6 @@
 
 use std::path::{Path, PathBuf};
 
-use exod_core::band::Band;
 use exod_core::observation::Observation;
 use exod_core::search::{Detection, Kind, LightCurve, SearchResult};
 use exod_core::wcs::Projection;
@@ -559,10 +558,11 @@ fn write_lightcurves(
     w.close()
 }
 
-/// `image.fits`: 0.2–12 keV counts per cell with the grid's WCS (see the module doc).
+/// `image.fits`: full-band counts per cell (EPIC 0.2–12 keV) with the grid's WCS (see the
+/// module doc).
 fn write_image(tmp: &Path, obs: &Observation, ctx: &OutputContext) -> Result<(), FitsWriteError> {
     let g = obs.grid();
-    let full = Band::parse("0.2-12").expect("valid");
+    let full = obs.full_band();
     let mut img = vec![0i32; g.n_cells()];
     for (&c, &e) in obs.cell().iter().zip(obs.energy()) {
         if full.contains(e) {
@@ -576,7 +576,11 @@ fn write_image(tmp: &Path, obs: &Observation, ctx: &OutputContext) -> Result<(),
     };
     let mut w = FitsWriter::create(tmp)?;
     w.image_i32(g.nx, g.ny, &img);
-    w.key("BUNIT", "count", "0.2-12 keV events per cell");
+    w.key(
+        "BUNIT",
+        "count",
+        &format!("{} keV events per cell", full.label()),
+    );
     w.key("WCSAXES", 2i64, "celestial WCS of the cells");
     w.key("CTYPE1", format!("RA---{proj}"), "right ascension");
     w.key("CTYPE2", format!("DEC--{proj}"), "declination");

@@ -243,7 +243,7 @@ fn a_chandra_list_whose_gti_is_cut_off_is_refused_not_given_tstart_tstop() {
     let dir = tempfile::tempdir().unwrap();
     let c = gunzip_file(&testdata("stingray_chandra/chandra_test.fits.gz"));
     let whole = events_of(&write(dir.path(), "chandra.fits", &c));
-    assert_eq!(whole.gti_source(), "GTI extension");
+    assert_eq!(whole.gti_source(), "GTI per chip (CCD_ID keyword)");
     let l = layout(&c);
     let g = hdu(&l, "GTI").clone();
     for (name, bytes) in [

@@ -150,15 +150,21 @@ fn chandra_lists_load_with_lower_case_columns_and_float_pixels() {
         "stingray_chandra/chandra_noener_test.fits",
     ] {
         let want = &f["files"][rel];
-        let ev = read(&shared(rel), &ReadOptions::default()).unwrap();
+        // every row, as the file holds them (grade and energy screening off)
+        let mut opts = ReadOptions::default();
+        opts.screen.grades = false;
+        let ev = read(&shared(rel), &opts).unwrap();
         assert_eq!(ev.header().mission, Mission::Chandra);
         assert_eq!(ev.len() as u64, want["rows"].as_u64().unwrap());
+        // the one GTI extension says CCD_ID = 7, the chip of every event
+        assert_eq!(ev.gti().keys().copied().collect::<Vec<_>>(), vec![7]);
+        assert!(ev.ccd().iter().all(|&c| c == 7));
         assert_eq!(
             *ev.time().first().unwrap(),
             want["time_min"].as_f64().unwrap()
         );
         assert!(
-            (ev.gti()[&0].exposure() - want["gti_exposure"]["0"].as_f64().unwrap()).abs() < 1e-6
+            (ev.gti()[&7].exposure() - want["gti_exposure"]["0"].as_f64().unwrap()).abs() < 1e-6
         );
         let wcs = ev.wcs().as_ref().unwrap();
         assert!((wcs.pixel_arcsec() - 0.492).abs() < 1e-3);
@@ -203,7 +209,9 @@ fn erosita_sin_projection_matches_astropy_and_the_files_own_radec() {
 #[test]
 fn nustar_malformed_wcs_is_reported_not_used() {
     let rel = "nustar_solar_90410111001/nu90410111001A06_cl_sunpos.evt";
-    let ev = read(&shared(rel), &ReadOptions::default()).unwrap();
+    let mut opts = ReadOptions::default();
+    opts.screen.grades = false;
+    let ev = read(&shared(rel), &opts).unwrap();
     assert_eq!(ev.header().mission, Mission::Nustar);
     assert_eq!(ev.len(), 9442);
     let err = ev.wcs().as_ref().unwrap_err();
@@ -213,4 +221,26 @@ fn nustar_malformed_wcs_is_reported_not_used() {
     );
     // and RA_PNT = -100 is not taken as a pointing
     assert_eq!(ev.header().ra_pnt, None);
+}
+
+/// The grade and energy screening of the instrument descriptions, against counts made with
+/// astropy on the same files (scripts/real_data_facts.py, `screened`): Chandra ACIS keeps ASCA
+/// grades 0, 2, 3, 4, 6 in 0.3–10 keV; NuSTAR keeps grades 0–26 in 3–79 keV (1.6 + 0.04 PI
+/// keV); the eROSITA list keeps PAT_TYP 1–4 in 0.2–10 keV (all of its 1,244 events).
+#[test]
+fn mission_screening_keeps_the_described_grades_and_energies() {
+    let f = facts();
+    for rel in [
+        "stingray_chandra/chandra_test.fits",
+        "nustar_solar_90410111001/nu90410111001A06_cl_sunpos.evt",
+        "erosita_edr_300003/em01_300003_EventList_021_PARTIAL.fits",
+    ] {
+        let want = f["files"][rel]["screened"].as_u64().unwrap();
+        let ev = read(&shared(rel), &ReadOptions::default()).unwrap();
+        assert_eq!(ev.len() as u64, want, "{rel}");
+        let r = ev.screening();
+        let removed: usize = r.removed.iter().map(|(_, n)| n).sum();
+        assert_eq!(r.n_read - removed, r.n_kept, "{rel}");
+        assert!(r.removed.iter().any(|(n, _)| n == "grade"), "{rel}");
+    }
 }

@@ -5,7 +5,6 @@
 
 use std::path::{Path, PathBuf};
 
-use exod_core::band::Band;
 use exod_core::grid::SkyGrid;
 use exod_core::observation::Observation;
 use exod_core::search::{Kind, SearchResult};
@@ -28,7 +27,11 @@ pub fn write_plots(
         &p,
         &img,
         g,
-        &format!("0.2–12 keV counts in {}″ cells (image.fits)", g.cell_arcsec),
+        &format!(
+            "{} keV counts in {}″ cells (image.fits)",
+            ev.full_band().label().replace('-', "–"),
+            g.cell_arcsec
+        ),
         &marks,
     )?;
     written.push(p);
@@ -65,10 +68,11 @@ pub fn write_plots(
     Ok(written)
 }
 
-/// Counts per cell of the events in 0.2–12 keV (row-major, as the grid's cells).
+/// Counts per cell of the events in the full band (EPIC 0.2–12 keV; row-major, as the grid's
+/// cells).
 fn full_band_image(ev: &Observation) -> Vec<f64> {
     let g = ev.grid();
-    let full = Band::parse("0.2-12").expect("valid");
+    let full = ev.full_band();
     let mut img = vec![0f64; g.n_cells()];
     for i in 0..ev.len() {
         if full.contains(ev.energy()[i]) {

@@ -126,7 +126,7 @@ fn run(c: Call, lightcurves: bool, say: &dyn Fn(String)) -> anyhow::Result<(Tabl
     let s = d::search_read(lists, &job, &p, say)?;
     if let Some(stage) = stage {
         say("writing outputs".into());
-        d::write_searched(&s, &job, &p, &stage, t_all)?;
+        d::write_searched(&s, &job, &stage, t_all)?;
         stage.commit()?;
     }
     let table = exod_io::output::detection_table(&s.result.detections, &s.ctx);

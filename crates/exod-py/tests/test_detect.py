@@ -84,8 +84,9 @@ def test_parameters_reach_the_search(demo, cli_detect):
 
 def test_defaults_are_the_cli_defaults():
     d = exod.SEARCH_DEFAULTS
-    assert d["tbin"] == [5.0, 50.0, 200.0] and d["band"] == ["0.2-2", "2-12", "0.2-12"]
-    assert (d["sigma"], d["rule"], d["cell"], d["lc_window"]) == (3.0, "exod2", 20.0, 100)
+    # bands and cell are the instrument's unless given (EPIC: 0.2-2, 2-12, 0.2-12 keV, 20")
+    assert d["tbin"] == [5.0, 50.0, 200.0] and d["band"] == []
+    assert (d["sigma"], d["rule"], d["cell"], d["lc_window"]) == (3.0, "exod2", None, 100)
 
 
 def test_progress_reports_every_stage(demo, tmp_path):

@@ -18,8 +18,10 @@ pub struct SearchArgs {
     /// Time bins (s), comma-separated.
     #[arg(long, default_value = "5,50,200", value_delimiter = ',')]
     pub tbin: Vec<f64>,
-    /// Energy bands (keV), comma-separated LO-HI.
-    #[arg(long, default_value = "0.2-2,2-12,0.2-12", value_delimiter = ',')]
+    /// Energy bands (keV), comma-separated LO-HI (default: the instrument's — EPIC
+    /// 0.2-2,2-12,0.2-12; ACIS 0.5-2,2-7,0.5-7; XRT 0.3-2,2-10,0.3-10; NuSTAR 3-10,10-79,3-79;
+    /// eROSITA 0.2-2.3,2.3-5,0.2-5).
+    #[arg(long, value_delimiter = ',')]
     pub band: Vec<String>,
     /// Detection threshold (σ-equivalent); every detection reports its own σ.
     #[arg(long, default_value_t = 3.0)]
@@ -27,9 +29,10 @@ pub struct SearchArgs {
     /// Decision rule: exod2 (EXOD2's calibrated counts, default) or exact (bare Bayes factor).
     #[arg(long, default_value = "exod2")]
     pub rule: String,
-    /// Cell size (arcsec).
-    #[arg(long, default_value_t = 20.0)]
-    pub cell: f64,
+    /// Cell size (arcsec; default: the instrument's — EPIC 20, ACIS 2, XRT 24, NuSTAR 60,
+    /// eROSITA 20, chosen from the PSF: see docs/missions.md).
+    #[arg(long)]
+    pub cell: Option<f64>,
     /// Frames kept on each side of a detection's flagged frames in lightcurves.fits.
     #[arg(long, default_value_t = 100)]
     pub lc_window: usize,
@@ -46,10 +49,10 @@ impl Default for SearchArgs {
     fn default() -> Self {
         SearchArgs {
             tbin: vec![5.0, 50.0, 200.0],
-            band: vec!["0.2-2".into(), "2-12".into(), "0.2-12".into()],
+            band: Vec::new(),
             sigma: 3.0,
             rule: "exod2".into(),
-            cell: 20.0,
+            cell: None,
             lc_window: 100,
             max_frames: exod_core::grid::MAX_FRAMES,
             full_lightcurves: false,
@@ -64,15 +67,19 @@ impl SearchArgs {
         let mut o = vec![
             "--tbin".into(),
             join(self.tbin.iter().map(|t| t.to_string()).collect()),
-            "--band".into(),
-            join(self.band.clone()),
+        ];
+        if !self.band.is_empty() {
+            o.extend(["--band".into(), join(self.band.clone())]);
+        }
+        o.extend([
             "--sigma".into(),
             self.sigma.to_string(),
             "--rule".into(),
             self.rule.clone(),
-            "--cell".into(),
-            self.cell.to_string(),
-        ];
+        ]);
+        if let Some(c) = self.cell {
+            o.extend(["--cell".into(), c.to_string()]);
+        }
         if self.full_lightcurves {
             o.push("--full-lightcurves".into());
         } else {
@@ -170,6 +177,8 @@ fn progress(msg: &str) -> indicatif::ProgressBar {
     pb
 }
 
+/// The search parameters of the options; bands and cell left unset (empty, 0) when not given,
+/// for [`DetectParams::for_instrument`] to fill from the instrument searched.
 pub fn params(a: &SearchArgs) -> Result<DetectParams> {
     let bands = a
         .band
@@ -187,7 +196,7 @@ pub fn params(a: &SearchArgs) -> Result<DetectParams> {
         other => bail!("--rule {other:?}: expected exod2 or exact"),
     };
     Ok(DetectParams {
-        cell_arcsec: a.cell,
+        cell_arcsec: a.cell.unwrap_or(0.0),
         tbins: a.tbin.clone(),
         bands,
         sigma: a.sigma,
@@ -327,11 +336,21 @@ pub fn read_lists(files: &[PathBuf], lenient: bool) -> Result<Lists> {
     })
 }
 
-/// Refuse a mission without an instrument description (it is not searched with EPIC's rules);
-/// the input warnings of each list, for run.json.
+/// Refuse a mission without an instrument description (it is not searched with EPIC's rules)
+/// and lists of several missions; the input warnings of each list, for run.json.
 fn checked_inputs(lists: &[Exposure]) -> Result<Vec<serde_json::Value>> {
+    let first = lists[0].instrument()?;
     for l in lists {
-        l.instrument()?;
+        let i = l.instrument()?;
+        if i.mission() != first.mission() {
+            bail!(
+                "{}: a {} list cannot be searched with the {} list {} (one observation, one mission)",
+                l.path().display(),
+                i.mission().name(),
+                first.mission().name(),
+                lists[0].path().display()
+            );
+        }
     }
     Ok(lists
         .iter()
@@ -353,6 +372,8 @@ pub struct Searched {
     pub seconds: [f64; 3],
     /// The DETID prefix used.
     pub label: String,
+    /// The parameters searched with (bands and cell filled from the instrument).
+    pub params: DetectParams,
 }
 
 /// Search the lists read by [`read_lists`] (at least one); `say` hears the stage names
@@ -365,6 +386,7 @@ pub fn search_read(
 ) -> Result<Searched> {
     let lists = read.lists;
     let warnings = checked_inputs(&lists)?;
+    let p = &p.for_instrument(lists[0].instrument()?);
     let t_read = read.seconds;
     let sources = match job.srclist {
         Some(s) => {
@@ -403,6 +425,7 @@ pub fn search_read(
         warnings,
         seconds: [t_read, t_bin, t_search],
         label: obs,
+        params: p.clone(),
     })
 }
 
@@ -423,7 +446,7 @@ pub fn search_lists(
     };
     let searched = search_read(read, job, p, &say)?;
     say("writing outputs".into());
-    write_searched(&searched, job, p, stage, t_all)?;
+    write_searched(&searched, job, stage, t_all)?;
     if let Some(pb) = pb {
         pb.finish_and_clear();
     }
@@ -437,11 +460,10 @@ pub fn search_lists(
 pub fn write_searched(
     s: &Searched,
     job: &Job,
-    p: &DetectParams,
     stage: &crate::staging::Staged,
     t_all: Instant,
 ) -> Result<()> {
-    let (res, ev) = (&s.result, &s.obs);
+    let (res, ev, p) = (&s.result, &s.obs, &s.params);
     let [t_read, t_bin, t_search] = s.seconds;
     let t0 = Instant::now();
     let out = stage.path();

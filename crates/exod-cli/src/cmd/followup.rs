@@ -8,17 +8,20 @@ use anyhow::{bail, Context, Result};
 use exod_core::band::Band;
 use exod_core::exposure::Exposure;
 use exod_core::extract::{extract, ExtractParams, Extraction};
+use exod_core::instrument::Instrument;
 
 use super::target::Target;
 
 /// The extraction options of a follow-up command.
 #[derive(clap::Args, Debug, Clone)]
 pub struct ExtractArgs {
-    /// Energy band (keV).
-    #[arg(long, default_value = "0.2-12")]
-    pub band: String,
+    /// Energy band (keV; default the instrument's full band: EPIC 0.2-12, ACIS 0.5-7, XRT
+    /// 0.3-10, NuSTAR 3-79, eROSITA 0.2-5).
+    #[arg(long)]
+    pub band: Option<String>,
     /// Source aperture radius (arcsec); default: the radius holding `--eef` of the PSF at the
-    /// off-axis angle (EPIC King PSF), within 10–60″.
+    /// off-axis angle (EPIC King PSF, within 10–60″; other instruments: a King profile of their
+    /// HPD, within the range scaled by their HPD over EPIC's).
     #[arg(long)]
     pub src_radius: Option<f64>,
     /// Encircled-energy fraction of the default source radius.
@@ -40,9 +43,19 @@ pub struct ExtractArgs {
 }
 
 impl ExtractArgs {
-    /// The library parameters of these options.
+    /// The library parameters of these options (band default: EPIC's 0.2–12 keV).
     pub fn params(&self) -> Result<ExtractParams> {
-        let band = Band::parse(&self.band)?;
+        self.params_for(None)
+    }
+
+    /// The library parameters of these options for lists of `instrument` (band default: its
+    /// full band).
+    pub fn params_for(&self, instrument: Option<Instrument>) -> Result<ExtractParams> {
+        let band = match (&self.band, instrument) {
+            (Some(b), _) => Band::parse(b)?,
+            (None, Some(i)) => i.description().full_band(),
+            (None, None) => Band::parse("0.2-12")?,
+        };
         let p = ExtractParams {
             band_ev: (band.lo_ev, band.hi_ev),
             src_radius_arcsec: self.src_radius,
@@ -157,8 +170,15 @@ pub fn extract_target(
     ex: &ExtractArgs,
     exclude: &[(f64, f64, f64)],
 ) -> Result<Extraction> {
-    let ext = extract(exposures, target.ra, target.dec, &ex.params()?, exclude)
-        .with_context(|| format!("extracting {}", target.label))?;
+    let inst = exposures.first().and_then(|e| e.instrument().ok());
+    let ext = extract(
+        exposures,
+        target.ra,
+        target.dec,
+        &ex.params_for(inst)?,
+        exclude,
+    )
+    .with_context(|| format!("extracting {}", target.label))?;
     for w in &ext.warnings {
         tracing::warn!("{w}");
     }

@@ -102,7 +102,7 @@ pub struct Args {
 impl Args {
     fn extract_args(&self) -> ExtractArgs {
         ExtractArgs {
-            band: "0.2-12".into(),
+            band: Some("0.2-12".into()),
             src_radius: self.src_radius,
             eef: self.eef,
             bkg_inner: self.bkg_inner,

@@ -43,7 +43,9 @@ pub struct ExtractParams {
     pub src_radius_arcsec: Option<f64>,
     /// Encircled-energy fraction the PSF radius encloses. Default 0.8.
     pub eef: f64,
-    /// Smallest and largest PSF radius (arcsec). Default 10″ and 60″.
+    /// Smallest and largest PSF radius (arcsec) of EPIC apertures. Default 10″ and 60″. The
+    /// other instruments' radii are scaled by their PSF: the range × (their HPD at the position
+    /// / EPIC pn's on-axis 16.6″), e.g. 0.5–3.6″ for Chandra on axis.
     pub src_radius_range_arcsec: (f64, f64),
     /// Photon energy (keV) of the PSF; None (default): the band's mean (module docs).
     pub psf_energy_kev: Option<f64>,
@@ -141,8 +143,14 @@ impl ExtractParams {
 
     /// The PSF radius for `psf`: the EEF radius clamped to the range.
     pub fn psf_radius(&self, psf: &KingPsf) -> Result<f64, ExtractError> {
+        self.psf_radius_scaled(psf, 1.0)
+    }
+
+    /// The PSF radius for `psf` with the range scaled by `scale` (see
+    /// [`ExtractParams::src_radius_range_arcsec`]).
+    pub fn psf_radius_scaled(&self, psf: &KingPsf, scale: f64) -> Result<f64, ExtractError> {
         let (a, b) = self.src_radius_range_arcsec;
-        Ok(psf.radius_for_eef(self.eef)?.clamp(a, b))
+        Ok(psf.radius_for_eef(self.eef)?.clamp(a * scale, b * scale))
     }
 }
 

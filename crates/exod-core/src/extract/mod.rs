@@ -33,14 +33,13 @@ use std::collections::BTreeMap;
 
 use crate::exposure::Exposure;
 use crate::gti::Gti;
-use crate::instrument::EpicCamera;
 use crate::wcs::{separation_arcsec, SkyWcs};
 
 pub use aperture::ExtractParams;
 use aperture::{integrate_areas, SkyFrame};
 use background::{sort_exclusions, BackgroundRegion};
 use footprint::{ccd_footprints, Footprint};
-use psf::{epic_king, KingPsf};
+use psf::{instrument_psf, KingPsf};
 
 /// Errors of the extraction.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -340,23 +339,25 @@ fn source_radius(
     p: &Placement,
     params: &ExtractParams,
 ) -> Result<(Option<KingPsf>, f64, f64), String> {
-    let cam = e.header().camera;
+    let inst = e.instrument().ok();
     let (lo, hi) = params.band_ev;
     let e_geo = (lo.max(100.0) * hi).sqrt() / 1000.0;
-    let energy = match (params.psf_energy_kev, cam) {
+    let energy = match (params.psf_energy_kev, inst) {
         (Some(e), _) => e,
-        (None, Some(c)) => {
+        (None, Some(i)) => {
             let first = params
-                .psf_radius(&epic_king(c, e_geo, p.offaxis_arcmin))
+                .psf_radius(&instrument_psf(i, e_geo, p.offaxis_arcmin))
                 .map_err(|x| x.to_string())?;
             mean_energy_kev(e, p, first, params).unwrap_or(e_geo)
         }
         (None, None) => e_geo,
     };
-    let psf = cam.map(|c: EpicCamera| epic_king(c, energy, p.offaxis_arcmin));
+    let psf = inst.map(|i| instrument_psf(i, energy, p.offaxis_arcmin));
     let r = match (params.src_radius_arcsec, &psf) {
         (Some(r), _) => r,
-        (None, Some(k)) => params.psf_radius(k).map_err(|x| x.to_string())?,
+        (None, Some(k)) => params
+            .psf_radius_scaled(k, radius_scale(inst, p.offaxis_arcmin))
+            .map_err(|x| x.to_string())?,
         (None, None) => {
             return Err(format!(
                 "no PSF model for INSTRUME {}: give the source radius",
@@ -365,6 +366,17 @@ fn source_radius(
         }
     };
     Ok((psf, energy, r))
+}
+
+/// The factor of the aperture-radius range of an instrument: 1 for EPIC, the instrument's HPD
+/// at `offaxis_arcmin` over EPIC pn's on-axis HPD (16.6″) for the others.
+fn radius_scale(inst: Option<crate::instrument::Instrument>, offaxis_arcmin: f64) -> f64 {
+    match inst {
+        Some(i) if i.epic_camera().is_none() => {
+            i.description().psf.hpd_arcsec(offaxis_arcmin.max(0.0)) / 16.6
+        }
+        _ => 1.0,
+    }
 }
 
 /// The band events of the source CCD inside its GTI, in the aperture and in the background.
@@ -489,6 +501,8 @@ mod tests {
     use super::testutil::{self, Ccd, Scene, Source, CRPIX, PIX};
     use super::*;
     use crate::gti::Gti;
+    use crate::instrument::EpicCamera;
+    use psf::epic_king;
     use std::f64::consts::PI;
 
     const BKG: f64 = 0.02; // events per arcsec² over the GTI

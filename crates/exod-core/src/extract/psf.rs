@@ -46,7 +46,7 @@
 //! range: "measured ... up to 12 arc minutes"); arguments outside are clamped to it, and r_c to
 //! at least 0.1″.
 
-use crate::instrument::EpicCamera;
+use crate::instrument::{EpicCamera, Instrument};
 
 use super::ExtractError;
 
@@ -88,6 +88,49 @@ pub fn epic_king(camera: EpicCamera, energy_kev: f64, offaxis_arcmin: f64) -> Ki
         alpha: k[4] + k[5] * e + k[6] * t + k[7] * e * t,
         r_max_arcsec: DEFAULT_R_MAX_ARCSEC,
     }
+}
+
+/// The PSF of any described instrument: EPIC's calibrated King profile ([`epic_king`]); for
+/// the others a King profile of slope α = 1.5 (EPIC's on-axis slope) whose half-power diameter
+/// is the description's HPD at `offaxis_arcmin` (`instrument::PsfSize`), normalised within
+/// max(5′, 10 × HPD). The energy dependence of their PSFs is not modelled.
+pub fn instrument_psf(instrument: Instrument, energy_kev: f64, offaxis_arcmin: f64) -> KingPsf {
+    if let Some(c) = instrument.epic_camera() {
+        return epic_king(c, energy_kev, offaxis_arcmin);
+    }
+    let hpd = instrument
+        .description()
+        .psf
+        .hpd_arcsec(if offaxis_arcmin.is_finite() {
+            offaxis_arcmin.max(0.0)
+        } else {
+            0.0
+        });
+    king_with_hpd(hpd, 1.5)
+}
+
+/// The King profile of slope `alpha` (> 1) whose EEF is ½ at `hpd_arcsec / 2`, normalised within
+/// max(5′, 10 × HPD): r_c by bisection on the normalised EEF (closed form without the
+/// normalisation: r_c = r₅₀ / √(2^{1/(α−1)} − 1)).
+pub fn king_with_hpd(hpd_arcsec: f64, alpha: f64) -> KingPsf {
+    let r50 = (hpd_arcsec / 2.0).max(0.05);
+    let r_max = DEFAULT_R_MAX_ARCSEC.max(10.0 * hpd_arcsec);
+    let psf = |rc: f64| KingPsf {
+        r_c_arcsec: rc,
+        alpha,
+        r_max_arcsec: r_max,
+    };
+    let (mut lo, mut hi) = (1e-4 * r50, 10.0 * r50);
+    for _ in 0..100 {
+        let mid = 0.5 * (lo + hi);
+        // a larger core puts less within r50
+        if psf(mid).eef(r50) > 0.5 {
+            lo = mid;
+        } else {
+            hi = mid;
+        }
+    }
+    psf(0.5 * (lo + hi))
 }
 
 impl KingPsf {
@@ -351,6 +394,33 @@ mod tests {
         assert_eq!(
             epic_king(EpicCamera::Pn, 1.0, 20.0),
             epic_king(EpicCamera::Pn, 1.0, 12.0)
+        );
+    }
+
+    #[test]
+    fn other_instruments_psfs_have_their_described_hpd() {
+        use crate::instrument::NustarModule;
+        for (inst, theta) in [
+            (Instrument::Acis, 0.0),
+            (Instrument::Acis, 8.0),
+            (Instrument::XrtPc, 3.0),
+            (Instrument::Fpm(NustarModule::A), 2.0),
+            (Instrument::Erosita(3), 20.0),
+        ] {
+            let want = inst.description().psf.hpd_arcsec(theta);
+            let k = instrument_psf(inst, 1.5, theta);
+            let got = 2.0 * k.radius_for_eef(0.5).unwrap();
+            assert!(
+                (got / want - 1.0).abs() < 1e-6,
+                "{inst:?} θ={theta}: {got} vs {want}"
+            );
+            assert!(k.eef(10.0 * want) > 0.9);
+        }
+        // EPIC keeps its calibrated model
+        let pn = Instrument::Epic(EpicCamera::Pn);
+        assert_eq!(
+            instrument_psf(pn, 1.5, 4.0),
+            epic_king(EpicCamera::Pn, 1.5, 4.0)
         );
     }
 }

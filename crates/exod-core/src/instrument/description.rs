@@ -87,7 +87,8 @@ pub enum Screening {
         column: &'static str,
         /// Grades kept.
         allowed: &'static [i32],
-        /// Energy range kept (eV, both edges inclusive).
+        /// Energy range kept (eV, both edges inclusive): the instrument's calibrated range,
+        /// wider than its default bands so that other bands can be asked for.
         energy_ev: (f64, f64),
     },
 }
@@ -145,4 +146,27 @@ pub struct Description {
     pub imaging_modes: &'static [&'static str],
     /// Where the numbers come from.
     pub sources: &'static str,
+}
+
+impl Description {
+    /// The full band (the last default band: EPIC 0.2–12 keV), of the images and of the
+    /// injected bursts of the benchmarks.
+    pub fn full_band(&self) -> crate::band::Band {
+        let (lo, hi) = self.bands_kev[self.bands_kev.len() - 1];
+        crate::band::Band {
+            lo_ev: lo * 1000.0,
+            hi_ev: hi * 1000.0,
+        }
+    }
+
+    /// The default bands.
+    pub fn bands(&self) -> Vec<crate::band::Band> {
+        self.bands_kev
+            .iter()
+            .map(|&(lo, hi)| crate::band::Band {
+                lo_ev: lo * 1000.0,
+                hi_ev: hi * 1000.0,
+            })
+            .collect()
+    }
 }

@@ -95,7 +95,7 @@ pub(super) static ACIS: Description = Description {
     screening: Screening::Grades {
         column: "GRADE",
         allowed: &[0, 2, 3, 4, 6],
-        energy_ev: (500.0, 7000.0),
+        energy_ev: (300.0, 10_000.0),
     },
     bti: None,
     bti_note: "none: ACIS background flares are rare and are removed by the user's deflare/lc_clean (Chandra POG §6.16); evt2 GTIs are used as they are",

@@ -47,8 +47,9 @@ __version__ = _exod.__version__
 PathLike = Union[str, "os.PathLike[str]"]
 
 #: The defaults of the search parameters, those of ``exod detect`` (read from the Rust side):
-#: tbin [5, 50, 200] s, band ["0.2-2", "2-12", "0.2-12"] keV, sigma 3, rule "exod2", cell 20
-#: arcsec, lc_window 100 frames, max_frames 2e6, full_lightcurves False.
+#: tbin [5, 50, 200] s, band [] and cell None (the instrument's: EPIC 0.2-2, 2-12, 0.2-12 keV
+#: and 20 arcsec; see docs/missions.md), sigma 3, rule "exod2", lc_window 100 frames,
+#: max_frames 2e6, full_lightcurves False.
 SEARCH_DEFAULTS: Dict[str, Any] = json.loads(_exod.search_defaults())
 
 
@@ -134,13 +135,15 @@ def detect(
     tbin : sequence of float, optional
         Time bins (s). Default ``[5, 50, 200]``.
     band : sequence of str, optional
-        Energy bands (keV) ``"LO-HI"``. Default ``["0.2-2", "2-12", "0.2-12"]``.
+        Energy bands (keV) ``"LO-HI"``. Default: the instrument's (EPIC
+        ``["0.2-2", "2-12", "0.2-12"]``, ACIS ``["0.5-2", "2-7", "0.5-7"]`` ...).
     sigma : float, optional
         Detection threshold (sigma-equivalent). Default 3.
     rule : {"exod2", "exact"}, optional
         Decision rule: EXOD2's calibrated counts or the bare Bayes factor. Default ``"exod2"``.
     cell : float, optional
-        Cell size (arcsec). Default 20.
+        Cell size (arcsec). Default: the instrument's (EPIC 20, ACIS 2, XRT 24, NuSTAR 60,
+        eROSITA 20).
     lc_window : int, optional
         Frames kept on each side of a detection's flagged frames in its light curve. Default 100.
     max_frames : int, optional

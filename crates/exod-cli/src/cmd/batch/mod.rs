@@ -235,7 +235,13 @@ fn plan_batch(
         .collect();
     let mut dropped = Vec::new();
     let exps = plan::read_headers(&lists, &mut dropped);
-    let units = plan::units(exps, &found.srclists, params.cell_arcsec);
+    // the memory plan needs a cell: the one given, else EPIC's 20″ (batch archives are EPIC's)
+    let cell = if params.cell_arcsec > 0.0 {
+        params.cell_arcsec
+    } else {
+        20.0
+    };
+    let units = plan::units(exps, &found.srclists, cell);
     let suffix = a
         .shard
         .map(|(i, n)| format!("-shard-{i}-of-{n}"))

@@ -29,7 +29,9 @@ use std::path::Path;
 
 use exod_core::exposure::{Exposure, ExposureHeader, ExposureParts, ReferenceFrames};
 use exod_core::gti::Gti;
-use exod_core::instrument::{EpicCamera, Mission};
+use exod_core::instrument::{
+    Description, EnergyColumn, EpicCamera, Instrument, LiveTime, Mission, Screening,
+};
 use exod_core::screening::{self, EpicEvent, EpicScreen, ScreenOptions, ScreenReport};
 use exod_core::wcs::{SkyWcs, WcsError, WcsParams};
 
@@ -64,6 +66,7 @@ fn read_header(f: &mut Fits) -> Result<ExposureHeader, IoError> {
     })?;
     let mission = Mission::from_telescop(&telescope);
     let instrument = get_s(f, "INSTRUME")?.unwrap_or_default();
+    let desc = described(mission, &instrument);
     let camera = match (mission, EpicCamera::from_instrume(&instrument)) {
         (Mission::Xmm, Some(c)) => Some(c),
         (Mission::Xmm, None) => {
@@ -124,16 +127,46 @@ fn read_header(f: &mut Fits) -> Result<ExposureHeader, IoError> {
         dec_pnt,
         pa_pnt: num(f, "PA_PNT")?,
         frames,
-        live_fraction: live_fractions(f, camera)?,
+        live_fraction: live_fractions(f, camera, desc)?,
     })
+}
+
+/// The instrument description of a list, when exod has one.
+fn described(mission: Mission, instrume: &str) -> Option<&'static Description> {
+    Instrument::describe(mission, instrume)
+        .ok()
+        .map(|i| i.description())
 }
 
 /// Live-time fractions per CCD from the EVENTS header (see
 /// [`ExposureHeader::live_fraction`]): `LIVETInn / ONTIMEnn` for the CCDs that state both with
 /// ONTIME > 0 and a ratio in (0, 1] (1e-6 tolerance), else the camera-wide `DEADC` in (0, 1]
-/// under key 0, else nothing (live fraction 1). Implausible values are ignored.
-fn live_fractions(f: &mut Fits, camera: Option<EpicCamera>) -> Result<BTreeMap<u8, f64>, IoError> {
+/// under key 0, else nothing (live fraction 1). Implausible values are ignored. Instruments
+/// whose description names a keyword ([`LiveTime::Keyword`]: Chandra `DTCOR`, NuSTAR `DEADC`)
+/// take it, else `LIVETIME / ONTIME`, under key 0.
+fn live_fractions(
+    f: &mut Fits,
+    camera: Option<EpicCamera>,
+    desc: Option<&Description>,
+) -> Result<BTreeMap<u8, f64>, IoError> {
     let mut out = BTreeMap::new();
+    if let Some(LiveTime::Keyword(k)) = desc.map(|d| d.live_time) {
+        let plausible = |v: f64| v > 0.0 && v <= 1.0 + 1e-6;
+        let key = f
+            .num(k, "a dead-time correction factor")?
+            .filter(|v| plausible(*v));
+        let ratio = match (
+            f.num("LIVETIME", "a live time (s)")?,
+            f.num("ONTIME", "an on time (s)")?,
+        ) {
+            (Some(l), Some(o)) if o > 0.0 => Some(l / o).filter(|v| plausible(*v)),
+            _ => None,
+        };
+        if let Some(v) = key.or(ratio) {
+            out.insert(0, v.min(1.0));
+        }
+        return Ok(out);
+    }
     let n_ccd = camera.map_or(12, |c| c.n_ccd());
     for ccd in 1..=n_ccd {
         let live = f.num(&format!("LIVETI{ccd:02}"), "a live time (s)")?;
@@ -161,6 +194,18 @@ fn check_mode(path: &Path, h: &ExposureHeader) -> Result<(), IoError> {
         path: path.into(),
         reason,
     };
+    if let (Some(d), Some(dm)) = (described(h.mission, &h.instrument), &h.datamode) {
+        let dm_u = dm.to_ascii_uppercase();
+        let imaging = d.imaging_modes.iter().any(|m| dm_u.starts_with(m));
+        if h.mission != Mission::Xmm && !d.imaging_modes.is_empty() && !imaging {
+            return Err(unsupported(format!(
+                "DATAMODE = {dm:?}: only imaging modes ({}) are searched for {} {} (continuous-clocking and windowed-timing modes have no 2-D sky position)",
+                d.imaging_modes.join(", "),
+                d.mission.name(),
+                h.instrument
+            )));
+        }
+    }
     if let Some(dm) = &h.datamode {
         let dm_u = dm.to_ascii_uppercase();
         if h.mission == Mission::Xmm && dm_u != "IMAGING" {
@@ -267,131 +312,10 @@ fn obs_span(h: &ExposureHeader) -> Option<(f64, f64)> {
     }
 }
 
-/// Read a GTI table (START/STOP) of the current HDU. `span` is the observation's
-/// [TSTART, TSTOP]: an interval far outside it (by more than the span itself, at least a day)
-/// is not a good time of this observation but a damaged column or header.
-fn read_gti_table(f: &mut Fits, span: Option<(f64, f64)>) -> Result<Gti, IoError> {
-    let (start_c, _) = f.column_req("START", "GTI start times")?;
-    let (stop_c, _) = f.column_req("STOP", "GTI stop times")?;
-    f.require_scalar_number(&start_c, "GTI start times in s")?;
-    f.require_scalar_number(&stop_c, "GTI stop times in s")?;
-    f.check_last_row_not_fill()?;
-    let start: Vec<f64> = f.read_all(&start_c)?;
-    let stop: Vec<f64> = f.read_all(&stop_c)?;
-    if let Some((t0, t1)) = span {
-        let margin = (t1 - t0).max(86_400.0);
-        let bad = start.iter().zip(&stop).position(|(&a, &b)| {
-            a.is_finite() && b.is_finite() && (a < t0 - margin || b > t1 + margin)
-        });
-        if let Some(i) = bad {
-            return Err(invalid(
-                &f.path,
-                format!(
-                    "GTI extension {} row {}: [{}, {}] lies far outside the observation (TSTART–TSTOP = {t0}–{t1} s): a damaged column or header?",
-                    f.hdu_name(),
-                    i + 1,
-                    start[i],
-                    stop[i]
-                ),
-            ));
-        }
-    }
-    Gti::from_rows(&start, &stop).map_err(|e| {
-        invalid(
-            &f.path,
-            format!(
-                "GTI extension {}: {e} (expected sorted, disjoint START < STOP rows)",
-                f.hdu_name()
-            ),
-        )
-    })
-}
+mod gti;
 
-/// One component of the EVENTS header's data subspace (the OGIP DSS convention: components are
-/// alternatives, their union is the subspace; a component's keywords default to component 1's).
-#[derive(Debug, Clone, PartialEq)]
-struct DssComponent {
-    /// CCDs the component selects (None: no CCDNR selection, every CCD).
-    ccds: Option<Vec<u8>>,
-    /// The GTI extension its TIME selection refers to (None: no TIME selection).
-    gti: Option<String>,
-}
-
-/// Parse a CCDNR data-subspace value: `3`, `1:7`, `:12`, `3:` or a comma list of those, within
-/// 1..=`n_ccd`.
-fn parse_ccd_selection(v: &str, n_ccd: u8) -> Option<Vec<u8>> {
-    let mut out = Vec::new();
-    for part in v.split(',').map(str::trim).filter(|p| !p.is_empty()) {
-        let (lo, hi) = match part.split_once(':') {
-            Some((a, b)) => (
-                if a.trim().is_empty() {
-                    1
-                } else {
-                    a.trim().parse::<u8>().ok()?
-                },
-                if b.trim().is_empty() {
-                    n_ccd
-                } else {
-                    b.trim().parse::<u8>().ok()?
-                },
-            ),
-            None => {
-                let c = part.parse::<u8>().ok()?;
-                (c, c)
-            }
-        };
-        out.extend(lo.max(1)..=hi.min(n_ccd));
-    }
-    (!out.is_empty()).then_some(out)
-}
-
-/// The data-subspace components of the EVENTS header, as far as CCDNR and TIME go.
-fn dss_components(
-    f: &mut Fits,
-    n_ccd: u8,
-    warnings: &mut Vec<String>,
-) -> Result<Vec<DssComponent>, IoError> {
-    let mut time_n = None;
-    let mut ccd_n = None;
-    for n in 1..=20 {
-        match f.string(&format!("DSTYP{n}"))? {
-            Some(s) if s.trim() == "TIME" => time_n = Some(n),
-            Some(s) if s.trim() == "CCDNR" => ccd_n = Some(n),
-            _ => {}
-        }
-    }
-    let mut out: Vec<DssComponent> = Vec::new();
-    for k in 1..=999 {
-        let pre = if k == 1 { String::new() } else { k.to_string() };
-        let gti = match time_n {
-            Some(tn) => f.string(&format!("{pre}DSREF{tn}"))?,
-            None => None,
-        };
-        let ccd_val = match ccd_n {
-            Some(cn) => f.string(&format!("{pre}DSVAL{cn}"))?,
-            None => None,
-        };
-        if k > 1 && gti.is_none() && ccd_val.is_none() {
-            break;
-        }
-        let first = out.first().cloned();
-        let ccds = match ccd_val {
-            Some(v) => match parse_ccd_selection(&v, n_ccd) {
-                Some(c) => Some(c),
-                None => {
-                    warnings.push(format!("data-subspace CCDNR value {v:?} of component {k} is not a CCD selection (expected N, A:B or a comma list): taken as every CCD"));
-                    None
-                }
-            },
-            None => first.as_ref().and_then(|c| c.ccds.clone()),
-        };
-        let gti = gti
-            .map(|r| r.trim().trim_start_matches(':').to_string())
-            .or_else(|| first.and_then(|c| c.gti));
-        out.push(DssComponent { ccds, gti });
-    }
-    Ok(out)
-}
+pub(crate) use gti::epic_gtis;
+use gti::other_gtis;
 
 const CHUNK: usize = 1 << 20;
 
@@ -407,6 +331,9 @@ struct EventColumns {
     ccd: Option<String>,
     /// PATTERN, FLAG, RAWX, RAWY (EPIC only).
     epic: Option<[String; 4]>,
+    /// Grade screening of the other missions: the grade column (when the list has it), the
+    /// grades kept and the energy range kept (eV).
+    grade: Option<(Option<String>, &'static [i32], (f64, f64))>,
     /// Valid sky X and Y: the TNULL value (integer columns) and the TLMIN–TLMAX range.
     sky: [SkyRange; 2],
 }
@@ -467,8 +394,32 @@ fn missing_column(f: &mut Fits, hdu: &str, column: &str, expected: &str) -> IoEr
     .into()
 }
 
-/// Find the columns: energy from XMM/eROSITA PI in eV; Chandra `energy` (eV) or PI × 14.6 eV;
-/// NuSTAR 1.6 keV + 40 eV × PI.
+/// The energy column of a list and its conversion to eV: the description's columns in order
+/// (Chandra `energy` in eV, else PI × 14.6 eV; NuSTAR 1.6 keV + 40 eV × PI; Swift PI × 10 eV;
+/// EPIC and eROSITA PI in eV), or PI in eV for a mission exod does not describe.
+fn energy_column(
+    f: &mut Fits,
+    desc: Option<&Description>,
+) -> Result<Option<(String, EnergyColumn)>, IoError> {
+    const GENERIC: [EnergyColumn; 1] = [EnergyColumn {
+        columns: &["PI"],
+        ev_per_unit: 1.0,
+        offset_ev: 0.0,
+        what: "PI (eV)",
+    }];
+    let convs: &[EnergyColumn] = desc.map_or(&GENERIC, |d| d.energy);
+    for conv in convs {
+        for c in conv.columns {
+            if let Some((name, _)) = f.column(c)? {
+                return Ok(Some((name, *conv)));
+            }
+        }
+    }
+    Ok(None)
+}
+
+/// Find the columns: TIME, X, Y, the energy ([`energy_column`]), the chip column of the
+/// instrument, EPIC's PATTERN/FLAG/RAWX/RAWY, the grade column of the others.
 fn find_columns(
     f: &mut Fits,
     h: &ExposureHeader,
@@ -477,31 +428,8 @@ fn find_columns(
     let (time, _) = f.column_req("TIME", "photon arrival times (s)")?;
     let (x, x_n) = f.column_req("X", "sky X pixel")?;
     let (y, y_n) = f.column_req("Y", "sky Y pixel")?;
-    let (energy, energy_scale, energy_offset, energy_source) = match h.mission {
-        Mission::Chandra => match f.column("ENERGY")? {
-            Some((c, _)) => (Some(c), 1.0, 0.0, "energy column (eV)"),
-            None => (
-                f.column("PI")?.map(|c| c.0),
-                14.6,
-                0.0,
-                "PI × 14.6 eV (ACIS channel width; no energy column)",
-            ),
-        },
-        Mission::Nustar => (
-            f.column("PI")?.map(|c| c.0),
-            40.0,
-            1600.0,
-            "1.6 keV + 40 eV × PI (NuSTAR)",
-        ),
-        Mission::Swift => (
-            f.column("PI")?.map(|c| c.0),
-            10.0,
-            0.0,
-            "PI × 10 eV (Swift-XRT channel width)",
-        ),
-        _ => (f.column("PI")?.map(|c| c.0), 1.0, 0.0, "PI (eV)"),
-    };
-    let Some(energy) = energy else {
+    let desc = described(h.mission, &h.instrument);
+    let Some((energy, conv)) = energy_column(f, desc)? else {
         return Err(missing_column(
             f,
             ev_name,
@@ -510,12 +438,24 @@ fn find_columns(
         ));
     };
     let mut ccd = None;
-    for n in ["CCDNR", "CCD_ID", "TM_NR", "DET_ID"] {
+    let chip_names: &[&str] = match desc {
+        Some(d) => d.chip_column.as_slice(),
+        None => &["CCDNR", "CCD_ID", "TM_NR", "DET_ID"],
+    };
+    for n in chip_names {
         if let Some((c, _)) = f.column(n)? {
             ccd = Some(c);
             break;
         }
     }
+    let grade = match desc.map(|d| d.screening) {
+        Some(Screening::Grades {
+            column,
+            allowed,
+            energy_ev,
+        }) => Some((f.column(column)?.map(|c| c.0), allowed, energy_ev)),
+        _ => None,
+    };
     let is_xmm = h.mission == Mission::Xmm;
     let epic = if is_xmm {
         Some([
@@ -540,6 +480,9 @@ fn find_columns(
     if let Some(c) = &ccd {
         scalars.push((c, "the CCD of each event"));
     }
+    if let Some((Some(g), _, _)) = &grade {
+        scalars.push((g, "event grades"));
+    }
     if let Some([p, fl, rx, ry]) = &epic {
         scalars.extend([
             (p.as_str(), "EPIC event patterns"),
@@ -557,11 +500,12 @@ fn find_columns(
         x,
         y,
         energy,
-        energy_scale,
-        energy_offset,
-        energy_source,
+        energy_scale: conv.ev_per_unit,
+        energy_offset: conv.offset_ev,
+        energy_source: conv.what,
         ccd,
         epic,
+        grade,
         sky,
     };
     Ok((cols, x_n, y_n))
@@ -592,157 +536,6 @@ fn epic_flag_mask(
     }
 }
 
-/// EPIC GTIs: `STDGTInn` per CCD, intersected with the flare GTI the data-subspace keywords
-/// attach to that CCD.
-pub(crate) fn epic_gtis(
-    f: &mut Fits,
-    names: &[String],
-    cam: EpicCamera,
-    span: Option<(f64, f64)>,
-    warnings: &mut Vec<String>,
-) -> Result<(BTreeMap<u8, Gti>, String), IoError> {
-    let path = f.path.clone();
-    let dss = dss_components(f, cam.n_ccd(), warnings)?;
-    let timed = dss.iter().any(|c| c.gti.is_some());
-    let source = if timed {
-        "STDGTInn ∩ data-subspace (DSREF) GTI per CCD"
-    } else {
-        "STDGTInn per CCD"
-    };
-    let mut gti = BTreeMap::new();
-    for ccd in 1..=cam.n_ccd() {
-        let name = format!("STDGTI{ccd:02}");
-        if !names.iter().any(|n| n == &name) {
-            continue;
-        }
-        f.select(&name, "a per-CCD GTI")?;
-        let mut g = read_gti_table(f, span)?;
-        if timed {
-            if let Some(allowed) = dss_time(f, names, &dss, ccd, span, warnings)? {
-                g = g.intersect(&allowed);
-            }
-        }
-        gti.insert(ccd, g);
-    }
-    if gti.is_empty() {
-        return Err(invalid(
-            &path,
-            format!(
-                "no STDGTInn extension: an EPIC event list has one GTI per CCD (HDUs: {})",
-                names.join(", ")
-            ),
-        ));
-    }
-    if gti.values().all(|g| g.is_empty()) {
-        return Err(invalid(
-            &path,
-            "every GTI is empty: the exposure has no good time",
-        ));
-    }
-    Ok((gti, source.into()))
-}
-
-/// The times the data subspace allows on `ccd`: the union of the GTIs of the components that
-/// select it (None: no restriction).
-fn dss_time(
-    f: &mut Fits,
-    names: &[String],
-    dss: &[DssComponent],
-    ccd: u8,
-    span: Option<(f64, f64)>,
-    warnings: &mut Vec<String>,
-) -> Result<Option<Gti>, IoError> {
-    let mine: Vec<&DssComponent> = dss
-        .iter()
-        .filter(|c| c.ccds.as_ref().map_or(true, |s| s.contains(&ccd)))
-        .collect();
-    if mine.is_empty() {
-        warnings.push(format!("CCD {ccd} is in no data-subspace component: its STDGTI{ccd:02} is used without a flare GTI"));
-        return Ok(None);
-    }
-    let mut allowed = Gti::default();
-    for c in mine {
-        let Some(r) = &c.gti else { return Ok(None) };
-        if !names.iter().any(|n| n.eq_ignore_ascii_case(r)) {
-            return Err(invalid(&f.path, format!(
-                "the EVENTS data subspace of CCD {ccd} refers to GTI extension {r}, which is not in the file (its {} HDUs end with {}: is the file cut short?)",
-                names.len(),
-                names.last().map(String::as_str).unwrap_or("?")
-            )));
-        }
-        f.select(r, "the flare-filtered GTI named by DSREF")?;
-        allowed = allowed.union(&read_gti_table(f, span)?);
-    }
-    Ok(Some(allowed))
-}
-
-/// Other missions: the `GTI`/`STDGTI` extension, or [TSTART, TSTOP], or (after the events are
-/// read) their span.
-fn other_gtis(
-    f: &mut Fits,
-    h: &ExposureHeader,
-    warnings: &mut Vec<String>,
-) -> Result<(BTreeMap<u8, Gti>, String), IoError> {
-    let mut gti = BTreeMap::new();
-    let is_gti =
-        |n: &str| n.eq_ignore_ascii_case("GTI") || n.to_ascii_uppercase().starts_with("STDGTI");
-    let found: Vec<(usize, String)> = f
-        .hdus()
-        .iter()
-        .filter(|e| is_gti(&e.name))
-        .map(|e| (e.index, e.name.clone()))
-        .collect();
-    // a GTI extension that exists is read, or the read fails: never a fallback to TSTART–TSTOP
-    let source = match found.as_slice() {
-        [(i, g)] => {
-            f.select_index(*i)?;
-            gti.insert(0, read_gti_table(f, obs_span(h))?);
-            format!("{g} extension")
-        }
-        [_, _, ..] => {
-            // e.g. Chandra: one GTI extension per CCD (CCD_ID keyword); their union
-            let mut all = Gti::default();
-            for (i, _) in &found {
-                f.select_index(*i)?;
-                all = all.union(&read_gti_table(f, obs_span(h))?);
-            }
-            gti.insert(0, all);
-            let list = found
-                .iter()
-                .map(|(i, g)| format!("{g} (HDU {i})"))
-                .collect::<Vec<_>>()
-                .join(", ");
-            let path = f.path.clone();
-            warn(
-                &path,
-                warnings,
-                format!(
-                    "{} GTI extensions ({list}): their union is used for every event",
-                    found.len()
-                ),
-            );
-            format!("union of the GTI extensions {list}")
-        }
-        [] => match (h.tstart, h.tstop) {
-            (Some(a), Some(b)) if b > a => {
-                gti.insert(0, Gti::single(a, b));
-                let path = f.path.clone();
-                warn(
-                    &path,
-                    warnings,
-                    "no GTI extension: GTI = [TSTART, TSTOP]".into(),
-                );
-                "TSTART–TSTOP (no GTI extension)".into()
-            }
-            _ => {
-                gti.insert(0, Gti::default());
-                String::new()
-            }
-        },
-    };
-    Ok((gti, source))
-}
-
 /// Screened event columns and the count removed by each criterion.
 #[derive(Default)]
 struct Screened {
@@ -757,6 +550,8 @@ struct Screened {
     /// Rows read per CCDNR value 0..=255 (EPIC), before any screening.
     rows_per_ccd: Vec<usize>,
     max_raw: (i32, i32, i32),
+    /// Other missions: events removed by grade, by energy range.
+    removed_grade: [usize; 2],
 }
 
 /// One chunk of raw columns.
@@ -767,6 +562,7 @@ struct Chunk {
     e: Vec<f64>,
     ccd: Vec<i32>,
     epic: Option<(Vec<i32>, Vec<i64>, Vec<i32>, Vec<i32>)>,
+    grade: Option<Vec<i32>>,
 }
 
 fn read_chunk(f: &mut Fits, c: &EventColumns, start: usize, end: usize) -> Result<Chunk, IoError> {
@@ -788,7 +584,24 @@ fn read_chunk(f: &mut Fits, c: &EventColumns, start: usize, end: usize) -> Resul
             )),
             None => None,
         },
+        grade: match &c.grade {
+            Some((Some(g), _, _)) => Some(f.read_range(g, start, end)?),
+            _ => None,
+        },
     })
+}
+
+/// Grade and energy screening of the other missions: the index into
+/// [`Screened::removed_grade`] of the criterion that removes the event, if any.
+#[inline]
+fn grade_reject(c: &EventColumns, k: &Chunk, i: usize, ev: f64) -> Option<usize> {
+    let (_, allowed, (lo, hi)) = c.grade.as_ref()?;
+    if let Some(g) = &k.grade {
+        if !allowed.contains(&g[i]) {
+            return Some(0);
+        }
+    }
+    (!(ev >= *lo && ev <= *hi)).then_some(1)
 }
 
 /// Read the events in chunks, screened on the fly.
@@ -840,6 +653,10 @@ fn read_events(
                     continue;
                 }
             }
+            if let Some(crit) = grade_reject(c, &k, i, ev) {
+                out.removed_grade[crit] += 1;
+                continue;
+            }
             if !(c.sky[0].valid(k.x[i]) && c.sky[1].valid(k.y[i])) {
                 out.removed[screening::UNDEFINED_SKY] += 1;
                 continue;
@@ -884,11 +701,12 @@ fn screening_warnings(
             warnings,
             format!("TELESCOP = {:?} is not a mission exod knows: no event screening, energies taken as PI in eV", h.telescope),
         ),
-        (m, _) => warn(
+        (m, _) if described(m, &h.instrument).is_none() => warn(
             &path,
             warnings,
-            format!("no event screening for {} lists (grade/status cuts are the pipeline's): only undefined sky positions are removed", m.name()),
+            format!("no event screening for {} {} lists (no instrument description): only undefined sky positions are removed", m.name(), h.instrument),
         ),
+        _ => {}
     }
     Ok(())
 }
@@ -948,17 +766,110 @@ fn check_ccd_gtis(
     ))
 }
 
+/// The GTIs of the list, by its instrument's layout.
+fn read_gtis(
+    f: &mut Fits,
+    names: &[String],
+    h: &ExposureHeader,
+    warnings: &mut Vec<String>,
+) -> Result<(BTreeMap<u8, Gti>, String), IoError> {
+    match (h.camera, described(h.mission, &h.instrument)) {
+        (Some(c), _) => epic_gtis(f, names, c, obs_span(h), warnings),
+        (None, Some(d)) => gti::mission_gtis(f, h, d.gti, warnings),
+        (None, None) => other_gtis(f, h, warnings),
+    }
+}
+
+/// What screening removed: EPIC's criteria, the grade and energy cuts of the other described
+/// instruments, and undefined sky positions for every list.
+fn screen_report(nrows: usize, h: &ExposureHeader, s: &Screened) -> ScreenReport {
+    let sky = screening::EPIC_CRITERIA[screening::UNDEFINED_SKY];
+    let removed = if h.camera.is_some() {
+        screening::EPIC_CRITERIA
+            .iter()
+            .zip(s.removed)
+            .map(|(n, r)| (n.to_string(), r))
+            .collect()
+    } else {
+        let mut v = Vec::new();
+        if described(h.mission, &h.instrument).is_some() {
+            v.push(("grade".to_string(), s.removed_grade[0]));
+            v.push(("energy range".to_string(), s.removed_grade[1]));
+        }
+        v.push((sky.to_string(), s.removed[screening::UNDEFINED_SKY]));
+        v
+    };
+    ScreenReport {
+        n_read: nrows,
+        removed,
+        n_kept: s.time.len(),
+    }
+}
+
+/// A list without GTI information (no extension, no TSTART/TSTOP) gets the span of its events;
+/// the GTI of a described instrument's whole exposure is given to each of its chips.
+fn complete_gtis(
+    path: &Path,
+    h: &ExposureHeader,
+    s: &Screened,
+    gti: &mut BTreeMap<u8, Gti>,
+    gti_source: &mut String,
+    warnings: &mut Vec<String>,
+) -> Result<(), IoError> {
+    if gti.get(&0).map(|g| g.is_empty()).unwrap_or(false) {
+        if let (Some(a), Some(b)) = (
+            s.time.iter().copied().reduce(f64::min),
+            s.time.iter().copied().reduce(f64::max),
+        ) {
+            gti.insert(0, Gti::single(a, b));
+            warn(
+                path,
+                warnings,
+                "no GTI extension and no TSTART/TSTOP: GTI = span of the events".into(),
+            );
+            *gti_source = "span of the events (no GTI extension, no TSTART/TSTOP)".into();
+        }
+    }
+    if h.camera.is_none() && described(h.mission, &h.instrument).is_some() {
+        let mut chips: Vec<u8> = s.ccd.clone();
+        chips.sort_unstable();
+        chips.dedup();
+        gti::spread_to_chips(path, gti, &chips)?;
+    }
+    Ok(())
+}
+
+/// eROSITA survey (scanning) lists are refused: every source drifts through the field in a
+/// ~40 s pass every 4 h, so its exposure varies within a frame and needs the attitude, which the
+/// pointed-mode search does not model.
+fn check_pointed(f: &mut Fits, path: &Path, h: &ExposureHeader) -> Result<(), IoError> {
+    if h.mission != Mission::Erosita {
+        return Ok(());
+    }
+    match f.string("OBS_MODE")? {
+        Some(m) if m.trim().eq_ignore_ascii_case("SURVEY") => Err(IoError::Unsupported {
+            path: path.into(),
+            reason: "OBS_MODE = SURVEY: eROSITA scanning data need an exposure that follows each source through the ~40 s scans (attitude file, per-frame exposure map); only pointed observations are searched".into(),
+        }),
+        _ => Ok(()),
+    }
+}
+
 /// Read and screen one event list.
 pub fn read(path: &Path, opts: &ReadOptions) -> Result<Exposure, IoError> {
     let (mut f, names, ev_name) = open_events(path)?;
     let header = read_header(&mut f)?;
     check_mode(path, &header)?;
+    check_pointed(&mut f, path, &header)?;
     let (nrows, _) = f.table_info()?;
     if nrows == 0 {
         return Err(invalid(path, "the EVENTS table has no rows (zero events)"));
     }
     let mut warnings = Vec::new();
-    let (cols, x_n, y_n) = find_columns(&mut f, &header, &ev_name)?;
+    let (mut cols, x_n, y_n) = find_columns(&mut f, &header, &ev_name)?;
+    if !opts.screen.grades {
+        cols.grade = None;
+    }
     let wcs = read_wcs(&mut f, x_n, y_n)?;
     let cam = header.camera;
     screening_warnings(&mut f, &header, opts, &mut warnings)?;
@@ -966,10 +877,7 @@ pub fn read(path: &Path, opts: &ReadOptions) -> Result<Exposure, IoError> {
         Some(c) => epic_flag_mask(&mut f, c, &mut warnings)?,
         None => 0,
     };
-    let (mut gti, mut gti_source) = match cam {
-        Some(c) => epic_gtis(&mut f, &names, c, obs_span(&header), &mut warnings)?,
-        None => other_gtis(&mut f, &header, &mut warnings)?,
-    };
+    let (mut gti, mut gti_source) = read_gtis(&mut f, &names, &header, &mut warnings)?;
     f.select(&ev_name, "a photon event list")?;
     f.check_last_row_not_fill()?;
     let screen = cam.map(|c| {
@@ -986,32 +894,8 @@ pub fn read(path: &Path, opts: &ReadOptions) -> Result<Exposure, IoError> {
     drop(screen);
     check_camera(path, cam, &s)?;
     check_ccd_gtis(path, cam, &s, &gti, &names)?;
-    let is_xmm = cam.is_some();
-    let screening = ScreenReport {
-        n_read: nrows,
-        removed: screening::EPIC_CRITERIA
-            .iter()
-            .zip(s.removed)
-            .filter(|(n, _)| is_xmm || **n == screening::EPIC_CRITERIA[screening::UNDEFINED_SKY])
-            .map(|(n, r)| (n.to_string(), r))
-            .collect(),
-        n_kept: s.time.len(),
-    };
-    // lists without GTI information: the span of the events
-    if gti.get(&0).map(|g| g.is_empty()).unwrap_or(false) {
-        if let (Some(a), Some(b)) = (
-            s.time.iter().copied().reduce(f64::min),
-            s.time.iter().copied().reduce(f64::max),
-        ) {
-            gti.insert(0, Gti::single(a, b));
-            warn(
-                path,
-                &mut warnings,
-                "no GTI extension and no TSTART/TSTOP: GTI = span of the events".into(),
-            );
-            gti_source = "span of the events (no GTI extension, no TSTART/TSTOP)".into();
-        }
-    }
+    let screening = screen_report(nrows, &header, &s);
+    complete_gtis(path, &header, &s, &mut gti, &mut gti_source, &mut warnings)?;
     tracing::debug!(path = %path.display(), read = nrows, kept = s.time.len(), "event list read");
     Ok(Exposure::new(ExposureParts {
         path: path.into(),
