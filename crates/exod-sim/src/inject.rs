@@ -467,10 +467,10 @@ pub fn inject(
     output: &Path,
     cfg: &InjectConfig,
 ) -> Result<Vec<BurstTruth>, InjectError> {
-    if cfg.bursts.is_empty() {
+    if cfg.bursts.is_empty() && !cfg.gti_from_events {
         return Err(InjectError::Spec {
             spec: String::new(),
-            what: "no burst given: expected at least one --burst RA:DEC:COUNTS:T0:DURATION".into(),
+            what: "no burst given: expected at least one --burst RA:DEC:COUNTS:T0:DURATION (or --gti-from-events alone, to write only the GTI)".into(),
         });
     }
     let inp = read_input(input, cfg.gti_from_events)?;

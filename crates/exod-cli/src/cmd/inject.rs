@@ -17,8 +17,9 @@ pub struct Args {
     #[arg(long)]
     pub out: PathBuf,
     /// A burst RA:DEC:COUNTS:T0:DURATION — position (deg), expected counts (Poisson mean),
-    /// start (the file's mission time, s) and duration (s). Repeatable.
-    #[arg(long = "burst", required = true)]
+    /// start (the file's mission time, s) and duration (s). Repeatable; none with
+    /// --gti-from-events writes the copy with only the GTI added.
+    #[arg(long = "burst", required_unless_present = "gti_from_events")]
     pub bursts: Vec<String>,
     /// Seed of the draws: the same seed gives byte-identical files.
     #[arg(long, default_value_t = 1)]
