@@ -32,7 +32,11 @@ enum Command {
     /// Append synthetic bursts to a real event list (any described mission), with their truth
     /// table: every original HDU, card and row kept, rows sorted by TIME.
     Inject(cmd::inject::Args),
-    /// Simulate an XMM-Newton EPIC observation (pn, MOS1, MOS2) in pipeline formats.
+    /// The instrument descriptions exod searches with: pixel, PSF vs off-axis, frame time,
+    /// energy column, bands, cell, chips, GTIs, screening, BTI rule, live time.
+    Missions(cmd::missions::Args),
+    /// Simulate an XMM-Newton EPIC observation (pn, MOS1, MOS2) in pipeline formats, or one of
+    /// Chandra ACIS-I, Swift-XRT, NuSTAR or eROSITA (`--mission`).
     Simulate(cmd::simulate::Args),
     /// Simulate an archive of overlapping observations with known transients, a flickering hot
     /// pixel and bad inputs (test input of batch processing, catalogue and cross-match).
@@ -101,6 +105,7 @@ fn main() {
         Command::Bayes(a) => cmd::bayes::run(a),
         Command::Info(a) => cmd::info::run(a),
         Command::Inject(a) => cmd::inject::run(a),
+        Command::Missions(a) => cmd::missions::run(a),
         Command::Simulate(a) => cmd::simulate::run(a),
         Command::SimulateArchive(a) => cmd::simulate_archive::run(a),
         Command::Detect(a) => cmd::detect::run(a).map(|o| cmd::detect::print_table(&o.result)),

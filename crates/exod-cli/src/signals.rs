@@ -1,4 +1,4 @@
-//! SIGINT, SIGTERM and SIGHUP: remove the staging folders of the running command, then exit with
+//! SIGPIPE ends the program quietly (default disposition). SIGINT, SIGTERM and SIGHUP: remove the staging folders of the running command, then exit with
 //! 128 + the signal number. The signals are blocked in every thread (from `main`, before any
 //! thread starts) and received by one thread with `sigwait`, so the cleanup runs outside a signal
 //! handler.
@@ -41,6 +41,10 @@ fn signal_set() -> libc::sigset_t {
 /// Block the signals in this thread (and the threads it will start) and start the thread that
 /// receives them. Call first in `main`.
 pub fn install() {
+    // a closed stdout (`exod info … | head`) ends the program quietly, as for any Unix tool,
+    // instead of a panic of `println!`
+    // SAFETY: restoring the default disposition of SIGPIPE before any thread starts.
+    unsafe { libc::signal(libc::SIGPIPE, libc::SIG_DFL) };
     let set = signal_set();
     // SAFETY: a valid signal set; no previous mask is needed.
     unsafe { libc::pthread_sigmask(libc::SIG_BLOCK, &set, std::ptr::null_mut()) };

@@ -523,3 +523,28 @@ fn command_line_conventions_and_refusals() {
         "{err}"
     );
 }
+
+/// docs/missions.md shows the instrument descriptions as `exod missions` prints them from the
+/// code, so the numbers in the docs are the numbers searched with.
+#[test]
+fn the_missions_doc_table_is_the_code() {
+    let o = exod(&["missions"]);
+    assert!(o.status.success());
+    let table = String::from_utf8(o.stdout).unwrap();
+    assert_eq!(table.lines().count(), 8, "{table}");
+    let doc = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/missions.md"),
+    )
+    .unwrap();
+    assert!(
+        doc.contains(&table),
+        "docs/missions.md does not show `exod missions`:\n{table}"
+    );
+    let j = exod(&["missions", "--json"]);
+    let v: serde_json::Value = serde_json::from_slice(&j.stdout).unwrap();
+    assert_eq!(v.as_array().unwrap().len(), 6);
+    assert_eq!(
+        v[2]["description"]["default_cell_arcsec"].as_f64(),
+        Some(2.0)
+    );
+}

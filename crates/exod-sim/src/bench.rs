@@ -1,6 +1,12 @@
 //! Benchmarks of the method (paper §2.6): completeness from injected bursts, false positives from
 //! Poisson realisations of the expectation, position errors, speed.
 //!
+//! * **Missions**: a [`BenchSetup`] says how bursts are injected and matched for one
+//!   instrument: XMM-Newton EPIC (the default, [`BenchSetup::xmm`]) as described here; the other
+//!   missions ([`BenchSetup::for_mission`]) inject with a King PSF of the instrument
+//!   description's HPD at the burst's off-axis angle (from the centre of the sky frame), energies
+//!   from the simulator's absorbed power law in the mission's full band, search that band, and
+//!   match within one default cell of the mission.
 //! * **Injection** adds synthetic bursts to the merged event table of an observation (simulated
 //!   or real): `Poisson(amplitude)` photons with the King PSF of the simulator around a random
 //!   position inside a random cell (not the cell centre, which EXOD2 used and which is optimistic),
@@ -29,7 +35,45 @@ use exod_core::source::Source;
 use exod_core::stats::{Boundaries, Rule, Thresholds};
 use exod_core::wcs::separation_arcsec;
 
+use exod_core::instrument::Instrument;
+
+use crate::mission::{KingPsf, SimMission};
 use crate::simulate::king_offset;
+
+/// How bursts are injected, searched and matched for one instrument (module docs).
+#[derive(Debug, Clone, Copy)]
+pub struct BenchSetup {
+    /// The instrument whose PSF and band are used; None: XMM-Newton EPIC (the simulator's King
+    /// PSF, 0.2–12 keV log-normal energies).
+    pub instrument: Option<Instrument>,
+    /// Band searched and injected.
+    pub band: Band,
+    /// A detection matches a burst within this distance (arcsec).
+    pub match_radius: f64,
+}
+
+impl BenchSetup {
+    /// XMM-Newton EPIC: 0.2–12 keV, matched within 20″ (paper §2.6).
+    pub fn xmm() -> BenchSetup {
+        BenchSetup {
+            instrument: None,
+            band: Band::parse("0.2-12").expect("valid"),
+            match_radius: 20.0,
+        }
+    }
+
+    /// Mission `m`: its description's full band (the last of `bands_kev`), matched within one
+    /// default cell.
+    pub fn for_mission(m: SimMission) -> BenchSetup {
+        let d = m.description();
+        let (lo, hi) = d.bands_kev[d.bands_kev.len() - 1];
+        BenchSetup {
+            instrument: Some(m.instrument()),
+            band: Band::parse(&format!("{lo}-{hi}")).expect("the description's band is valid"),
+            match_radius: d.default_cell_arcsec,
+        }
+    }
+}
 
 /// How a burst sits in time relative to the frames of its t_bin.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
@@ -70,8 +114,63 @@ pub struct Injection {
     pub realised: u64,
 }
 
-/// Add bursts to a copy of an event table (events stay time-sorted; grid and coverage unchanged).
+/// Add bursts to a copy of an event table (events stay time-sorted; grid and coverage unchanged),
+/// with the XMM-Newton EPIC injection.
 pub fn inject(base: &EventTable, bursts: &mut [Injection], rng: &mut ChaCha8Rng) -> EventTable {
+    inject_with(&BenchSetup::xmm(), base, bursts, rng)
+}
+
+/// The PSF offset and energy draws of one setup: EPIC's King PSF and log-normal energies, or a
+/// mission's King PSF of its HPD at the burst's off-axis angle and power-law energies in band.
+enum Draws {
+    Epic,
+    Mission(KingPsf, (f64, f64)),
+}
+
+impl Draws {
+    fn new(setup: &BenchSetup, base: &EventTable, b: &Injection) -> Draws {
+        match setup.instrument {
+            None => Draws::Epic,
+            Some(ins) => {
+                let c = base.grid().wcs.params().crval;
+                let theta = separation_arcsec(c[0], c[1], b.ra, b.dec) / 60.0;
+                let band = (setup.band.lo_ev / 1000.0, setup.band.hi_ev / 1000.0);
+                Draws::Mission(KingPsf::of(ins, theta), band)
+            }
+        }
+    }
+
+    fn offset(&self, rng: &mut ChaCha8Rng) -> (f64, f64) {
+        match self {
+            Draws::Epic => king_offset(rng),
+            Draws::Mission(psf, _) => psf.offset(rng),
+        }
+    }
+
+    /// Energy (eV).
+    fn energy(&self, rng: &mut ChaCha8Rng) -> f32 {
+        match self {
+            Draws::Epic => loop {
+                let e = crate::simulate::photon_energy(rng) * 1000.0;
+                if (200.0..=12_000.0).contains(&e) {
+                    break e as f32;
+                }
+            },
+            Draws::Mission(_, (lo, hi)) => {
+                let e = crate::mission::absorbed_power_law(rng, 1.9, 0.05, (*lo, *hi));
+                ((e * 1000.0) as f32).min((*hi * 1000.0) as f32 - 0.01)
+            }
+        }
+    }
+}
+
+/// [`inject`] with the PSF and energies of `setup`.
+pub fn inject_with(
+    setup: &BenchSetup,
+    base: &EventTable,
+    bursts: &mut [Injection],
+    rng: &mut ChaCha8Rng,
+) -> EventTable {
     let g = base.grid();
     let px_arcsec = g.wcs.pixel_arcsec();
     let mut add: Vec<(f64, f32, f32, f32, u32, u8, u8)> = Vec::new();
@@ -87,8 +186,9 @@ pub fn inject(base: &EventTable, bursts: &mut [Injection], rng: &mut ChaCha8Rng)
         } else {
             0
         };
+        let draws = Draws::new(setup, base, b);
         for _ in 0..n {
-            let (dx, dy) = king_offset(rng);
+            let (dx, dy) = draws.offset(rng);
             // sky X increases to the west (east = −X)
             let (x, y) = (px - dx / px_arcsec, py + dy / px_arcsec);
             let Some((ix, iy)) = g.cell_of(x, y) else {
@@ -120,12 +220,7 @@ pub fn inject(base: &EventTable, bursts: &mut [Injection], rng: &mut ChaCha8Rng)
             if !live {
                 continue;
             }
-            let e = loop {
-                let e = crate::simulate::photon_energy(rng) * 1000.0;
-                if (200.0..=12_000.0).contains(&e) {
-                    break e as f32;
-                }
-            };
+            let e = draws.energy(rng);
             add.push((t, x as f32, y as f32, e, cell as u32, pick.0, pick.1));
             b.realised += 1;
         }
@@ -243,7 +338,8 @@ pub fn draw_bursts(
 }
 
 /// Run completeness trials on one observation for one t_bin and timing: `batches` searches, each
-/// with one burst per amplitude, at 3σ and 5σ. Returns one trial per burst and σ.
+/// with one burst per amplitude, at 3σ and 5σ. Returns one trial per burst and σ. (XMM-Newton
+/// EPIC: [`completeness_trials_with`] for other instruments.)
 #[allow(clippy::too_many_arguments)]
 pub fn completeness_trials(
     obs: usize,
@@ -256,7 +352,35 @@ pub fn completeness_trials(
     sigmas: &[f64],
     seed: u64,
 ) -> Vec<Trial> {
-    let band = Band::parse("0.2-12").expect("valid");
+    completeness_trials_with(
+        &BenchSetup::xmm(),
+        obs,
+        base,
+        sources,
+        tbin,
+        timing,
+        amplitudes,
+        batches,
+        sigmas,
+        seed,
+    )
+}
+
+/// [`completeness_trials`] with the injection, band and match radius of `setup`.
+#[allow(clippy::too_many_arguments)]
+pub fn completeness_trials_with(
+    setup: &BenchSetup,
+    obs: usize,
+    base: &EventTable,
+    sources: Option<&[Source]>,
+    tbin: f64,
+    timing: Timing,
+    amplitudes: &[f64],
+    batches: usize,
+    sigmas: &[f64],
+    seed: u64,
+) -> Vec<Trial> {
+    let band = setup.band;
     let frames = Frames::new(base.span(), tbin);
     let ex = expectation::for_run(
         base,
@@ -271,7 +395,7 @@ pub fn completeness_trials(
             seed ^ ((obs as u64) << 40) ^ ((tbin as u64) << 20) ^ batch as u64,
         );
         let mut bursts = draw_bursts(base, &ex, &frames, timing, amplitudes, &mut rng);
-        let ev = inject(base, &mut bursts, &mut rng);
+        let ev = inject_with(setup, base, &mut bursts, &mut rng);
         for &sigma in sigmas {
             let params = DetectParams {
                 tbins: vec![tbin],
@@ -291,7 +415,7 @@ pub fn completeness_trials(
                         d.kind == Kind::Peak && d.t_start < b.t_stop && d.t_stop > b.t_start
                     })
                     .map(|d| separation_arcsec(d.ra, d.dec, b.ra, b.dec))
-                    .filter(|&s| s < 20.0)
+                    .filter(|&s| s < setup.match_radius)
                     .fold(
                         f64::NAN,
                         |a: f64, s| if a.is_nan() || s < a { s } else { a },
@@ -486,9 +610,19 @@ fn flag_frame(
     }
 }
 
-/// The expectation of the full band for a t_bin (the false-positive experiment's μ).
+/// The expectation of the full band for a t_bin (the false-positive experiment's μ), XMM-Newton
+/// EPIC's 0.2–12 keV.
 pub fn expectation_for(base: &EventTable, sources: Option<&[Source]>, tbin: f64) -> Expectation {
-    let band = Band::parse("0.2-12").expect("valid");
+    expectation_in(base, sources, tbin, BenchSetup::xmm().band)
+}
+
+/// The expectation of `band` for a t_bin.
+pub fn expectation_in(
+    base: &EventTable,
+    sources: Option<&[Source]>,
+    tbin: f64,
+    band: Band,
+) -> Expectation {
     expectation::for_run(
         base,
         band,

@@ -5,6 +5,8 @@
 //!   flickering hot pixel and bad inputs (the test input of batch, catalogue and cross-match).
 //! * [`inject`] — synthetic bursts injected into a real event list of any described mission
 //!   (`exod inject`), with their truth table.
+//! * [`mission`] — Chandra ACIS-I, Swift-XRT PC, NuSTAR FPMA/B and eROSITA observations in
+//!   their pipelines' formats.
 //! * [`bench`] — the paper's §2.6 benchmarks: injections into real or simulated observations,
 //!   false-positive realisations of μ.
 //!
@@ -18,4 +20,5 @@
 pub mod archive;
 pub mod bench;
 pub mod inject;
+pub mod mission;
 pub mod simulate;

@@ -10,7 +10,8 @@ use exod_core::stats::Rule;
 use exod_io::ecsv::{self, Column, Value};
 use exod_io::events::{self, ReadOptions};
 use exod_io::srclist;
-use exod_sim::bench::{self, Timing, Trial};
+use exod_sim::bench::{self, BenchSetup, Timing, Trial};
+use exod_sim::mission::{simulate_mission, MissionConfig, SimMission};
 use exod_sim::simulate::{simulate, Flares, SimConfig};
 use rayon::prelude::*;
 
@@ -48,9 +49,57 @@ pub struct Common {
     /// (repeat the option for several observations).
     #[arg(long, value_delimiter = ';')]
     pub real: Vec<String>,
+    /// Mission of the simulated observations (completeness and false positives): xmm (default),
+    /// chandra, swift, nustar or erosita — simulated with `exod simulate --mission`'s defaults
+    /// and no transient, searched in the mission's full band with its default cell, bursts
+    /// injected with its PSF (`exod_sim::bench::BenchSetup`).
+    #[arg(long, default_value = "xmm")]
+    pub mission: String,
+}
+
+/// The mission of `--mission` (None: XMM-Newton).
+fn mission_of(c: &Common) -> Result<Option<SimMission>> {
+    if c.mission.eq_ignore_ascii_case("xmm") {
+        return Ok(None);
+    }
+    c.mission
+        .parse::<SimMission>()
+        .map(Some)
+        .map_err(|e| anyhow::anyhow!("--mission: {e} (or xmm)"))
+}
+
+/// The injection and matching of the benchmark's mission.
+fn setup_of(c: &Common) -> Result<BenchSetup> {
+    Ok(mission_of(c)?.map_or_else(BenchSetup::xmm, BenchSetup::for_mission))
+}
+
+/// A simulated observation of a non-XMM mission, without transients, merged into an event
+/// table with the mission's default cell (no source list: the pipelines of these missions
+/// write none beside the events).
+fn sim_mission_obs(m: SimMission, seed: u64, i: usize, dir: &Path) -> Result<EventTable> {
+    let mut cfg = MissionConfig::new(m);
+    cfg.seed = seed;
+    let d = dir.join(format!("obs{i}"));
+    let out = simulate_mission(&cfg, &d)?;
+    let lists: Vec<_> = out
+        .event_files
+        .iter()
+        .map(|p| events::read(p, &ReadOptions::default()))
+        .collect::<Result<_, _>>()?;
+    let ev = EventTable::new(&lists, m.description().default_cell_arcsec)?;
+    let _ = std::fs::remove_dir_all(&d);
+    Ok(ev)
 }
 
 fn meta(c: &Common, what: &str) -> Vec<(&'static str, String)> {
+    let mut m = meta_xmm(c, what);
+    if !c.mission.eq_ignore_ascii_case("xmm") {
+        m.push(("mission", c.mission.to_ascii_lowercase()));
+    }
+    m
+}
+
+fn meta_xmm(c: &Common, what: &str) -> Vec<(&'static str, String)> {
     vec![
         ("software", format!("exod {}", env!("CARGO_PKG_VERSION"))),
         ("command", std::env::args().collect::<Vec<_>>().join(" ")),
@@ -115,11 +164,15 @@ fn observations(
 ) -> Result<Vec<(String, EventTable, Option<Vec<srclist::Source>>)>> {
     let n = c.obs.unwrap_or(if c.quick { 2 } else { default_n });
     let tmp = scratch("sim");
+    let mission = mission_of(c)?;
     let mut v: Vec<_> = (0..n)
         .into_par_iter()
-        .map(|i| {
-            sim_obs(c.seed + i as u64, exposure, i, &tmp)
-                .map(|(e, s)| (format!("sim{i}"), e, Some(s)))
+        .map(|i| match mission {
+            None => sim_obs(c.seed + i as u64, exposure, i, &tmp)
+                .map(|(e, s)| (format!("sim{i}"), e, Some(s))),
+            Some(m) => {
+                sim_mission_obs(m, c.seed + i as u64, i, &tmp).map(|e| (format!("sim{i}"), e, None))
+            }
         })
         .collect::<Result<_>>()?;
     let _ = std::fs::remove_dir_all(&tmp);
@@ -144,6 +197,7 @@ fn trials(c: &Common, timings: &[Timing], batches: usize) -> Result<Vec<Trial>> 
     let obs = observations(c, 10, if c.quick { 20_000.0 } else { 50_000.0 })?;
     let amps = amplitudes(c.quick);
     let tbins = [5.0, 50.0, 200.0];
+    let setup = setup_of(c)?;
     let mut jobs = Vec::new();
     for (oi, _) in obs.iter().enumerate() {
         for &t in &tbins {
@@ -157,7 +211,8 @@ fn trials(c: &Common, timings: &[Timing], batches: usize) -> Result<Vec<Trial>> 
         .par_iter()
         .map(|&(oi, t, tm)| {
             let (_, ev, src) = &obs[oi];
-            let r = bench::completeness_trials(
+            let r = bench::completeness_trials_with(
+                &setup,
                 oi,
                 ev,
                 src.as_deref(),
@@ -525,13 +580,14 @@ fn false_positives(c: &Common) -> Result<()> {
         .map(|&(s, r, _)| bench::boundaries(s, r))
         .collect();
     let brefs: Vec<&exod_core::stats::Boundaries> = bounds.iter().collect();
+    let band = setup_of(c)?.band;
     let mut rows = Vec::new();
     for &tbin in &[5.0, 50.0, 200.0] {
         let per_obs: Vec<Vec<usize>> = obs
             .par_iter()
             .enumerate()
             .map(|(oi, (_, ev, src))| {
-                let ex = bench::expectation_for(ev, src.as_deref(), tbin);
+                let ex = bench::expectation_in(ev, src.as_deref(), tbin, band);
                 bench::false_positive_realisations(
                     &ex,
                     &brefs,

@@ -100,6 +100,21 @@ fn print_text(ev: &EventList) {
         "  mission      {:?} ({}), instrument {}",
         h.mission, h.telescope, h.instrument
     );
+    match ev.instrument() {
+        Ok(i) => {
+            let d = i.description();
+            let bands: Vec<String> = d.bands().iter().map(|b| b.label()).collect();
+            println!(
+                "  searched as  {} ({}): cell {}″, bands {} keV, BTI rule {}",
+                i.label(),
+                d.mission.name(),
+                d.default_cell_arcsec,
+                bands.join(", "),
+                if d.bti.is_some() { "yes" } else { "none" }
+            );
+        }
+        Err(e) => println!("  searched as  not searched: {e}"),
+    }
     println!("  mode         {} / {}", opt(&h.datamode), opt(&h.submode));
     println!(
         "  obs / exp    {} / {}   revolution {}",

@@ -17,6 +17,7 @@ pub mod lc_analysis;
 pub mod lc_field;
 pub mod lc_stats;
 pub mod longterm;
+pub mod missions;
 pub mod period;
 pub mod photometry;
 pub mod report;

@@ -1,9 +1,12 @@
-//! `exod simulate`: a realistic XMM-Newton EPIC observation in pipeline formats.
+//! `exod simulate`: a realistic XMM-Newton EPIC observation in pipeline formats, or (with
+//! `--mission chandra|swift|nustar|erosita`) one of another photon-counting mission
+//! (`exod_sim::mission`).
 
 use std::path::PathBuf;
 
 use anyhow::{Context, Result};
 use exod_core::instrument::EpicCamera as XmmCamera;
+use exod_sim::mission::{simulate_mission, MissionConfig, MissionOutput, SimMission};
 use exod_sim::simulate::{simulate, Burst, Eclipse, FieldSky, Flares, Profile, SimConfig, Spectra};
 
 /// The energy model of source photons.
@@ -25,12 +28,20 @@ pub struct Args {
     /// Replace a non-empty output directory (its files stay until the new ones are complete).
     #[arg(long)]
     pub overwrite: bool,
+    /// Mission: xmm (EPIC pn + MOS1 + MOS2), chandra (ACIS-I), swift (XRT PC), nustar (FPMA +
+    /// FPMB) or erosita (pointed, TM1–7 merged). The other missions take --seed, --exposure,
+    /// --bursts/--burst-*, --no-transients, --obsid, --tstart and --target-rate; the other
+    /// options are XMM's.
+    #[arg(long, default_value = "xmm")]
+    pub mission: String,
     /// Random seed: the same seed gives byte-identical files.
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
-    /// Exposure of the MOS cameras (s); pn starts 500 s later and stops 200 s earlier.
-    #[arg(long, default_value_t = 50_000.0)]
-    pub exposure: f64,
+    /// Exposure (s). XMM (default 50000): of the MOS cameras, pn starts 500 s later and stops
+    /// 200 s earlier. Other missions: the good time (default Chandra 20000, Swift 2000,
+    /// NuSTAR 20000 plus occultations, eROSITA 10000).
+    #[arg(long)]
+    pub exposure: Option<f64>,
     /// Number of bursts to inject at random positions and times.
     #[arg(long, default_value_t = 0)]
     pub bursts: usize,
@@ -88,19 +99,22 @@ pub struct Args {
     /// the others keep the model's defaults.
     #[arg(long, default_value = "nH=0.05,PhoIndex=1.9", value_delimiter = ',')]
     pub spectrum_params: Vec<String>,
-    /// Observation identifier written in the files.
-    #[arg(long, default_value = "0999990101")]
-    pub obsid: String,
-    /// Mission time of the start (s); epochs of one field differ by it.
-    #[arg(long, default_value_t = 7.0e8)]
-    pub tstart: f64,
+    /// Observation identifier written in the files (XMM 10 digits, default 0999990101;
+    /// Chandra 5, default 99901; Swift and NuSTAR 11; eROSITA 6).
+    #[arg(long)]
+    pub obsid: Option<String>,
+    /// Mission time of the start (s); epochs of one field differ by it (XMM default 7e8).
+    #[arg(long)]
+    pub tstart: Option<f64>,
     /// Draw the constant sources from this seed instead of --seed (the same sky for every
     /// epoch of a field: the noise follows --seed, the sources --field-seed).
     #[arg(long)]
     pub field_seed: Option<u64>,
-    /// pn count rate of the on-axis target (ct/s; 0 for none).
-    #[arg(long, default_value_t = 0.25)]
-    pub target_rate: f64,
+    /// Count rate of the target near the aimpoint (ct/s; 0 for none): XMM pn rate (default
+    /// 0.25); other missions summed over their lists (default Chandra 0.02, Swift 0.3, NuSTAR
+    /// 0.2, eROSITA 1).
+    #[arg(long)]
+    pub target_rate: Option<f64>,
     /// A constant point source `RA:DEC:RATE` (deg, deg, pn ct/s on axis; repeatable), added to
     /// the drawn sources; RATE 0 leaves it out (an epoch where it is off).
     #[arg(long, value_name = "RA:DEC:RATE")]
@@ -118,8 +132,9 @@ pub fn config(a: &Args) -> Result<SimConfig> {
             other => anyhow::bail!("unknown camera {other:?} (expected pn, m1, m2)"),
         })
         .collect::<Result<Vec<_>>>()?;
-    if a.obsid.len() != 10 || !a.obsid.chars().all(|c| c.is_ascii_digit()) {
-        anyhow::bail!("--obsid {:?}: an XMM observation id is 10 digits", a.obsid);
+    let obsid = a.obsid.clone().unwrap_or_else(|| "0999990101".into());
+    if obsid.len() != 10 || !obsid.chars().all(|c| c.is_ascii_digit()) {
+        anyhow::bail!("--obsid {obsid:?}: an XMM observation id is 10 digits");
     }
     let (nb, ne) = if a.no_transients {
         (0, 0)
@@ -128,20 +143,12 @@ pub fn config(a: &Args) -> Result<SimConfig> {
     };
     Ok(SimConfig {
         seed: a.seed,
-        obs_id: a.obsid.clone(),
-        exposure: a.exposure,
+        obs_id: obsid,
+        exposure: a.exposure.unwrap_or(50_000.0),
         cameras,
         flares: a.flares,
         cluster: a.cluster,
-        bursts: (0..nb)
-            .map(|_| Burst {
-                counts: a.burst_counts,
-                duration: a.burst_duration,
-                profile: a.burst_profile,
-                position: None,
-                t_start: None,
-            })
-            .collect(),
+        bursts: bursts(a, nb),
         eclipses: (0..ne)
             .map(|_| Eclipse {
                 depth: a.eclipse_depth,
@@ -152,8 +159,8 @@ pub fn config(a: &Args) -> Result<SimConfig> {
             .collect(),
         periodic: a.periodic.clone(),
         spectra: spectra(a)?,
-        tstart: a.tstart,
-        target_rate: a.target_rate,
+        tstart: a.tstart.unwrap_or(7.0e8),
+        target_rate: a.target_rate.unwrap_or(0.25),
         field: a.field_seed.map(|seed| {
             let d = SimConfig::default();
             FieldSky {
@@ -166,6 +173,75 @@ pub fn config(a: &Args) -> Result<SimConfig> {
         extra_sources: a.source.clone(),
         ..SimConfig::default()
     })
+}
+
+/// The `n` bursts of the options (random positions and times).
+fn bursts(a: &Args, n: usize) -> Vec<Burst> {
+    (0..n)
+        .map(|_| Burst {
+            counts: a.burst_counts,
+            duration: a.burst_duration,
+            profile: a.burst_profile,
+            position: None,
+            t_start: None,
+        })
+        .collect()
+}
+
+/// The mission of `--mission`: None for XMM.
+pub fn mission(a: &Args) -> Result<Option<SimMission>> {
+    if a.mission.eq_ignore_ascii_case("xmm") {
+        return Ok(None);
+    }
+    a.mission
+        .parse::<SimMission>()
+        .map(Some)
+        .map_err(|e| anyhow::anyhow!("--mission: {e} (or xmm)"))
+}
+
+/// The configuration of a non-XMM simulation, refusing the options that are XMM's only.
+pub fn mission_config(a: &Args, m: SimMission) -> Result<MissionConfig> {
+    let xmm_only = [
+        (a.eclipses > 0, "--eclipses"),
+        (a.cluster, "--cluster"),
+        (!a.periodic.is_empty(), "--periodic"),
+        (!a.source.is_empty(), "--source"),
+        (a.field_seed.is_some(), "--field-seed"),
+        (a.plots, "--plots"),
+    ];
+    if let Some((_, opt)) = xmm_only.iter().find(|(on, _)| *on) {
+        anyhow::bail!(
+            "{opt} is an option of --mission xmm only (not {})",
+            m.name()
+        );
+    }
+    let mut c = MissionConfig::new(m);
+    c.seed = a.seed;
+    if let Some(e) = a.exposure {
+        c.exposure = e;
+    }
+    if let Some(o) = &a.obsid {
+        c.obs_id = o.clone();
+    }
+    if let Some(t) = a.tstart {
+        c.tstart = t;
+    }
+    if let Some(r) = a.target_rate {
+        c.target_rate = r;
+    }
+    c.bursts = bursts(a, if a.no_transients { 0 } else { a.bursts });
+    Ok(c)
+}
+
+/// Simulate the mission observation `a` describes into `a.out` (through a staging folder).
+pub fn simulate_mission_into(a: &Args, m: SimMission) -> Result<MissionOutput> {
+    let cfg = mission_config(a, m)?;
+    let stage = crate::staging::Staged::begin(&a.out, a.overwrite)?;
+    let out = simulate_mission(&cfg, stage.path())
+        .with_context(|| format!("simulating into {}", a.out.display()))?
+        .relocated(stage.path(), &a.out);
+    stage.commit()?;
+    Ok(out)
 }
 
 /// The spectra of the options (None for the legacy energy model).
@@ -208,6 +284,21 @@ pub fn simulate_into(a: &Args) -> Result<exod_sim::simulate::SimOutput> {
 
 pub fn run(a: Args) -> Result<()> {
     let t = std::time::Instant::now();
+    if let Some(m) = mission(&a)? {
+        let out = simulate_mission_into(&a, m)?;
+        for (p, n) in out.event_files.iter().zip(&out.n_events) {
+            println!("{}  {n} events", p.display());
+        }
+        let kinds = |k: &str| out.truth.iter().filter(|t| t.kind == k).count();
+        println!(
+            "{}  {} sources, {} bursts  ({:.2} s)",
+            out.truth_path.display(),
+            kinds("source") + kinds("target"),
+            kinds("burst"),
+            t.elapsed().as_secs_f64()
+        );
+        return Ok(());
+    }
     let out = simulate_into(&a)?;
     for (p, n) in out.event_files.iter().zip(&out.n_events) {
         println!("{}  {n} events", p.display());

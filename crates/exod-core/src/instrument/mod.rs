@@ -168,6 +168,20 @@ pub enum Instrument {
     Erosita(u8),
 }
 
+/// One instrument of every description, with the name docs use for the description (EPIC
+/// MOS1 stands for MOS1 and MOS2, FPMA for both NuSTAR modules, TM1 for TM0–TM7).
+pub const DESCRIBED: [(Instrument, &str); 6] = [
+    (Instrument::Epic(EpicCamera::Pn), "XMM-Newton EPIC pn"),
+    (
+        Instrument::Epic(EpicCamera::Mos1),
+        "XMM-Newton EPIC MOS1/MOS2",
+    ),
+    (Instrument::Acis, "Chandra ACIS"),
+    (Instrument::XrtPc, "Swift-XRT PC"),
+    (Instrument::Fpm(NustarModule::A), "NuSTAR FPMA/FPMB"),
+    (Instrument::Erosita(1), "eROSITA TM1–TM7"),
+];
+
 const TM_LABELS: [&str; 8] = ["TM0", "TM1", "TM2", "TM3", "TM4", "TM5", "TM6", "TM7"];
 
 impl Instrument {

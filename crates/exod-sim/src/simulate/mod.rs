@@ -103,8 +103,10 @@ pub use exod_core::sky::epic_frame;
 pub use geometry::sky_wcs;
 pub(crate) use geometry::{tan_wcs, to_radec};
 pub use periodic::{Periodic, PulseShape};
+pub(crate) use sources::burst_offset;
 pub use sources::{draw_sources, king_offset, photon_energy};
 pub use writers::{embedded_pn_arf, embedded_pn_rmf, response_paths};
+pub(crate) use writers::{write_fits_plain, write_truth_table, TruthLabels};
 
 use geometry::Frame;
 
@@ -732,7 +734,7 @@ fn validate_flicker(cfg: &SimConfig, h: &HotFlicker) -> Result<(), SimError> {
 }
 
 /// A Poisson draw of mean `mean` (0 for a non-positive mean).
-fn poisson(rng: &mut ChaCha8Rng, mean: f64) -> u64 {
+pub(crate) fn poisson(rng: &mut ChaCha8Rng, mean: f64) -> u64 {
     if mean <= 0.0 {
         return 0;
     }
@@ -742,7 +744,7 @@ fn poisson(rng: &mut ChaCha8Rng, mean: f64) -> u64 {
 }
 
 /// The random stream `stream` of `seed`.
-fn rng_for(seed: u64, stream: u64) -> ChaCha8Rng {
+pub(crate) fn rng_for(seed: u64, stream: u64) -> ChaCha8Rng {
     let mut r = ChaCha8Rng::seed_from_u64(seed);
     r.set_stream(stream);
     r

@@ -389,7 +389,7 @@ pub(super) fn burst_position(field: &Field, cams: &[Camera], rng: &mut ChaCha8Rn
 }
 
 /// The time of one burst photon after the burst's start (s), drawn from its profile.
-fn burst_offset(b: &Burst, rng: &mut ChaCha8Rng) -> f64 {
+pub(crate) fn burst_offset(b: &Burst, rng: &mut ChaCha8Rng) -> f64 {
     match b.profile {
         Profile::Box => rng.gen::<f64>() * b.duration,
         Profile::Fred => loop {

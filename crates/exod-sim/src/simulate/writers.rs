@@ -196,6 +196,21 @@ fn write_fits_gz(
     .map_err(io)
 }
 
+/// Write an uncompressed FITS file `dest` through cfitsio on a temporary file, renamed into
+/// place when complete (the mission lists, which their pipelines write uncompressed).
+pub(crate) fn write_fits_plain(
+    dest: &Path,
+    fill: impl FnOnce(&Path) -> FitsResult<()>,
+) -> Result<(), SimError> {
+    let tmp = dest.with_extension("tmp.fits");
+    let _ = std::fs::remove_file(&tmp);
+    fill(&tmp).map_err(fits_err(&tmp))?;
+    std::fs::rename(&tmp, dest).map_err(|source| SimError::Io {
+        path: dest.into(),
+        source,
+    })
+}
+
 /// The civil date (`YYYY-MM-DDThh:mm:ss`, TT) of XMM mission time `t`.
 fn date_of(t: f64) -> String {
     // XMM time 0 = 1998-01-01T00:00:00 TT; civil date by days since then
@@ -512,19 +527,39 @@ fn fill_srclist(cfg: &SimConfig, rows: &[SrcRow], tmp: &Path) -> FitsResult<()> 
     Ok(())
 }
 
+/// What the mission-dependent columns of `truth.ecsv` say: the time system and the three
+/// per-list count columns (always named `counts_pn`, `counts_m1`, `counts_m2`, so that every
+/// simulation has the same columns).
+pub(crate) struct TruthLabels {
+    /// Description of `t_start`/`t_stop` ("XMM mission time, TT").
+    pub(crate) time: &'static str,
+    /// Descriptions of `counts_pn`, `counts_m1`, `counts_m2`.
+    pub(crate) counts: [&'static str; 3],
+}
+
+/// The labels of the XMM simulation.
+const XMM_LABELS: TruthLabels = TruthLabels {
+    time: "XMM mission time, TT",
+    counts: [
+        "realised pn counts (eclipse: photons removed)",
+        "realised MOS1 counts",
+        "realised MOS2 counts",
+    ],
+};
+
 /// The columns of `truth.ecsv`.
-fn truth_columns() -> [Column; 11] {
+fn truth_columns(l: &TruthLabels) -> [Column; 11] {
     [
         Column::new("id", "int64", None, "row number"),
         Column::new("kind", "string", None, "target, source, cluster, burst or eclipse"),
         Column::new("ra", "float64", Some("deg"), "right ascension (ICRS)"),
         Column::new("dec", "float64", Some("deg"), "declination (ICRS)"),
-        Column::new("t_start", "float64", Some("s"), "start (XMM mission time, TT)"),
-        Column::new("t_stop", "float64", Some("s"), "stop (XMM mission time, TT)"),
+        Column::new("t_start", "float64", Some("s"), &format!("start ({})", l.time)),
+        Column::new("t_stop", "float64", Some("s"), &format!("stop ({})", l.time)),
         Column::new("expected", "float64", Some("ct"), "expected counts: burst amplitude over all cameras; pn rate x exposure for sources; photons lost for eclipses"),
-        Column::new("counts_pn", "int64", Some("ct"), "realised pn counts (eclipse: photons removed)"),
-        Column::new("counts_m1", "int64", Some("ct"), "realised MOS1 counts"),
-        Column::new("counts_m2", "int64", Some("ct"), "realised MOS2 counts"),
+        Column::new("counts_pn", "int64", Some("ct"), l.counts[0]),
+        Column::new("counts_m1", "int64", Some("ct"), l.counts[1]),
+        Column::new("counts_m2", "int64", Some("ct"), l.counts[2]),
         Column::new("note", "string", None, "profile, rates, depth"),
     ]
 }
@@ -539,8 +574,28 @@ fn spectrum_columns() -> [Column; 2] {
 
 /// Write the truth table, with the software version, seed and full configuration as metadata.
 fn write_truth(cfg: &SimConfig, truth: &[TruthRow], path: &Path) -> Result<(), SimError> {
-    let spectral = cfg.spectra.is_some();
-    let mut cols = truth_columns().to_vec();
+    let config = serde_json::to_string(cfg).unwrap_or_default();
+    write_truth_table(
+        path,
+        &XMM_LABELS,
+        cfg.seed,
+        &config,
+        cfg.spectra.is_some(),
+        truth,
+    )
+}
+
+/// Write a truth table (`truth.ecsv`): the rows, the software version, the seed and the
+/// configuration (JSON) as metadata; `spectral` adds the model columns.
+pub(crate) fn write_truth_table(
+    path: &Path,
+    labels: &TruthLabels,
+    seed: u64,
+    config: &str,
+    spectral: bool,
+    truth: &[TruthRow],
+) -> Result<(), SimError> {
+    let mut cols = truth_columns(labels).to_vec();
     if spectral {
         cols.extend(spectrum_columns());
     }
@@ -571,15 +626,14 @@ fn write_truth(cfg: &SimConfig, truth: &[TruthRow], path: &Path) -> Result<(), S
             row
         })
         .collect();
-    let config = serde_json::to_string(cfg).unwrap_or_default();
     ecsv::write(
         path,
         &cols,
         &rows,
         &[
             ("software", format!("exod {}", env!("CARGO_PKG_VERSION"))),
-            ("seed", cfg.seed.to_string()),
-            ("config", config),
+            ("seed", seed.to_string()),
+            ("config", config.to_string()),
         ],
     )
     .map_err(|source| SimError::Io {
