@@ -29,6 +29,9 @@ enum Command {
     Bayes(cmd::bayes::Args),
     /// What event lists contain: mission, mode, events before/after screening, GTIs, WCS.
     Info(cmd::info::Args),
+    /// Append synthetic bursts to a real event list (any described mission), with their truth
+    /// table: every original HDU, card and row kept, rows sorted by TIME.
+    Inject(cmd::inject::Args),
     /// The instrument descriptions exod searches with: pixel, PSF vs off-axis, frame time,
     /// energy column, bands, cell, chips, GTIs, screening, BTI rule, live time.
     Missions(cmd::missions::Args),
@@ -101,6 +104,7 @@ fn main() {
     let result = match cli.command {
         Command::Bayes(a) => cmd::bayes::run(a),
         Command::Info(a) => cmd::info::run(a),
+        Command::Inject(a) => cmd::inject::run(a),
         Command::Missions(a) => cmd::missions::run(a),
         Command::Simulate(a) => cmd::simulate::run(a),
         Command::SimulateArchive(a) => cmd::simulate_archive::run(a),

@@ -398,7 +398,7 @@ impl FitsWriter {
 }
 
 /// cfitsio's text for a status code.
-fn status_text(status: c_int) -> String {
+pub(crate) fn status_text(status: c_int) -> String {
     let mut buf = [0 as c_char; 81];
     unsafe { ffi::ffgerr(status, buf.as_mut_ptr()) };
     let text: String = buf
@@ -480,6 +480,12 @@ fn card_int(card: &[u8]) -> Option<i64> {
 /// Fill the CHECKSUM and DATASUM placeholders of every HDU of a closed FITS file, streaming
 /// through it (memory does not grow with the file). HDUs without placeholders are left alone.
 pub(crate) fn stamp_checksums(path: &Path) -> std::io::Result<()> {
+    stamp_checksums_of(path, None)
+}
+
+/// [`stamp_checksums`] of the HDUs numbered (0-based) in `only` (all HDUs: None); the others
+/// are read past, untouched.
+pub(crate) fn stamp_checksums_of(path: &Path, only: Option<&[usize]>) -> std::io::Result<()> {
     let mut f = std::fs::OpenOptions::new()
         .read(true)
         .write(true)
@@ -493,6 +499,7 @@ pub(crate) fn stamp_checksums(path: &Path) -> std::io::Result<()> {
     };
     let mut pos = 0u64;
     let mut first = true;
+    let mut hdu = 0usize;
     let mut buf = vec![0u8; BLOCK * 64];
     while pos < len {
         // the header: blocks up to the one holding END
@@ -542,8 +549,13 @@ pub(crate) fn stamp_checksums(path: &Path) -> std::io::Result<()> {
             left -= take;
         }
         let find = |h: &[u8], k: &[u8]| h.chunks(80).position(|c| c.starts_with(k));
-        if let (Some(ci), Some(di)) = (find(&header, b"CHECKSUM= '"), find(&header, b"DATASUM = '"))
-        {
+        let wanted = only.is_none_or(|o| o.contains(&hdu));
+        hdu += 1;
+        if let (true, Some(ci), Some(di)) = (
+            wanted,
+            find(&header, b"CHECKSUM= '"),
+            find(&header, b"DATASUM = '"),
+        ) {
             let (ci, di) = (ci * 80, di * 80);
             let ds = format!("{dsum:<10}");
             header[di + 11..di + 21].copy_from_slice(ds.as_bytes());

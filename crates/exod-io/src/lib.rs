@@ -4,6 +4,8 @@
 //!   messages that name the file, raw header cards, atomic writes.
 //! * [`events`] — event lists of XMM-Newton EPIC (and Chandra, eROSITA, NuSTAR, Swift) →
 //!   [`exod_core::exposure::Exposure`].
+//! * [`event_append`] — a real event list copied with events appended to its EVENTS table
+//!   (burst injection, `exod inject`), rows re-sorted by TIME, checksums updated.
 //! * [`header`] — an event list's EVENTS header facts without its events (batch planning).
 //! * [`srclist`] — source lists (EPIC OBSMLI FITS, CSV).
 //! * [`ecsv`] — Astropy ECSV tables.
@@ -41,6 +43,7 @@ pub mod counterparts;
 pub mod detections_in;
 pub mod ecsv;
 pub mod error;
+pub mod event_append;
 pub mod events;
 pub mod fits;
 mod fitsw;

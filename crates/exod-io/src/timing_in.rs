@@ -321,7 +321,7 @@ fn stdgti_ccd(name: &str) -> Option<u8> {
 }
 
 /// A GTI extension of the generic rule: GTI, STDGTI, STDGTI…, GTI<digits>.
-fn is_generic_gti(name: &str) -> bool {
+pub(crate) fn is_generic_gti(name: &str) -> bool {
     let u = name.to_ascii_uppercase();
     u == "GTI"
         || u.starts_with("STDGTI")

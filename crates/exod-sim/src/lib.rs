@@ -3,6 +3,8 @@
 //! * [`simulate`] — realistic XMM-Newton EPIC pn/MOS observations in pipeline formats.
 //! * [`archive`] — a simulated archive of overlapping observations with known transients, a
 //!   flickering hot pixel and bad inputs (the test input of batch, catalogue and cross-match).
+//! * [`inject`] — synthetic bursts injected into a real event list of any described mission
+//!   (`exod inject`), with their truth table.
 //! * [`mission`] — Chandra ACIS-I, Swift-XRT PC, NuSTAR FPMA/B and eROSITA observations in
 //!   their pipelines' formats.
 //! * [`bench`] — the paper's §2.6 benchmarks: injections into real or simulated observations,
@@ -17,5 +19,6 @@
 
 pub mod archive;
 pub mod bench;
+pub mod inject;
 pub mod mission;
 pub mod simulate;

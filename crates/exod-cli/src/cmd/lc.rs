@@ -1,6 +1,7 @@
 //! `exod lc`: the light curve of a source from the event lists — per camera and combined EPIC,
 //! live-time corrected and background subtracted, with low-count errors, Bayesian blocks,
 //! variability tests and (with `--flare`) flare-profile fits — as OGIP FITS, ECSV, JSON and PNG.
+//! With `--ignore-wcs`, the whole-field curve of every event instead (module `lc_field`).
 
 use std::path::{Path, PathBuf};
 
@@ -63,6 +64,11 @@ pub struct Args {
     /// Print the summary (lc.json) on stdout instead of a table.
     #[arg(long)]
     pub json: bool,
+    /// Timing only: the whole-field light curve of every event of each file (no sky region, no
+    /// background), for lists whose positions are unusable (a malformed WCS, as the NuSTAR
+    /// solar list's); no target is given.
+    #[arg(long, conflicts_with_all = ["ra", "detection", "source"])]
+    pub ignore_wcs: bool,
 }
 
 /// The barycentric correction of every time of an extraction (events and GTIs), in place.
@@ -135,13 +141,16 @@ pub fn run(a: Args) -> Result<()> {
             bail!("--flare-window {w:?}: expected START,STOP (mission s) with STOP > START");
         }
     }
-    let tgt = target::resolve(&a.target)?;
-    let (exposures, ext, tref) =
-        extraction(&a.files, &tgt, &a.extract, a.barycenter, a.orbit.as_deref())?;
     let params = LcParams {
         method,
         min_fracexp: a.min_fracexp,
     };
+    if a.ignore_wcs {
+        return super::lc_field::run(&a, &params);
+    }
+    let tgt = target::resolve(&a.target)?;
+    let (exposures, ext, tref) =
+        extraction(&a.files, &tgt, &a.extract, a.barycenter, a.orbit.as_deref())?;
     let gtis: Vec<&Gti> = ext.cameras.iter().map(|c| &c.gti).collect();
     let grid = BinGrid::covering(&gtis, a.tbin, a.t0)?;
     let curves = ext

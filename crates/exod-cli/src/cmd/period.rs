@@ -28,6 +28,10 @@ pub struct Args {
     pub files: Vec<PathBuf>,
     #[command(flatten)]
     pub target: TargetArgs,
+    /// Timing only: every event of the one file given, its positions not used (what exod period
+    /// does without a target; explicit for lists with a malformed WCS, as the NuSTAR solar list).
+    #[arg(long, conflicts_with_all = ["ra", "detection", "source"])]
+    pub ignore_wcs: bool,
     #[command(flatten)]
     pub extract: ExtractArgs,
     /// Periodogram: z2 (Z²ₙ of the unbinned events), ef (epoch folding χ²), ls (Lomb–Scargle
