@@ -285,7 +285,10 @@ fn burst_photons_sit_at_the_truth_position_with_the_description_hpd() {
         );
         let realised: u64 = b.counts.iter().sum();
         let kept = n_in / realised as f64;
-        assert!((0.8..=1.01).contains(&kept), "{m:?}: truth {realised} vs {n_in}");
+        assert!(
+            (0.8..=1.01).contains(&kept),
+            "{m:?}: truth {realised} vs {n_in}"
+        );
     }
 }
 
@@ -301,7 +304,8 @@ fn in_screening_range(path: &Path, m: SimMission) -> usize {
     let mut f = FitsFile::open(path).unwrap();
     let h = f.hdu("EVENTS").unwrap();
     let raw: Vec<f64> = h.read_col(&mut f, ec.columns[0]).unwrap_or_else(|_| {
-        h.read_col(&mut f, &ec.columns[0].to_ascii_lowercase()).unwrap()
+        h.read_col(&mut f, &ec.columns[0].to_ascii_lowercase())
+            .unwrap()
     });
     raw.iter()
         .map(|v| ec.offset_ev + ec.ev_per_unit * v)

@@ -170,8 +170,9 @@ fn observations(
         .map(|i| match mission {
             None => sim_obs(c.seed + i as u64, exposure, i, &tmp)
                 .map(|(e, s)| (format!("sim{i}"), e, Some(s))),
-            Some(m) => sim_mission_obs(m, c.seed + i as u64, i, &tmp)
-                .map(|e| (format!("sim{i}"), e, None)),
+            Some(m) => {
+                sim_mission_obs(m, c.seed + i as u64, i, &tmp).map(|e| (format!("sim{i}"), e, None))
+            }
         })
         .collect::<Result<_>>()?;
     let _ = std::fs::remove_dir_all(&tmp);
