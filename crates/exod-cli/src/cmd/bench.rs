@@ -73,6 +73,14 @@ fn setup_of(c: &Common) -> Result<BenchSetup> {
     Ok(mission_of(c)?.map_or_else(BenchSetup::xmm, BenchSetup::for_mission))
 }
 
+/// Read the event lists `paths` with the default options.
+fn read_lists(paths: &[PathBuf]) -> Result<Vec<exod_core::exposure::Exposure>> {
+    paths
+        .iter()
+        .map(|p| events::read(p, &ReadOptions::default()).map_err(anyhow::Error::from))
+        .collect()
+}
+
 /// A simulated observation of a non-XMM mission, without transients, merged into an event
 /// table with the mission's default cell (no source list: the pipelines of these missions
 /// write none beside the events).
@@ -81,11 +89,7 @@ fn sim_mission_obs(m: SimMission, seed: u64, i: usize, dir: &Path) -> Result<Eve
     cfg.seed = seed;
     let d = dir.join(format!("obs{i}"));
     let out = simulate_mission(&cfg, &d)?;
-    let lists: Vec<_> = out
-        .event_files
-        .iter()
-        .map(|p| events::read(p, &ReadOptions::default()))
-        .collect::<Result<_, _>>()?;
+    let lists = read_lists(&out.event_files)?;
     let ev = EventTable::new(&lists, m.description().default_cell_arcsec)?;
     let _ = std::fs::remove_dir_all(&d);
     Ok(ev)
@@ -137,11 +141,7 @@ fn sim_obs(
     };
     let d = dir.join(format!("obs{i}"));
     let out = simulate(&cfg, &d)?;
-    let lists: Vec<_> = out
-        .event_files
-        .iter()
-        .map(|p| events::read(p, &ReadOptions::default()))
-        .collect::<Result<_, _>>()?;
+    let lists = read_lists(&out.event_files)?;
     let ev = EventTable::new(&lists, 20.0)?;
     let src = srclist::read_sources(&out.srclist)?;
     let _ = std::fs::remove_dir_all(&d);
