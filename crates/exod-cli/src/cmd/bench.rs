@@ -83,10 +83,15 @@ fn read_lists(paths: &[PathBuf]) -> Result<Vec<exod_core::exposure::Exposure>> {
 
 /// A simulated observation of a non-XMM mission, without transients, merged into an event
 /// table with the mission's default cell (no source list: the pipelines of these missions
-/// write none beside the events).
+/// write none beside the events). The `exod simulate --mission` defaults, except Swift: 10 ks
+/// (a long pointing), as the 2 ks snapshot has too few 50 and 200 s frames to hold one burst
+/// per amplitude far apart in time.
 fn sim_mission_obs(m: SimMission, seed: u64, i: usize, dir: &Path) -> Result<EventTable> {
     let mut cfg = MissionConfig::new(m);
     cfg.seed = seed;
+    if m == SimMission::Swift {
+        cfg.exposure = 10_000.0;
+    }
     let d = dir.join(format!("obs{i}"));
     let out = simulate_mission(&cfg, &d)?;
     let lists = read_lists(&out.event_files)?;
