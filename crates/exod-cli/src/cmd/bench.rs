@@ -216,7 +216,7 @@ fn trials(c: &Common, timings: &[Timing], batches: usize) -> Result<Vec<Trial>> 
         .par_iter()
         .map(|&(oi, t, tm)| {
             let (_, ev, src) = &obs[oi];
-            let r = bench::completeness_trials_with(
+            let r = bench::completeness_trials(
                 &setup,
                 oi,
                 ev,
