@@ -338,37 +338,10 @@ pub fn draw_bursts(
 }
 
 /// Run completeness trials on one observation for one t_bin and timing: `batches` searches, each
-/// with one burst per amplitude, at 3σ and 5σ. Returns one trial per burst and σ. (XMM-Newton
-/// EPIC: [`completeness_trials_with`] for other instruments.)
+/// with one burst per amplitude, at 3σ and 5σ, with the injection, band and match radius of
+/// `setup` ([`BenchSetup::xmm`] for EPIC). Returns one trial per burst and σ.
 #[allow(clippy::too_many_arguments)]
 pub fn completeness_trials(
-    obs: usize,
-    base: &EventTable,
-    sources: Option<&[Source]>,
-    tbin: f64,
-    timing: Timing,
-    amplitudes: &[f64],
-    batches: usize,
-    sigmas: &[f64],
-    seed: u64,
-) -> Vec<Trial> {
-    completeness_trials_with(
-        &BenchSetup::xmm(),
-        obs,
-        base,
-        sources,
-        tbin,
-        timing,
-        amplitudes,
-        batches,
-        sigmas,
-        seed,
-    )
-}
-
-/// [`completeness_trials`] with the injection, band and match radius of `setup`.
-#[allow(clippy::too_many_arguments)]
-pub fn completeness_trials_with(
     setup: &BenchSetup,
     obs: usize,
     base: &EventTable,

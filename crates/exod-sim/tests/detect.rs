@@ -430,7 +430,7 @@ fn a_sigma_cut_on_a_3_sigma_run_equals_a_5_sigma_run() {
 /// bin): bursts of 12 expected counts are found in at least half of the trials.
 #[test]
 fn bursts_of_12_counts_in_5_s_are_found_in_at_least_half_the_trials_at_3_sigma() {
-    use exod_sim::bench::{completeness_trials, Timing};
+    use exod_sim::bench::{completeness_trials, BenchSetup, Timing};
     let mut trials = Vec::new();
     for (i, seed) in [301u64, 302].into_iter().enumerate() {
         let dir = tempfile::tempdir().unwrap();
@@ -443,6 +443,7 @@ fn bursts_of_12_counts_in_5_s_are_found_in_at_least_half_the_trials_at_3_sigma()
         let ev = load(&out);
         let src = srclist::read_sources(&out.srclist).unwrap();
         trials.extend(completeness_trials(
+            &BenchSetup::xmm(),
             i,
             &ev,
             Some(&src),

@@ -83,14 +83,14 @@ fn every_mission_writes_its_pipeline_layout() {
             vec!["sw00099990001xpcw3po_cl.evt"],
             "SWIFT",
             "TIME,X,Y,PI,GRADE",
-            51910.000_742_870_37,
+            51910.00074287037,
         ),
         (
             SimMission::Nustar,
             vec!["nu90999001002A01_cl.evt", "nu90999001002B01_cl.evt"],
             "NuSTAR",
             "TIME,DET_ID,X,Y,PI,GRADE",
-            55197.000_766_018_52,
+            55197.00076601852,
         ),
         (
             SimMission::Erosita,

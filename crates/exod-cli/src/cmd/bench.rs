@@ -73,19 +73,28 @@ fn setup_of(c: &Common) -> Result<BenchSetup> {
     Ok(mission_of(c)?.map_or_else(BenchSetup::xmm, BenchSetup::for_mission))
 }
 
+/// Read the event lists `paths` with the default options.
+fn read_lists(paths: &[PathBuf]) -> Result<Vec<exod_core::exposure::Exposure>> {
+    paths
+        .iter()
+        .map(|p| events::read(p, &ReadOptions::default()).map_err(anyhow::Error::from))
+        .collect()
+}
+
 /// A simulated observation of a non-XMM mission, without transients, merged into an event
 /// table with the mission's default cell (no source list: the pipelines of these missions
-/// write none beside the events).
+/// write none beside the events). The `exod simulate --mission` defaults, except Swift: 10 ks
+/// (a long pointing), as the 2 ks snapshot has too few 50 and 200 s frames to hold one burst
+/// per amplitude far apart in time.
 fn sim_mission_obs(m: SimMission, seed: u64, i: usize, dir: &Path) -> Result<EventTable> {
     let mut cfg = MissionConfig::new(m);
     cfg.seed = seed;
+    if m == SimMission::Swift {
+        cfg.exposure = 10_000.0;
+    }
     let d = dir.join(format!("obs{i}"));
     let out = simulate_mission(&cfg, &d)?;
-    let lists: Vec<_> = out
-        .event_files
-        .iter()
-        .map(|p| events::read(p, &ReadOptions::default()))
-        .collect::<Result<_, _>>()?;
+    let lists = read_lists(&out.event_files)?;
     let ev = EventTable::new(&lists, m.description().default_cell_arcsec)?;
     let _ = std::fs::remove_dir_all(&d);
     Ok(ev)
@@ -137,11 +146,7 @@ fn sim_obs(
     };
     let d = dir.join(format!("obs{i}"));
     let out = simulate(&cfg, &d)?;
-    let lists: Vec<_> = out
-        .event_files
-        .iter()
-        .map(|p| events::read(p, &ReadOptions::default()))
-        .collect::<Result<_, _>>()?;
+    let lists = read_lists(&out.event_files)?;
     let ev = EventTable::new(&lists, 20.0)?;
     let src = srclist::read_sources(&out.srclist)?;
     let _ = std::fs::remove_dir_all(&d);
@@ -211,7 +216,7 @@ fn trials(c: &Common, timings: &[Timing], batches: usize) -> Result<Vec<Trial>> 
         .par_iter()
         .map(|&(oi, t, tm)| {
             let (_, ev, src) = &obs[oi];
-            let r = bench::completeness_trials_with(
+            let r = bench::completeness_trials(
                 &setup,
                 oi,
                 ev,

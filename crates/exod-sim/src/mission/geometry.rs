@@ -177,7 +177,7 @@ fn swift() -> Spec {
             }],
             angle: 0.0,
         }]],
-        mjdref: 51910.000_742_870_37,
+        mjdref: 51910.00074287037,
         frame_time: Instrument::XrtPc.description().frame_time_s,
         // Moretti et al. 2005 (SPIE 5898): ~0.7 of the on-axis area at 10′, 1.5 keV
         vignetting_arcmin: 15.0,
@@ -207,7 +207,7 @@ fn nustar() -> Spec {
     };
     Spec {
         lists: vec![vec![unit(NustarModule::A)], vec![unit(NustarModule::B)]],
-        mjdref: 55197.000_766_018_52,
+        mjdref: 55197.00076601852,
         frame_time: 0.0,
         // Harrison et al. 2013 Fig. 8: ~0.5 of the on-axis area at ~4′ (10 keV)
         vignetting_arcmin: 4.5,

@@ -125,6 +125,25 @@ fn grades(f: &Field, l: usize, n: usize) -> Vec<i16> {
         .collect()
 }
 
+/// PI channels of energies (keV) through the description's PI column (`E = offset +
+/// ev_per_unit · PI`, the conversion the reader applies back), clamped to `lo..=hi`.
+fn pi_channels(
+    d: &exod_core::instrument::Description,
+    e_kev: &[f64],
+    lo: i32,
+    hi: i32,
+) -> Vec<i32> {
+    let c = d
+        .energy
+        .iter()
+        .find(|c| c.columns.contains(&"PI"))
+        .expect("every simulated mission has a PI column");
+    e_kev
+        .iter()
+        .map(|e| (((e * 1000.0 - c.offset_ev) / c.ev_per_unit).round() as i32).clamp(lo, hi))
+        .collect()
+}
+
 /// The EVENTS columns of list `l`.
 fn columns(f: &Field, l: usize, ev: &Events) -> Vec<Col> {
     let d = f.desc;
@@ -139,6 +158,7 @@ fn columns(f: &Field, l: usize, ev: &Events) -> Vec<Col> {
     let ev_of = |e: &f64| e * 1000.0;
     let g = grades(f, l, ev.time.len());
     let px = Some("pixel");
+    let pi = |lo: i32, hi: i32| pi_channels(d, &ev.energy_kev, lo, hi);
     match f.cfg.mission {
         SimMission::Chandra => {
             let t0 = f.gti[0].0;
@@ -166,17 +186,7 @@ fn columns(f: &Field, l: usize, ev: &Events) -> Vec<Col> {
                     Data::E(ev.energy_kev.iter().map(|e| ev_of(e) as f32).collect()),
                     Some("eV"),
                 ),
-                // PI channels of 14.6 eV, 1-based (1–1024)
-                col(
-                    "pi",
-                    Data::J(
-                        ev.energy_kev
-                            .iter()
-                            .map(|e| ((ev_of(e) / 14.6) as i32 + 1).clamp(1, 1024))
-                            .collect(),
-                    ),
-                    Some("chan"),
-                ),
+                col("pi", Data::J(pi(1, 1024)), Some("chan")),
                 col("grade", Data::I(g), None),
                 col("status", Data::Status, None),
             ]
@@ -185,16 +195,7 @@ fn columns(f: &Field, l: usize, ev: &Events) -> Vec<Col> {
             col("TIME", Data::D(ev.time.clone()), Some("s")),
             col("X", Data::I(short(&x)), px),
             col("Y", Data::I(short(&y)), px),
-            col(
-                "PI",
-                Data::J(
-                    ev.energy_kev
-                        .iter()
-                        .map(|e| ((ev_of(e) / 10.0).round() as i32).clamp(0, 1023))
-                        .collect(),
-                ),
-                Some("chan"),
-            ),
+            col("PI", Data::J(pi(0, 1023)), Some("chan")),
             col("GRADE", Data::I(g), None),
         ],
         SimMission::Nustar => vec![
@@ -202,16 +203,7 @@ fn columns(f: &Field, l: usize, ev: &Events) -> Vec<Col> {
             col("DET_ID", Data::B(ev.chip.clone()), None),
             col("X", Data::I(short(&x)), px),
             col("Y", Data::I(short(&y)), px),
-            col(
-                "PI",
-                Data::J(
-                    ev.energy_kev
-                        .iter()
-                        .map(|e| (((ev_of(e) - 1600.0) / 40.0).round() as i32).clamp(0, 4095))
-                        .collect(),
-                ),
-                Some("chan"),
-            ),
+            col("PI", Data::J(pi(0, 4095)), Some("chan")),
             col("GRADE", Data::I(g), None),
         ],
         SimMission::Erosita => {
