@@ -505,7 +505,7 @@ fn command_line_conventions_and_refusals() {
     assert_eq!(o.status.code(), Some(1));
     assert!(err.contains("limit") && err.contains("1000000000"), "{err}");
     assert!(!d.path().join("big").exists());
-    // the completeness benchmark on a Chandra list: refused with its reason, no panic
+    // the (XMM) completeness benchmark on a Chandra list: refused with its reason, no panic
     let chandra = real("stingray_chandra/chandra_test.fits");
     let o = exod(&[
         "bench",
@@ -519,7 +519,9 @@ fn command_line_conventions_and_refusals() {
     let err = String::from_utf8_lossy(&o.stderr);
     assert_eq!(o.status.code(), Some(1), "{err}");
     assert!(
-        err.contains("no instrument description") && !err.contains("panicked"),
+        err.contains("a Chandra list; benchmark it with --mission chandra")
+            && err.contains("chandra_test.fits")
+            && !err.contains("panicked"),
         "{err}"
     );
 }

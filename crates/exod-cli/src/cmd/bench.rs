@@ -153,13 +153,29 @@ fn sim_obs(
     Ok((ev, src))
 }
 
-fn real_obs(spec: &str) -> Result<EventTable> {
+/// A real observation of `--real`, binned with its instrument's cell; its lists must be of the
+/// benchmark's mission (the injection and matching are the mission's).
+fn real_obs(spec: &str, mission: Option<SimMission>) -> Result<EventTable> {
     let lists: Vec<_> = spec
         .split(',')
         .filter(|s| !s.is_empty())
         .map(|p| events::read(Path::new(p), &ReadOptions::default()))
         .collect::<Result<_, _>>()?;
-    Ok(EventTable::new(&lists, 20.0)?)
+    let want = mission.map_or(exod_core::instrument::Mission::Xmm, |m| m.mission());
+    let mut cell = 20.0;
+    for l in &lists {
+        let i = l.instrument()?;
+        if i.mission() != want {
+            bail!(
+                "{}: a {} list; benchmark it with --mission {}",
+                l.path().display(),
+                i.mission().name(),
+                format!("{:?}", i.mission()).to_ascii_lowercase()
+            );
+        }
+        cell = i.default_cell_arcsec();
+    }
+    Ok(EventTable::new(&lists, cell)?)
 }
 
 fn observations(
@@ -184,7 +200,7 @@ fn observations(
     for (k, r) in c.real.iter().enumerate() {
         v.push((
             format!("real{k}"),
-            real_obs(r).context("an observation of --real")?,
+            real_obs(r, mission).context("an observation of --real")?,
             None,
         ));
     }
