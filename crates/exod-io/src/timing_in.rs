@@ -277,38 +277,11 @@ pub fn read_event_times(path: &Path) -> Result<TimingEvents, IoError> {
     })
 }
 
-/// Read the GTI table (START, STOP) of HDU `index`. An interval far outside [TSTART, TSTOP]
-/// (by more than the span itself, at least a day) is a damaged column or header.
+/// Read the GTI table (START, STOP) of HDU `index` (see `events::gti::read_gti_table`: an
+/// interval far outside [TSTART, TSTOP] is a damaged column or header).
 fn read_gti_table(f: &mut Fits, index: usize, span: Option<(f64, f64)>) -> Result<Gti, IoError> {
     f.select_index(index)?;
-    let (start_c, _) = f.column_req("START", "GTI start times")?;
-    let (stop_c, _) = f.column_req("STOP", "GTI stop times")?;
-    f.require_scalar_number(&start_c, "GTI start times in s")?;
-    f.require_scalar_number(&stop_c, "GTI stop times in s")?;
-    f.check_last_row_not_fill()?;
-    let start: Vec<f64> = f.read_all(&start_c)?;
-    let stop: Vec<f64> = f.read_all(&stop_c)?;
-    if let Some((t0, t1)) = span {
-        let margin = (t1 - t0).max(86_400.0);
-        let bad = start.iter().zip(&stop).position(|(&a, &b)| {
-            a.is_finite() && b.is_finite() && (a < t0 - margin || b > t1 + margin)
-        });
-        if let Some(i) = bad {
-            return Err(IoError::invalid(&f.path, format!(
-                "GTI extension {} row {}: [{}, {}] lies far outside the observation (TSTART–TSTOP = {t0}–{t1} s): a damaged column or header?",
-                f.hdu_name(), i + 1, start[i], stop[i]
-            )));
-        }
-    }
-    Gti::from_rows(&start, &stop).map_err(|e| {
-        IoError::invalid(
-            &f.path,
-            format!(
-                "GTI extension {}: {e} (expected sorted, disjoint START < STOP rows)",
-                f.hdu_name()
-            ),
-        )
-    })
+    crate::events::gti::read_gti_table(f, span)
 }
 
 /// The CCD number of an `STDGTInn` extension name.

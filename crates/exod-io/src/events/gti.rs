@@ -16,7 +16,7 @@ use crate::fits::Fits;
 /// Read a GTI table (START/STOP) of the current HDU. `span` is the observation's
 /// [TSTART, TSTOP]: an interval far outside it (by more than the span itself, at least a day)
 /// is not a good time of this observation but a damaged column or header.
-fn read_gti_table(f: &mut Fits, span: Option<(f64, f64)>) -> Result<Gti, IoError> {
+pub(crate) fn read_gti_table(f: &mut Fits, span: Option<(f64, f64)>) -> Result<Gti, IoError> {
     let (start_c, _) = f.column_req("START", "GTI start times")?;
     let (stop_c, _) = f.column_req("STOP", "GTI stop times")?;
     f.require_scalar_number(&start_c, "GTI start times in s")?;

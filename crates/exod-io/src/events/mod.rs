@@ -312,7 +312,7 @@ fn obs_span(h: &ExposureHeader) -> Option<(f64, f64)> {
     }
 }
 
-mod gti;
+pub(crate) mod gti;
 
 pub(crate) use gti::epic_gtis;
 use gti::other_gtis;
