@@ -110,3 +110,68 @@ fn simulate_mission_writes_the_pipeline_names_and_refuses_xmm_only_options() {
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(!o.status.success() && err.contains("rosat"), "{err}");
 }
+
+/// The per-mission benchmark tables of docs/missions.md are the committed outputs of the
+/// commands it quotes (docs/bench/missions/<m>/*.ecsv): every number, in order.
+#[test]
+fn the_mission_benchmark_tables_are_the_committed_outputs() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let doc = std::fs::read_to_string(root.join("docs/missions.md")).unwrap();
+    let rows = |p: &std::path::Path| -> Vec<Vec<String>> {
+        std::fs::read_to_string(p)
+            .unwrap()
+            .lines()
+            .filter(|l| !l.starts_with('#'))
+            .skip(1)
+            .map(|l| l.split(',').map(str::to_string).collect())
+            .collect()
+    };
+    for (m, name) in [
+        ("chandra", "Chandra ACIS-I"),
+        ("swift", "Swift-XRT PC"),
+        ("nustar", "NuSTAR FPMA+B"),
+        ("erosita", "eROSITA TM1–7"),
+    ] {
+        let dir = root.join("docs/bench/missions").join(m);
+        let c = rows(&dir.join("completeness_summary.ecsv"));
+        let fmt = |v: &str| match v.parse::<f64>() {
+            Ok(x) if x.is_finite() => format!("{x:.1}"),
+            _ => "—".into(),
+        };
+        let mut cells = Vec::new();
+        for sigma in ["5", "3"] {
+            for t in ["5", "50", "200"] {
+                let r = c
+                    .iter()
+                    .find(|r| r[0] == t && r[1] == sigma && r[2] == "one-bin")
+                    .unwrap();
+                cells.push(format!("{} / {}", fmt(&r[3]), fmt(&r[4])));
+            }
+        }
+        let want = format!("| {name} | {} |", cells.join(" | "));
+        assert!(doc.contains(&want), "{m}: no row {want}");
+        let fp = rows(&dir.join("false_positives.ecsv"));
+        let pct = |t: &str, s: &str, rule: &str| {
+            let r = fp
+                .iter()
+                .find(|r| r[0] == t && r[1] == s && r[2] == rule)
+                .unwrap();
+            let f: f64 = r[5].parse().unwrap();
+            (format!("{:.2} %", 100.0 * f), r[4].clone(), r[3].clone())
+        };
+        let mut cells = vec![pct("5", "3", "exod2").2];
+        for t in ["5", "50", "200"] {
+            for s in ["3", "5"] {
+                let (p, n, _) = pct(t, s, "exod2");
+                cells.push(format!("{p} ({n})"));
+            }
+        }
+        let exact: Vec<String> = ["5", "50", "200"]
+            .iter()
+            .map(|t| pct(t, "3", "exact").0)
+            .collect();
+        cells.push(exact.join(" / "));
+        let want = format!("| {name} | {} |", cells.join(" | "));
+        assert!(doc.contains(&want), "{m}: no row {want}");
+    }
+}
