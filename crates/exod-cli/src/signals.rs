@@ -68,11 +68,22 @@ pub fn install() {
     });
 }
 
-/// Remove `dir` if the process is interrupted.
-pub fn register(dir: &Path) {
-    if let Ok(mut v) = STAGING.lock() {
-        v.push(dir.to_path_buf());
+/// Create the folder `dir` and register it, atomically with respect to a signal: the signal
+/// thread (which takes the same lock) either sees it registered and removes it, or it is never
+/// created (after a signal, creation fails with `Interrupted`).
+pub fn create_registered(dir: &Path) -> std::io::Result<()> {
+    let mut v = STAGING
+        .lock()
+        .map_err(|_| std::io::Error::other("the signal state is poisoned"))?;
+    if INTERRUPTED.load(Ordering::SeqCst) {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::Interrupted,
+            "interrupted by a signal",
+        ));
     }
+    std::fs::create_dir(dir)?;
+    v.push(dir.to_path_buf());
+    Ok(())
 }
 
 /// `dir` is complete (or gone): do not remove it on a signal.

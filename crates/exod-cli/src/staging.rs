@@ -85,9 +85,10 @@ impl Staged {
             .with_context(|| format!("{}: cannot create the folder", parent.display()))?;
         let staging = parent.join(format!("{prefix}{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&staging);
-        std::fs::create_dir(&staging)
+        // created and registered under the signal lock: a SIGINT between the two used to
+        // leave the folder behind
+        crate::signals::create_registered(&staging)
             .with_context(|| format!("{}: cannot create the staging folder", staging.display()))?;
-        crate::signals::register(&staging);
         Ok(Staged {
             dest: dest.to_path_buf(),
             staging,

@@ -137,6 +137,7 @@ fn interrupted_detect_leaves_the_previous_or_the_new_complete_output() {
     for k in 0..12u32 {
         let tbin = if k % 2 == 0 { "5,50" } else { "1,5" };
         let mut child = exod().args(args(tbin, &["--overwrite"])).spawn().unwrap();
+        let own = format!(".staging-{}", child.id());
         std::thread::sleep(full.mul_f64((k as f64 + 0.5) / 12.0));
         kill(
             &mut child,
@@ -145,12 +146,11 @@ fn interrupted_detect_leaves_the_previous_or_the_new_complete_output() {
         let tb = complete_detect(&out);
         seen.insert(format!("{tb:?}"));
         if k % 3 != 0 {
-            // SIGTERM/SIGINT: the staging folder is removed at once
-            assert!(
-                staging_left(d.path()).is_empty(),
-                "{:?}",
-                staging_left(d.path())
-            );
+            // SIGTERM/SIGINT: the process's own staging folder is removed at once (one left by
+            // an earlier kill -9 stays when the signal comes before this run's clean-up of
+            // stale folders: the next complete run removes it, checked below)
+            let left = staging_left(d.path());
+            assert!(!left.iter().any(|n| n.ends_with(&own)), "{left:?}");
         }
     }
     // a later run removes what a kill -9 left
