@@ -41,11 +41,13 @@ use crate::stats::{decision_sigma, Boundaries, Rule, Thresholds};
 /// Parameters of a search, each with the paper's default.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct DetectParams {
-    /// Cell size (arcsec). Default 20.
+    /// Cell size (arcsec). Default 20 (EPIC's); 0 means "the instrument's", filled by
+    /// [`DetectParams::for_instrument`].
     pub cell_arcsec: f64,
     /// Time bins (s). Default 5, 50, 200.
     pub tbins: Vec<f64>,
-    /// Energy bands. Default 0.2–2, 2–12, 0.2–12 keV.
+    /// Energy bands. Default 0.2–2, 2–12, 0.2–12 keV (EPIC's); empty means "the
+    /// instrument's", filled by [`DetectParams::for_instrument`].
     pub bands: Vec<Band>,
     /// Detection threshold (σ-equivalent). Default 3; each detection reports its own σ.
     pub sigma: f64,

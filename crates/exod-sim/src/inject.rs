@@ -28,7 +28,6 @@
 //! 945 s Chandra clip ~12″, for the 634 s eROSITA list ~200″). Burst k draws from its own
 //! ChaCha8 stream (seed, k), so adding a burst changes none of the others.
 
-use std::f64::consts::PI;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
@@ -39,6 +38,8 @@ use rand_distr::{Distribution, Poisson};
 use exod_core::gti::Gti;
 use exod_core::instrument::{Description, Instrument};
 use exod_core::wcs::{separation_arcsec, SkyWcs};
+
+use crate::mission::KingPsf;
 use exod_io::ecsv::{self, Column, Value};
 use exod_io::event_append::{self, EventColumns, GtiExtension, NewEvent, NewEvents};
 use exod_io::IoError;
@@ -305,21 +306,6 @@ fn nearest(cols: &EventColumns, x: f64, y: f64) -> (usize, f64) {
     (best.0, best.1.sqrt())
 }
 
-/// An offset (arcsec) from the King profile of index 1.5 with half-power diameter `hpd`,
-/// truncated at 20 HPD.
-fn psf_offset(rng: &mut ChaCha8Rng, hpd: f64) -> (f64, f64) {
-    // P(<r) = 1 − (1 + r²/rc²)^-0.5 = 1/2 at r = √3 rc
-    let rc = hpd / 2.0 / 3f64.sqrt();
-    loop {
-        let q = 1.0 - rng.gen::<f64>();
-        let r = rc * (1.0 / (q * q) - 1.0).sqrt();
-        if r < 20.0 * hpd {
-            let phi = 2.0 * PI * rng.gen::<f64>();
-            return (r * phi.cos(), r * phi.sin());
-        }
-    }
-}
-
 /// A time uniform over the intervals `parts` (total length `live`).
 fn uniform_time(rng: &mut ChaCha8Rng, parts: &[(f64, f64)], live: f64) -> f64 {
     let mut u = rng.gen::<f64>() * live;
@@ -385,10 +371,11 @@ fn draw_burst(
     let n = Poisson::new(b.counts)
         .map_err(|e| err(e.to_string()))?
         .sample(&mut rng) as usize;
+    let psf = KingPsf::for_hpd(hpd);
     let mut rows = Vec::with_capacity(n);
     for _ in 0..n {
         let t = uniform_time(&mut rng, &parts, live);
-        let (dx, dy) = psf_offset(&mut rng, hpd);
+        let (dx, dy) = psf.offset(&mut rng);
         let (x, y) = (x0 + dx / pix, y0 + dy / pix);
         let donor = rng.gen_range(0..inp.cols.rows);
         rows.push(set.row(inp, donor, t, x, y));
@@ -641,23 +628,6 @@ mod tests {
             let e = s.parse::<Burst>().unwrap_err().to_string();
             assert!(e.contains(want), "{s}: {e}");
         }
-    }
-
-    #[test]
-    fn the_psf_has_the_asked_half_power_diameter() {
-        let mut rng = ChaCha8Rng::seed_from_u64(3);
-        let hpd = 16.0;
-        let mut r: Vec<f64> = (0..20_000)
-            .map(|_| {
-                let (x, y) = psf_offset(&mut rng, hpd);
-                x.hypot(y)
-            })
-            .collect();
-        r.sort_by(f64::total_cmp);
-        // the median radius is HPD/2 (up to the 20-HPD truncation, 0.4 % of the profile)
-        let median = r[r.len() / 2];
-        assert!((median - hpd / 2.0).abs() < 0.3, "{median}");
-        assert!(*r.last().unwrap() < 20.0 * hpd);
     }
 
     #[test]

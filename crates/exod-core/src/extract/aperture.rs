@@ -45,7 +45,7 @@ pub struct ExtractParams {
     pub eef: f64,
     /// Smallest and largest PSF radius (arcsec) of EPIC apertures. Default 10″ and 60″. The
     /// other instruments' radii are scaled by their PSF: the range × (their HPD at the position
-    /// / EPIC pn's on-axis 16.6″), e.g. 0.5–3.6″ for Chandra on axis.
+    /// / EPIC pn's on-axis 16.6″), e.g. 0.5–2.9″ for Chandra on axis.
     pub src_radius_range_arcsec: (f64, f64),
     /// Photon energy (keV) of the PSF; None (default): the band's mean (module docs).
     pub psf_energy_kev: Option<f64>,

@@ -371,9 +371,14 @@ fn source_radius(
 /// The factor of the aperture-radius range of an instrument: 1 for EPIC, the instrument's HPD
 /// at `offaxis_arcmin` over EPIC pn's on-axis HPD (16.6″) for the others.
 fn radius_scale(inst: Option<crate::instrument::Instrument>, offaxis_arcmin: f64) -> f64 {
+    use crate::instrument::{EpicCamera, Instrument};
+    let pn = Instrument::Epic(EpicCamera::Pn)
+        .description()
+        .psf
+        .hpd_on_axis_arcsec;
     match inst {
         Some(i) if i.epic_camera().is_none() => {
-            i.description().psf.hpd_arcsec(offaxis_arcmin.max(0.0)) / 16.6
+            i.description().psf.hpd_arcsec(offaxis_arcmin.max(0.0)) / pn
         }
         _ => 1.0,
     }
@@ -746,5 +751,22 @@ mod tests {
             extract(&[], ra, 95.0, &ExtractParams::default(), &[]),
             Err(ExtractError::Param(_))
         ));
+    }
+
+    #[test]
+    fn aperture_ranges_scale_with_the_instruments_psf() {
+        use crate::instrument::Instrument;
+        let (a, b) = ExtractParams::default().src_radius_range_arcsec;
+        let k = radius_scale(Some(Instrument::Acis), 0.0);
+        // the docs' 0.5–2.9″ for ACIS on axis (0.8″ HPD over pn's 16.6″)
+        assert_eq!(
+            (format!("{:.1}", a * k), format!("{:.1}", b * k)),
+            ("0.5".into(), "2.9".into())
+        );
+        assert_eq!(
+            radius_scale(Some(Instrument::Epic(EpicCamera::Pn)), 5.0),
+            1.0
+        );
+        assert_eq!(radius_scale(None, 5.0), 1.0);
     }
 }

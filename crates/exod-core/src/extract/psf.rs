@@ -91,9 +91,8 @@ pub fn epic_king(camera: EpicCamera, energy_kev: f64, offaxis_arcmin: f64) -> Ki
 }
 
 /// The PSF of any described instrument: EPIC's calibrated King profile ([`epic_king`]); for
-/// the others a King profile of slope α = 1.5 (EPIC's on-axis slope) whose half-power diameter
-/// is the description's HPD at `offaxis_arcmin` (`instrument::PsfSize`), normalised within
-/// max(5′, 10 × HPD). The energy dependence of their PSFs is not modelled.
+/// the others [`king_with_hpd`] of the description's HPD at `offaxis_arcmin`
+/// (`instrument::PsfSize`). The energy dependence of their PSFs is not modelled.
 pub fn instrument_psf(instrument: Instrument, energy_kev: f64, offaxis_arcmin: f64) -> KingPsf {
     if let Some(c) = instrument.epic_camera() {
         return epic_king(c, energy_kev, offaxis_arcmin);
@@ -106,31 +105,33 @@ pub fn instrument_psf(instrument: Instrument, energy_kev: f64, offaxis_arcmin: f
         } else {
             0.0
         });
-    king_with_hpd(hpd, 1.5)
+    king_with_hpd(hpd)
 }
 
-/// The King profile of slope `alpha` (> 1) whose EEF is ½ at `hpd_arcsec / 2`, normalised within
-/// max(5′, 10 × HPD): r_c by bisection on the normalised EEF (closed form without the
-/// normalisation: r_c = r₅₀ / √(2^{1/(α−1)} − 1)).
-pub fn king_with_hpd(hpd_arcsec: f64, alpha: f64) -> KingPsf {
-    let r50 = (hpd_arcsec / 2.0).max(0.05);
-    let r_max = DEFAULT_R_MAX_ARCSEC.max(10.0 * hpd_arcsec);
-    let psf = |rc: f64| KingPsf {
-        r_c_arcsec: rc,
-        alpha,
-        r_max_arcsec: r_max,
-    };
-    let (mut lo, mut hi) = (1e-4 * r50, 10.0 * r50);
-    for _ in 0..100 {
-        let mid = 0.5 * (lo + hi);
-        // a larger core puts less within r50
-        if psf(mid).eef(r50) > 0.5 {
-            lo = mid;
-        } else {
-            hi = mid;
+/// The King profile of slope α = 1.5 whose half-power diameter is `hpd_arcsec`, truncated
+/// (normalised) at 10 × the HPD — the PSF of the simulated missions too (`exod_sim::mission`),
+/// so that apertures and simulated photons agree. The enclosed fraction of the untruncated
+/// profile is P(<r) = 1 − (1 + r²/r_c²)^−½, so r_c is solved by a fixed-point iteration on the
+/// truncated one (three or four steps reach 1e-12).
+pub fn king_with_hpd(hpd_arcsec: f64) -> KingPsf {
+    let enclosed = |r: f64, rc: f64| 1.0 - (1.0 + (r / rc).powi(2)).powf(-0.5);
+    let r50 = hpd_arcsec / 2.0;
+    let r_max = 10.0 * hpd_arcsec;
+    let mut rc = r50 / 3f64.sqrt();
+    for _ in 0..50 {
+        let fm = enclosed(r_max, rc);
+        let next = r50 / ((1.0 - 0.5 * fm).powi(-2) - 1.0).sqrt();
+        let done = (next - rc).abs() < 1e-12 * rc;
+        rc = next;
+        if done {
+            break;
         }
     }
-    psf(0.5 * (lo + hi))
+    KingPsf {
+        r_c_arcsec: rc,
+        alpha: 1.5,
+        r_max_arcsec: r_max,
+    }
 }
 
 impl KingPsf {

@@ -48,6 +48,16 @@ pub struct EnergyColumn {
     pub what: &'static str,
 }
 
+impl EnergyColumn {
+    /// PI in eV (EPIC, eROSITA, and lists of missions exod does not describe).
+    pub const PI_EV: EnergyColumn = EnergyColumn {
+        columns: &["PI"],
+        ev_per_unit: 1.0,
+        offset_ev: 0.0,
+        what: "PI (eV)",
+    };
+}
+
 /// How an instrument's GTI extensions map onto its chips.
 #[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
 pub enum GtiLayout {
@@ -170,11 +180,7 @@ impl Description {
     /// The full band (the last default band: EPIC 0.2–12 keV), of the images and of the
     /// injected bursts of the benchmarks.
     pub fn full_band(&self) -> crate::band::Band {
-        let (lo, hi) = self.bands_kev[self.bands_kev.len() - 1];
-        crate::band::Band {
-            lo_ev: lo * 1000.0,
-            hi_ev: hi * 1000.0,
-        }
+        self.bands()[self.bands_kev.len() - 1]
     }
 
     /// The default bands.

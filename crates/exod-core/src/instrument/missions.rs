@@ -12,12 +12,7 @@ use super::description::{
 };
 use super::{BtiRule, Mission};
 
-const PI_EV: EnergyColumn = EnergyColumn {
-    columns: &["PI"],
-    ev_per_unit: 1.0,
-    offset_ev: 0.0,
-    what: "PI (eV)",
-};
+const PI_EV: EnergyColumn = EnergyColumn::PI_EV;
 
 /// The EPIC flare monitor of paper §2.5.1.
 const EPIC_BTI: BtiRule = BtiRule {

@@ -401,12 +401,7 @@ fn energy_column(
     f: &mut Fits,
     desc: Option<&Description>,
 ) -> Result<Option<(String, EnergyColumn)>, IoError> {
-    const GENERIC: [EnergyColumn; 1] = [EnergyColumn {
-        columns: &["PI"],
-        ev_per_unit: 1.0,
-        offset_ev: 0.0,
-        what: "PI (eV)",
-    }];
+    const GENERIC: [EnergyColumn; 1] = [EnergyColumn::PI_EV];
     let convs: &[EnergyColumn] = desc.map_or(&GENERIC, |d| d.energy);
     for conv in convs {
         for c in conv.columns {

@@ -2,15 +2,15 @@
 //! ∝ (1 + r²/r_c²)^-1.5, the form EPIC's PSF is fitted with, Read et al. 2011, A&A 534, A34)
 //! truncated at 10 × the HPD, with its core radius chosen so that its half-power diameter is
 //! the instrument description's HPD at the source's off-axis angle
-//! (`Description::psf.hpd_arcsec(θ)`). The enclosed fraction of the untruncated profile is
-//! P(<r) = 1 − (1 + r²/r_c²)^-½, so the HPD of the truncated one is solved for r_c by a
-//! fixed-point iteration (three or four steps reach 1e-12).
+//! (`Description::psf.hpd_arcsec(θ)`): the profile of `exod_core::extract::psf::king_with_hpd`
+//! (the apertures of the follow-up), sampled here by inverting its enclosed fraction.
 
 use std::f64::consts::PI;
 
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 
+use exod_core::extract::psf::king_with_hpd;
 use exod_core::instrument::Instrument;
 
 /// A truncated King PSF of a given HPD.
@@ -22,25 +22,15 @@ pub struct KingPsf {
     pub r_max: f64,
 }
 
-/// Truncation radius in units of the HPD.
-const TRUNCATION_HPD: f64 = 10.0;
-
 impl KingPsf {
-    /// The King PSF whose half-power diameter is `hpd` (arcsec).
+    /// The King PSF whose half-power diameter is `hpd` (arcsec): the profile of
+    /// [`exod_core::extract::psf::king_with_hpd`], which extraction apertures use.
     pub fn for_hpd(hpd: f64) -> KingPsf {
-        let r50 = hpd / 2.0;
-        let r_max = TRUNCATION_HPD * hpd;
-        let mut rc = r50 / 3f64.sqrt();
-        for _ in 0..50 {
-            let fm = enclosed(r_max, rc);
-            let next = r50 / ((1.0 - 0.5 * fm).powi(-2) - 1.0).sqrt();
-            let done = (next - rc).abs() < 1e-12 * rc;
-            rc = next;
-            if done {
-                break;
-            }
+        let k = king_with_hpd(hpd);
+        KingPsf {
+            rc: k.r_c_arcsec,
+            r_max: k.r_max_arcsec,
         }
-        KingPsf { rc, r_max }
     }
 
     /// The PSF of `instrument` at `offaxis_arcmin` (its description's HPD there).
@@ -50,7 +40,12 @@ impl KingPsf {
 
     /// Fraction of the photons within `r` (arcsec).
     pub fn fraction_within(&self, r: f64) -> f64 {
-        (enclosed(r.min(self.r_max), self.rc) / enclosed(self.r_max, self.rc)).max(0.0)
+        exod_core::extract::psf::KingPsf {
+            r_c_arcsec: self.rc,
+            alpha: 1.5,
+            r_max_arcsec: self.r_max,
+        }
+        .eef(r)
     }
 
     /// One photon's offset (ξ, η) from the source (arcsec).
