@@ -238,7 +238,10 @@ fn read_input(path: &Path, gti_from_events: bool) -> Result<Input, InjectError> 
         (Some(r), Some(d)) if (0.0..=360.0).contains(&r) && d.abs() <= 90.0 => (r, d),
         _ => (wcs.params().crval[0], wcs.params().crval[1]),
     };
-    let cols = event_append::read_event_columns(path, description.chip_column)?;
+    let cols = {
+        let _turn = crate::fits_turn();
+        event_append::read_event_columns(path, description.chip_column)?
+    };
     if cols.rows == 0 {
         return Err(bad(
             "the EVENTS table has no rows: there is no real event to copy".into(),
@@ -496,7 +499,10 @@ pub fn inject(
         cfg.bursts.len(),
         cfg.seed
     )];
-    event_append::write_with_events(input, output, &new, gti.as_ref(), &history)?;
+    {
+        let _turn = crate::fits_turn();
+        event_append::write_with_events(input, output, &new, gti.as_ref(), &history)?;
+    }
     Ok(truth)
 }
 

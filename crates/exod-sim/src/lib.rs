@@ -22,3 +22,13 @@ pub mod bench;
 pub mod inject;
 pub mod mission;
 pub mod simulate;
+
+/// The simulator's FITS writing takes turns through this lock: with two threads opening files at
+/// once, cfitsio's process-global lock has been seen to stay held, both threads then waiting in
+/// `ffopen` for ever (two tests simulating in parallel; `exod bench` simulates its observations
+/// in parallel too). Taken around each top-level write step (responses, event lists, mission
+/// lists, injected copies), never nested.
+pub(crate) fn fits_turn() -> std::sync::MutexGuard<'static, ()> {
+    static TURN: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    TURN.lock().unwrap_or_else(|e| e.into_inner())
+}

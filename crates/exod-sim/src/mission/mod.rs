@@ -236,6 +236,7 @@ pub fn simulate_mission(cfg: &MissionConfig, out_dir: &Path) -> Result<MissionOu
     background::add_backgrounds(&field, &mut lists);
     lists.finish(&field);
     lists.count_truth(&mut truth);
+    let _turn = crate::fits_turn();
     writers::write_all(&field, &lists, truth, out_dir)
 }
 

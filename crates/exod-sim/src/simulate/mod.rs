@@ -579,7 +579,10 @@ pub(crate) fn simulate_in_mode(
     let (responses, spectra) = match &cfg.spectra {
         None => (vec![], None),
         Some(sp) => {
-            let responses = writers::write_responses(cfg, out_dir)?;
+            let responses = {
+                let _turn = crate::fits_turn();
+                writers::write_responses(cfg, out_dir)?
+            };
             let spectra = spectrum::source_spectra(cfg, sp, &responses[0], &sources)?;
             (responses, Some(spectra))
         }
@@ -620,7 +623,10 @@ pub(crate) fn simulate_in_mode(
         truth.push(row);
     }
     background::add_backgrounds(cfg, &frame, &mut cams);
-    let mut out = writers::write_outputs(cfg, out_dir, &mut cams, &listed, truth, mode)?;
+    let mut out = {
+        let _turn = crate::fits_turn();
+        writers::write_outputs(cfg, out_dir, &mut cams, &listed, truth, mode)?
+    };
     out.responses = responses;
     Ok(out)
 }
